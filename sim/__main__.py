@@ -1,0 +1,5 @@
+"""``python -m sim``: the negsim command line."""
+
+from sim.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,52 @@
+"""Errors that the command line reports as one line with exit code 2."""
+
+from __future__ import annotations
+
+
+class NegsimError(Exception):
+    """A user-facing error: printed as one line, exit code 2, no traceback."""
+
+
+class ScenarioError(NegsimError, ValueError):
+    """A scenario file (or an override) is invalid.
+
+    Attributes
+    ----------
+    path : str or None
+        The file the error is in (``<--set>`` for a command-line override).
+    line, column : int or None
+        1-based position in the file, when known.
+    key_path : str or None
+        Dotted path of the offending key, e.g. ``actors.ukraine.patience``.
+    message : str
+        What is wrong, e.g. ``must be in (0, 1] (got 1.5)``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        key_path: str | None = None,
+    ) -> None:
+        self.message = message
+        self.path = path
+        self.line = line
+        self.column = column
+        self.key_path = key_path
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        """``FILE:LINE:COL: key.path: message``, leaving out the parts that are unknown."""
+        where = ""
+        if self.path is not None:
+            where = str(self.path)
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            where += ": "
+        key = f"{self.key_path}: " if self.key_path else ""
+        return f"{where}{key}{self.message}"

@@ -1,0 +1,313 @@
+"""The scenario: an immutable, validated description of one negotiation.
+
+Field names equal the YAML keys (see ``docs/scenarios.md``), so a parameter's dotted path
+in the file (``actors.ukraine.war.cost_per_round``) is also its path here and the name of
+its column in ``replicates.csv``. Numeric fields hold a :data:`~sim.distributions.Param`:
+a number, or a distribution that each replicate draws from. Nothing here names a country:
+actors, issues and events are data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any
+
+from sim.distributions import Param, is_distribution
+
+LOSSES = ("linear", "quadratic")
+STRATEGIES = ("boulware", "conceder", "linear", "none")
+EVENT_TYPES = ("strike", "truce", "offensive", "aid_change")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A quote from a file under ``seeds/`` that supports a value at ``key_path``."""
+
+    key_path: str
+    quote: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One dimension of the package space [0, 1]: what 0 and 1 mean.
+
+    ``under_war`` is the value continued war gives this issue (e.g. 0 for recognition,
+    which war cannot give); the front-line issue takes the projected front line instead.
+    """
+
+    name: str
+    zero: str
+    one: str
+    under_war: Param = 0.0
+
+
+@dataclass(frozen=True)
+class RedLine:
+    """A bound on one issue: ``min`` (x >= bound) or ``max`` (x <= bound).
+
+    An absolute red line is never accepted. A soft one costs ``penalty`` utility per unit
+    of violation (a hinge), which keeps utilities concave and the Nash problem well posed.
+    """
+
+    issue: str
+    kind: str  # "min" or "max"
+    bound: Param
+    penalty: Param = 0.0
+    absolute: bool = False
+
+
+@dataclass(frozen=True)
+class War:
+    """What continued war is worth to a party (its BATNA), recomputed each round."""
+
+    cost_per_round: Param = 0.0
+    cost_per_gain: Param = 0.0
+    horizon: Param = 13.0
+    optimism: Param = 0.0
+
+
+@dataclass(frozen=True)
+class Concession:
+    """Faratin–Sierra–Jennings time-dependent aspiration (beta < 1 Boulware, > 1 Conceder)."""
+
+    strategy: str = "boulware"
+    beta: Param = 0.3
+    deadline: Param | None = None  # rounds; None = the scenario's rounds
+    initial: Param = 0.0
+
+
+@dataclass(frozen=True)
+class Walkout:
+    """A party walks out with probability ``hazard`` when its aspiration exceeds the
+    utility of what is on the table by more than ``gap``."""
+
+    gap: Param = 0.5
+    hazard: Param = 0.0
+
+
+@dataclass(frozen=True)
+class Ratification:
+    """Domestic approval: logit(approval) = intercept + sum_k coefficients[k] * x_k.
+
+    A package ratifies when approval (plus vote noise on the logit scale) reaches the
+    threshold. A failed vote costs ``lost_rounds`` rounds without talks and, if
+    ``reset_aspiration``, restarts the party's concession clock.
+    """
+
+    intercept: Param = 0.0
+    coefficients: Mapping[str, Param] = field(default_factory=dict)
+    threshold: Param = 0.5
+    vote_noise_sd: Param = 0.0
+    lost_rounds: Param = 1.0
+    reset_aspiration: bool = True
+
+
+@dataclass(frozen=True)
+class Party:
+    """An actor that must accept and ratify a package."""
+
+    name: str
+    label: str
+    ideal: Mapping[str, Param]
+    salience: Mapping[str, Param]
+    loss: str = "linear"
+    red_lines: tuple[RedLine, ...] = ()
+    batna: Param | None = None  # a fixed BATNA replaces the war projection
+    war: War = field(default_factory=War)
+    patience: Param = 1.0
+    concession: Concession = field(default_factory=Concession)
+    belief_noise_sd: Param = 0.0
+    walkout: Walkout = field(default_factory=Walkout)
+    ratification: Ratification | None = None
+    role: str = "party"
+
+
+@dataclass(frozen=True)
+class Lever:
+    """A pressure lever: lowers ``target``'s BATNA by ``effect`` for ``duration`` rounds."""
+
+    name: str
+    target: str
+    effect: Param
+    duration: Param = 1.0
+    use_prob: Param = 1.0
+
+
+@dataclass(frozen=True)
+class Mediator:
+    """The actor that proposes packages and applies pressure; it need not sign."""
+
+    name: str
+    label: str
+    ideal: Mapping[str, Param]
+    salience: Mapping[str, Param]
+    loss: str = "linear"
+    bias: Mapping[str, Param] = field(default_factory=dict)  # Nash weights by party
+    respect_win_sets: bool = True
+    budget: Param = 0.0
+    levers: tuple[Lever, ...] = ()
+    deadline: Param | None = None  # round after which it may leave; None = never
+    extension_prob: Param = 0.0
+    exit_hazard: Param = 0.0
+    attribution_noise: Param = 0.0
+    response_prob: Param = 0.0
+    response_lag: Param = 0.0
+    bias_shift: Param = 0.0
+    role: str = "mediator"
+
+
+@dataclass(frozen=True)
+class FrontLine:
+    """The share of the contested territory the advancing side holds, on ``issue``."""
+
+    issue: str
+    initial: Param = 0.0
+    drift: Param = 0.0
+    noise_sd: Param = 0.0
+    urban_slowdown: Param = 0.0
+
+
+@dataclass(frozen=True)
+class Strike:
+    """Massive strikes by ``by`` on ``target``'s energy system."""
+
+    name: str
+    by: str
+    target: str
+    prob_per_round: Param
+    start_round: Param = 1.0
+    end_round: Param | None = None
+    capacity_loss: Param = 1.0
+    repair_halflife: Param = 4.0
+    coercion_cost: Param = 0.0
+    aspiration_bump: Param = 0.0
+    backlash_duration: Param = 1.0
+    walkout_hazard_bump: Param = 0.0
+    type: str = "strike"
+
+
+@dataclass(frozen=True)
+class Truce:
+    """A truce over a strike event: while in force the strike probability is
+    ``strike_prob``; each strike, and each other salient violation (probability
+    ``violation_prob`` per round), is a violation the mediator may respond to."""
+
+    name: str
+    covers: str
+    strike_prob: Param = 0.0
+    violation_prob: Param = 0.0
+    start_round: Param = 1.0
+    end_round: Param | None = None
+    type: str = "truce"
+
+
+@dataclass(frozen=True)
+class Shift:
+    """An offensive or an aid change: from ``start_round`` to ``end_round`` (if it
+    happens, with ``probability`` per replicate) it multiplies the front-line drift and
+    parties' costs, and moves parties' optimism."""
+
+    name: str
+    type: str  # "offensive" or "aid_change"
+    start_round: Param = 1.0
+    end_round: Param | None = None
+    probability: Param = 1.0
+    drift_multiplier: Param = 1.0
+    cost_multiplier: Mapping[str, Param] = field(default_factory=dict)
+    optimism: Mapping[str, Param] = field(default_factory=dict)
+
+
+Event = Strike | Truce | Shift
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario. Build it with :func:`sim.loader.load_scenario`."""
+
+    name: str
+    description: str
+    rounds: int
+    round_days: float
+    runs: int
+    seed: int
+    issues: tuple[Issue, ...]
+    parties: tuple[Party, ...]
+    mediator: Mediator | None = None
+    front_line: FrontLine | None = None
+    events: tuple[Event, ...] = ()
+    first_proposer: str | None = None  # protocol.first_proposer, used without a mediator
+    citations: tuple[Citation, ...] = ()
+    path: str | None = None
+    resolved: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def issue_names(self) -> tuple[str, ...]:
+        return tuple(i.name for i in self.issues)
+
+    @property
+    def party_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.parties)
+
+    @property
+    def actors(self) -> tuple[Party | Mediator, ...]:
+        return self.parties + ((self.mediator,) if self.mediator is not None else ())
+
+    def parameters(self) -> dict[str, Param]:
+        """Every numeric parameter by its dotted YAML path, in file order."""
+        return dict(iter_parameters(self))
+
+    def uncertain_parameters(self) -> dict[str, Param]:
+        """The parameters given as distributions."""
+        return {k: v for k, v in iter_parameters(self) if is_distribution(v)}
+
+
+def _yaml_path(obj: Any) -> str:
+    """The YAML prefix of a top-level component."""
+    if isinstance(obj, Party | Mediator):
+        return f"actors.{obj.name}"
+    if isinstance(obj, Strike | Truce | Shift):
+        return f"events.{obj.name}"
+    if isinstance(obj, Issue):
+        return f"issues.{obj.name}"
+    if isinstance(obj, FrontLine):
+        return "world.front_line"
+    raise TypeError(obj)
+
+
+# fields that are structure, not parameters
+_NOT_PARAMETERS = {"name", "label", "loss", "role", "type", "issue", "kind", "target", "by",
+                   "covers", "strategy", "absolute", "respect_win_sets", "reset_aspiration",
+                   "zero", "one"}
+
+
+def _walk(prefix: str, value: Any) -> Iterator[tuple[str, Param]]:
+    if value is None or isinstance(value, bool | str):
+        return
+    if is_distribution(value) or isinstance(value, int | float):
+        yield prefix, value
+    elif is_dataclass(value):
+        for f in fields(value):
+            if f.name in _NOT_PARAMETERS:
+                continue
+            yield from _walk(f"{prefix}.{f.name}", getattr(value, f.name))
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from _walk(f"{prefix}.{k}", v)
+    elif isinstance(value, tuple):
+        for i, v in enumerate(value):
+            key = v.name if hasattr(v, "name") else str(i)
+            yield from _walk(f"{prefix}.{key}", v)
+
+
+def iter_parameters(scenario: Scenario) -> Iterator[tuple[str, Param]]:
+    """(dotted path, value) of every numeric parameter of the scenario."""
+    for comp in (*scenario.issues, *scenario.actors, scenario.front_line, *scenario.events):
+        if comp is None:
+            continue
+        prefix = _yaml_path(comp)
+        for f in fields(comp):
+            if f.name in _NOT_PARAMETERS:
+                continue
+            yield from _walk(f"{prefix}.{f.name}", getattr(comp, f.name))
