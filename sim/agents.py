@@ -1,0 +1,207 @@
+"""Mesa agents: the parties and the mediator, each holding its state for every replicate.
+
+An agent's attributes are numpy arrays over the model's replicates (N), so one agent
+object stands for that actor in the whole ensemble. The model calls the agents' methods
+once per round through Mesa's ``AgentSet.do``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.bargaining import PartyShape
+
+if TYPE_CHECKING:
+    from sim.model import NegotiationModel
+    from sim.scenario import Mediator, Party
+
+
+def _expit(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+class PartyAgent(mesa.Agent):
+    """A party: values continued war, concedes over time, accepts, ratifies, may walk out."""
+
+    def __init__(self, model: NegotiationModel, spec: Party, position: int) -> None:
+        super().__init__(model)
+        self.spec = spec
+        self.name = spec.name
+        self.position = position
+        p = model.param
+        prefix = f"actors.{spec.name}"
+        issues = model.scenario.issue_names
+        n = model.n
+        self.ideal = np.stack([p(f"{prefix}.ideal.{k}") for k in issues], axis=1)
+        raw = np.stack([p(f"{prefix}.salience.{k}", 0.0) for k in issues], axis=1)
+        self.salience = raw / np.maximum(raw.sum(axis=1, keepdims=True), 1e-300)
+        self.quadratic = spec.loss == "quadratic"
+        soft = [(i, r) for i, r in enumerate(spec.red_lines) if not r.absolute]
+        self.shape = PartyShape(
+            ideal=self.ideal,
+            salience=self.salience,
+            quadratic=self.quadratic,
+            line_issue=np.array([issues.index(r.issue) for _, r in soft], dtype=np.int64),
+            line_sign=np.array([1.0 if r.kind == "max" else -1.0 for _, r in soft]),
+            line_bound=_columns([p(f"{prefix}.red_lines.{i}.bound") for i, _ in soft], n),
+            line_penalty=_columns([p(f"{prefix}.red_lines.{i}.penalty") for i, _ in soft], n),
+        )
+        # war and BATNA
+        self.fixed_batna = p(f"{prefix}.batna") if spec.batna is not None else None
+        self.cost_per_round = p(f"{prefix}.war.cost_per_round")
+        self.cost_per_gain = p(f"{prefix}.war.cost_per_gain")
+        self.horizon = np.maximum(1, np.rint(p(f"{prefix}.war.horizon")))
+        self.optimism = p(f"{prefix}.war.optimism")
+        self.patience = p(f"{prefix}.patience")
+        # sum_{tau < H} delta^tau, the discounted number of rounds of fighting ahead
+        with np.errstate(divide="ignore", invalid="ignore"):
+            geo = (1.0 - self.patience**self.horizon) / (1.0 - self.patience)
+        self.discounted_rounds = np.where(self.patience >= 1.0, self.horizon, geo)
+        # concession
+        self.strategy = spec.concession.strategy
+        self.beta = p(f"{prefix}.concession.beta")
+        deadline = spec.concession.deadline
+        self.concession_deadline = (
+            np.maximum(1, np.rint(p(f"{prefix}.concession.deadline")))
+            if deadline is not None else np.full(n, float(model.scenario.rounds))
+        )
+        self.initial_concession = p(f"{prefix}.concession.initial")
+        self.clock_start = np.zeros(n)  # round after which the concession clock restarted
+        self.belief_noise_sd = p(f"{prefix}.belief_noise_sd")
+        self.walkout_gap = p(f"{prefix}.walkout.gap")
+        self.walkout_hazard = p(f"{prefix}.walkout.hazard")
+        # ratification: logit(approval) = intercept + coefficients . x
+        rat = spec.ratification
+        self.ratifies_always = rat is None
+        if rat is not None:
+            self.rat_intercept = p(f"{prefix}.ratification.intercept")
+            self.rat_coef = np.stack(
+                [p(f"{prefix}.ratification.coefficients.{k}", 0.0) for k in issues], axis=1
+            )
+            thr = np.clip(p(f"{prefix}.ratification.threshold"), 1e-9, 1 - 1e-9)
+            self.rat_logit_threshold = np.log(thr / (1 - thr))
+            self.vote_noise_sd = p(f"{prefix}.ratification.vote_noise_sd")
+            self.lost_rounds = np.maximum(0, np.rint(p(f"{prefix}.ratification.lost_rounds")))
+            self.reset_aspiration = rat.reset_aspiration
+        # state, per replicate
+        self.cost_multiplier = np.ones(n)
+        self.extra_optimism = np.zeros(n)
+        self.extra_cost = np.zeros(n)  # coercion from strikes, per round
+        self.pressure = np.zeros(n)  # active lowering of the BATNA by the mediator's levers
+        self.backlash = np.zeros(n)  # active aspiration bump
+        self.walkout_bump = np.zeros(n)  # active extra walk-out hazard
+        self.accumulated_cost = np.zeros(n)
+        self.batna = np.zeros(n)
+        self.aspiration = np.ones(n)
+        self.direction = np.zeros(n)  # +1 if this party gains as the front line rises
+
+    # ---- each round ------------------------------------------------------------------
+    def expected_cost(self, expected_gain: np.ndarray) -> np.ndarray:
+        """Per-round cost of fighting on: base cost, cost of gains, coercion."""
+        return self.cost_per_round * self.cost_multiplier + self.cost_per_gain * expected_gain + self.extra_cost
+
+    def update_batna(self) -> None:
+        """Value of continued war: the war package at the front projected over the
+        horizon, minus the discounted cost of fighting until then (MODEL.md §3)."""
+        m = self.model
+        if self.fixed_batna is not None:
+            value = self.fixed_batna.copy()
+        else:
+            drift = m.expected_drift()
+            front = m.front if m.front is not None else None
+            projected = None if front is None else np.clip(front + drift * self.horizon, 0.0, 1.0)
+            war = m.war_package(projected)
+            gain = np.maximum(0.0, self.direction * drift)
+            value = (
+                self.shape.utility(war, penalties=False)
+                - self.expected_cost(gain) * self.discounted_rounds
+                + self.optimism
+                + self.extra_optimism
+            )
+        self.batna = value - self.pressure
+
+    def update_aspiration(self) -> None:
+        """Faratin–Sierra–Jennings time-dependent aspiration, from 1 down to the BATNA."""
+        if self.strategy == "none":
+            level = self.batna.copy()
+        else:
+            elapsed = (self.model.round - 1) - self.clock_start
+            span = np.maximum(self.concession_deadline - 1, 1)
+            frac = np.clip(elapsed / span, 0.0, 1.0)
+            k = self.initial_concession
+            alpha = k + (1 - k) * frac ** (1.0 / self.beta)
+            level = 1.0 - alpha * (1.0 - self.batna)
+        self.aspiration = np.maximum(level, self.batna) + self.backlash
+
+    def approval_logit(self, x: np.ndarray) -> np.ndarray:
+        """logit of the public's approval of package x (N, K) (without vote noise)."""
+        return self.rat_intercept + np.einsum("nk,nk->n", self.rat_coef, x)
+
+
+class MediatorAgent(mesa.Agent):
+    """The mediator: proposes the Nash package, applies pressure, may leave."""
+
+    def __init__(self, model: NegotiationModel, spec: Mediator) -> None:
+        super().__init__(model)
+        self.spec = spec
+        self.name = spec.name
+        p = model.param
+        prefix = f"actors.{spec.name}"
+        issues = model.scenario.issue_names
+        n = model.n
+        ideal = np.stack([p(f"{prefix}.ideal.{k}") for k in issues], axis=1)
+        raw = np.stack([p(f"{prefix}.salience.{k}", 0.0) for k in issues], axis=1)
+        sal = raw / np.maximum(raw.sum(axis=1, keepdims=True), 1e-300)
+        self.shape = PartyShape(ideal, sal, spec.loss == "quadratic", np.zeros(0, dtype=np.int64),
+                                np.zeros(0), np.zeros((n, 0)), np.zeros((n, 0)))
+        parties = model.scenario.party_names
+        listed = {k: p(f"{prefix}.bias.{k}") for k in spec.bias}
+        rest = max(len(parties) - len(listed), 0)
+        remaining = 1.0 - (sum(listed.values()) if listed else 0.0)
+        cols = []
+        for name in parties:
+            if name in listed:
+                cols.append(listed[name])
+            else:
+                cols.append(np.maximum(remaining, 0.0) / rest if rest else np.zeros(n))
+        w = np.stack(cols, axis=1)
+        self.base_weights = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
+        self.respect_win_sets = spec.respect_win_sets
+        self.budget = np.rint(p(f"{prefix}.budget"))
+        self.levers = [
+            dict(
+                name=lv.name,
+                target=parties.index(lv.target),
+                effect=p(f"{prefix}.levers.{lv.name}.effect"),
+                duration=np.maximum(1, np.rint(p(f"{prefix}.levers.{lv.name}.duration"))),
+                use_prob=p(f"{prefix}.levers.{lv.name}.use_prob"),
+                until=np.zeros(n),
+                start=np.zeros(n),
+            )
+            for lv in spec.levers
+        ]
+        self.deadline = np.rint(p(f"{prefix}.deadline")) if spec.deadline is not None else np.full(n, np.inf)
+        self.extension_prob = p(f"{prefix}.extension_prob")
+        self.exit_hazard = p(f"{prefix}.exit_hazard")
+        self.attribution_noise = p(f"{prefix}.attribution_noise")
+        self.response_prob = p(f"{prefix}.response_prob")
+        self.response_lag = np.maximum(0, np.rint(p(f"{prefix}.response_lag")))
+        self.bias_shift = p(f"{prefix}.bias_shift")
+        # the round from which the mediator presses each party after its violations
+        self.respond_from = np.full((n, len(parties)), np.inf)
+        self.pressure_used = np.zeros(n, dtype=np.int64)
+        self.last_gap = np.full(n, np.inf)
+
+    def weights(self, t: int) -> np.ndarray:
+        """Nash weights this round: the bias, moved away from parties it now presses."""
+        pressed = self.respond_from <= t
+        w = self.base_weights - pressed * self.bias_shift[:, None]
+        w = np.maximum(w, 0.02)
+        return w / w.sum(axis=1, keepdims=True)
+
+
+def _columns(cols: list[np.ndarray], n: int) -> np.ndarray:
+    return np.stack(cols, axis=1) if cols else np.zeros((n, 0))

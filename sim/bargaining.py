@@ -1,0 +1,511 @@
+"""Bargaining geometry over a whole ensemble at once: utilities, the frontier, proposals.
+
+Every function works on arrays with a leading replicate axis N, so that one call serves
+100,000 replicates or one. The parties' utilities are separable and concave:
+
+    U_i(x) = 1 - sum_k s_ik * loss(|x_k - a_ik|) - sum_r p_ir * max(0, violation_r(x))
+
+(linear or quadratic loss; soft red lines are hinges). Two facts make exact proposals
+cheap:
+
+* Every Pareto-optimal package maximises a weighted sum ``sum_i mu_i U_i`` over the box,
+  and that maximisation splits into one-dimensional problems, one per issue, each
+  solved exactly by checking kinks and stationary points (:meth:`Geometry.weighted_best`).
+* With two parties and linear loss the frontier is a polyline whose vertices are the
+  weighted-sum solutions between consecutive "breakpoint" weights; utilities are linear
+  along each edge, so the Nash product along an edge has a closed-form maximiser. The
+  frontier does not depend on the disagreement point, so it is built once per replicate
+  and each round only picks the best point on it (:func:`select_nash`). Corners and edges
+  of the box (logrolls) are therefore handled exactly, not by an optimiser that may stall.
+
+With quadratic loss the same polyline is a dense sample of the curved frontier and the
+pick is refined by root-finding on the weight (:meth:`Geometry.refine_nash`). With three
+or more parties the frontier is sampled on a lattice of weights and the best sampled
+package is taken (documented as an approximation in docs/model.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+_TINY = 1e-12
+
+
+@dataclass
+class PartyShape:
+    """One party's utility parameters over the ensemble.
+
+    ideal, salience: (N, K), saliences normalised to sum 1 per replicate.
+    line_issue: (R,) issue index of each soft red line; line_sign: (R,) +1 for a max line
+    (violated above the bound), -1 for a min line; line_bound, line_penalty: (N, R).
+    """
+
+    ideal: np.ndarray
+    salience: np.ndarray
+    quadratic: bool
+    line_issue: np.ndarray
+    line_sign: np.ndarray
+    line_bound: np.ndarray
+    line_penalty: np.ndarray
+
+    def utility(self, x: np.ndarray, *, penalties: bool = True,
+                rows: np.ndarray | None = None) -> np.ndarray:
+        """U(x) for packages x of shape (N, K) or (N, M, K); result (N,) or (N, M).
+
+        With ``rows``, x holds packages for those replicate positions only.
+        """
+        ideal, sal = self.ideal, self.salience
+        b, p = self.line_bound, self.line_penalty
+        if rows is not None:
+            ideal, sal, b, p = ideal[rows], sal[rows], b[rows], p[rows]
+        if x.ndim == 3:
+            ideal, sal = ideal[:, None, :], sal[:, None, :]
+        dist = np.abs(x - ideal)
+        loss = dist * dist if self.quadratic else dist
+        u = 1.0 - np.einsum("...k,...k->...", sal, loss)
+        if penalties and self.line_issue.size:
+            xs = x[..., self.line_issue]
+            if x.ndim == 3:
+                b, p = b[:, None, :], p[:, None, :]
+            viol = np.maximum(0.0, self.line_sign * (xs - b))
+            u = u - np.einsum("...r,...r->...", p, viol)
+        return u
+
+    def issue_values(self, c: np.ndarray) -> np.ndarray:
+        """Per-issue utility terms f_k(c) for candidates c of shape (N, K, C)."""
+        dist = np.abs(c - self.ideal[:, :, None])
+        f = -self.salience[:, :, None] * (dist * dist if self.quadratic else dist)
+        for r, k in enumerate(self.line_issue):
+            viol = np.maximum(0.0, self.line_sign[r] * (c[:, k, :] - self.line_bound[:, r, None]))
+            f[:, k, :] -= self.line_penalty[:, r, None] * viol
+        return f
+
+    def issue_slopes(self, c: np.ndarray, side: int) -> np.ndarray:
+        """One-sided derivatives of f_k at c (side -1: from the left, +1: from the right)."""
+        diff = c - self.ideal[:, :, None]
+        if self.quadratic:
+            d = -2.0 * self.salience[:, :, None] * diff
+        else:
+            above = diff > 0 if side < 0 else diff >= 0
+            d = np.where(above, -1.0, 1.0) * self.salience[:, :, None]
+        for r, k in enumerate(self.line_issue):
+            sign = self.line_sign[r]
+            off = sign * (c[:, k, :] - self.line_bound[:, r, None])
+            violated = off > 0 if side * sign < 0 else off >= 0
+            d[:, k, :] -= np.where(violated, sign * self.line_penalty[:, r, None], 0.0)
+        return d
+
+
+class Geometry:
+    """The bargaining space of an ensemble: the parties' utilities over a box.
+
+    ``lower`` and ``upper`` (N, K) bound the packages (the absolute red lines of every
+    party). ``feasible`` (N,) is False where absolute red lines leave no package.
+    """
+
+    THETA_GRID = 64  # weight samples added for curved (quadratic) frontiers
+    LATTICE_STEPS = 12  # weight lattice for three or more parties
+
+    def __init__(self, parties: list[PartyShape], lower: np.ndarray, upper: np.ndarray) -> None:
+        self.parties = parties
+        self.n_parties = len(parties)
+        self.feasible = np.all(lower <= upper + 1e-12, axis=1)
+        self.lower = lower
+        self.upper = np.maximum(upper, lower)
+        self.n, self.k = lower.shape
+        self.quadratic = any(p.quadratic for p in parties)
+        self._candidates()
+        self._build_frontier()
+
+    # ---- weighted-sum oracle -------------------------------------------------------
+    def _candidates(self) -> None:
+        """Kinks of the per-issue utilities inside the box, sorted: (N, K, C)."""
+        cols = [self.lower, self.upper]
+        for p in self.parties:
+            if not p.quadratic:
+                cols.append(p.ideal)
+            for r, k in enumerate(p.line_issue):
+                col = np.full((self.n, self.k), np.nan)
+                col[:, k] = p.line_bound[:, r]
+                cols.append(col)
+        c = np.stack(cols, axis=2)
+        c = np.where(np.isnan(c), self.lower[:, :, None], c)
+        c = np.clip(c, self.lower[:, :, None], self.upper[:, :, None])
+        self.cand = np.sort(c, axis=2)
+        self.cand_values = np.stack([p.issue_values(self.cand) for p in self.parties])  # (n,N,K,C)
+        if self.quadratic:
+            mid = 0.5 * (self.cand[:, :, 1:] + self.cand[:, :, :-1])
+            self.mid = mid
+            self.mid_slopes = np.stack([p.issue_slopes(mid, +1) for p in self.parties])
+            self.curvature = np.stack(
+                [-2.0 * p.salience if p.quadratic else np.zeros_like(p.salience) for p in self.parties]
+            )  # (n, N, K)
+
+    def weighted_best(self, mu: np.ndarray) -> np.ndarray:
+        """The package maximising sum_i mu_i U_i over the box; mu (N, n) -> x (N, K).
+
+        Exact: the per-issue objective is concave and piecewise smooth, so its maximum is
+        at a kink or at the stationary point of a quadratic piece, all of which are checked.
+        """
+        w = mu.T[:, :, None, None]  # (n, N, 1, 1)
+        values = np.sum(w * self.cand_values, axis=0)  # (N, K, C)
+        best = np.argmax(values, axis=2)
+        x = np.take_along_axis(self.cand, best[:, :, None], axis=2)[:, :, 0]
+        if not self.quadratic:
+            return x
+        slope = np.sum(w * self.mid_slopes, axis=0)  # (N, K, C-1) derivative at midpoints
+        curv = np.sum(mu.T[:, :, None] * self.curvature, axis=0)[:, :, None]  # (N, K, 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            root = np.where(curv < 0, self.mid - slope / curv, self.mid)
+        root = np.clip(root, self.cand[:, :, :-1], self.cand[:, :, 1:])
+        root_values = np.sum(
+            w * np.stack([p.issue_values(root) for p in self.parties]), axis=0
+        )
+        best_root = np.argmax(root_values, axis=2)
+        r_val = np.take_along_axis(root_values, best_root[:, :, None], axis=2)[:, :, 0]
+        c_val = np.take_along_axis(values, best[:, :, None], axis=2)[:, :, 0]
+        r_x = np.take_along_axis(root, best_root[:, :, None], axis=2)[:, :, 0]
+        return np.where(r_val > c_val, r_x, x)
+
+    # ---- the frontier ----------------------------------------------------------------
+    def _breakpoints(self) -> np.ndarray:
+        """Weights theta (on party 0) at which the weighted-sum solution can change."""
+        d0l, d0r = (self.parties[0].issue_slopes(self.cand, s) for s in (-1, 1))
+        d1l, d1r = (self.parties[1].issue_slopes(self.cand, s) for s in (-1, 1))
+        thetas = []
+        for a, b in ((d0l, d1l), (d0r, d1r)):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                th = b / (b - a)
+            ok = (a * b < 0) & np.isfinite(th)
+            thetas.append(np.where(ok, th, np.nan).reshape(self.n, -1))
+        th = np.concatenate(thetas, axis=1)
+        if self.quadratic:
+            grid = np.linspace(0.0, 1.0, self.THETA_GRID + 1)[1:-1]
+            th = np.concatenate([th, np.broadcast_to(grid, (self.n, grid.size))], axis=1)
+        th = np.where((th > _TINY) & (th < 1 - _TINY), th, np.nan)
+        th = np.sort(th, axis=1)  # NaN last
+        # drop repeats, so that each replicate keeps only its distinct breakpoints
+        repeat = np.zeros_like(th, dtype=bool)
+        repeat[:, 1:] = np.abs(np.diff(th, axis=1)) < 1e-12
+        th = np.sort(np.where(repeat, np.nan, th), axis=1)
+        width = int(np.max(np.sum(~np.isnan(th), axis=1), initial=0))
+        th = th[:, :width]
+        edge = 1.0 - 1e-9
+        th = np.where(np.isnan(th), edge, th)
+        bounds = np.concatenate([np.full((self.n, 1), 1e-9), th, np.full((self.n, 1), edge)], axis=1)
+        return 0.5 * (bounds[:, 1:] + bounds[:, :-1])  # midpoints: (N, J)
+
+    def _build_frontier(self) -> None:
+        if self.n_parties == 2:
+            thetas = self._breakpoints()
+            self.theta = thetas
+            weights = np.stack([thetas, 1.0 - thetas], axis=2)  # (N, J, 2)
+        else:
+            lattice = _simplex_lattice(self.n_parties, self.LATTICE_STEPS)
+            weights = np.broadcast_to(lattice, (self.n, *lattice.shape))
+            self.theta = None
+        j = weights.shape[1]
+        self.vertices = np.stack([self.weighted_best(weights[:, m, :]) for m in range(j)], axis=1)
+        self.vertex_utility = self.utilities(self.vertices)  # (N, J, n)
+        self.segments = self.n_parties == 2
+
+    def utilities(self, x: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Utilities of every party: x (N, K) -> (N, n); (N, M, K) -> (N, M, n).
+
+        With ``rows``, x holds packages for those replicate positions only.
+        """
+        return np.stack([p.utility(x, rows=rows) for p in self.parties], axis=-1)
+
+    # ---- picking a package on the frontier --------------------------------------------
+    def ends(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Segment end packages and utilities: XP, XQ (N, S, K); UP, UQ (N, S, n)."""
+        v, u = self.vertices, self.vertex_utility
+        if self.segments:
+            return v[:, :-1], v[:, 1:], u[:, :-1], u[:, 1:]
+        return v, v, u, u
+
+    def refine_nash(self, x: np.ndarray, d: np.ndarray, w: np.ndarray, rows: np.ndarray,
+                    seg: np.ndarray, iterations: int = 40) -> np.ndarray:
+        """Polish a two-party Nash package on a curved frontier by bisection on the weight.
+
+        At the Nash solution x* maximises mu_0 U_0 + mu_1 U_1 with mu_i = w_i/(U_i - d_i),
+        so theta = mu_0/(mu_0 + mu_1) solves F(theta) = theta w_1 (U_0 - d_0)
+        - (1 - theta) w_0 (U_1 - d_1) = 0, and F increases with theta.
+        Only ``rows`` (replicate positions) are refined; others are returned unchanged.
+        """
+        if not self.quadratic or self.n_parties != 2 or rows.size == 0:
+            return x
+        th = self.theta[rows]
+        j = seg[rows]
+        lo = th[np.arange(rows.size), np.maximum(j - 1, 0)]
+        hi = th[np.arange(rows.size), np.minimum(j + 2, th.shape[1] - 1)]
+        lo = np.where(j - 1 < 0, 1e-9, lo)
+        hi = np.where(j + 2 > th.shape[1] - 1, 1 - 1e-9, hi)
+        sub = _SubGeometry(self, rows)
+        dd, ww = d[rows], w[rows]
+
+        def f(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            xx = sub.weighted_best(np.stack([theta, 1 - theta], axis=1))
+            uu = sub.utilities(xx)
+            return theta * ww[:, 1] * (uu[:, 0] - dd[:, 0]) - (1 - theta) * ww[:, 0] * (uu[:, 1] - dd[:, 1]), xx
+
+        f_lo, _ = f(lo)
+        f_hi, _ = f(hi)
+        ok = (f_lo <= 0) & (f_hi >= 0)
+        for _ in range(iterations):
+            mid = 0.5 * (lo + hi)
+            fm, _ = f(mid)
+            lo = np.where(fm < 0, mid, lo)
+            hi = np.where(fm < 0, hi, mid)
+        _, x_ref = f(0.5 * (lo + hi))
+        out = x.copy()
+        out[rows[ok]] = x_ref[ok]
+        return out
+
+
+class _SubGeometry:
+    """A view of some replicates of a Geometry, for the weighted-sum oracle."""
+
+    def __init__(self, g: Geometry, rows: np.ndarray) -> None:
+        self.quadratic = g.quadratic
+        self.parties = [
+            PartyShape(p.ideal[rows], p.salience[rows], p.quadratic, p.line_issue, p.line_sign,
+                       p.line_bound[rows], p.line_penalty[rows])
+            for p in g.parties
+        ]
+        self.cand = g.cand[rows]
+        self.cand_values = g.cand_values[:, rows]
+        self.mid = g.mid[rows]
+        self.mid_slopes = g.mid_slopes[:, rows]
+        self.curvature = g.curvature[:, rows]
+
+    weighted_best = Geometry.weighted_best
+    utilities = Geometry.utilities
+
+
+def _simplex_lattice(n: int, steps: int) -> np.ndarray:
+    """Interior points of the weight simplex with the given resolution: (M, n)."""
+    pts: list[tuple[int, ...]] = []
+
+    def rec(prefix: tuple[int, ...], left: int, slots: int) -> None:
+        if slots == 1:
+            pts.append(prefix + (left,))
+            return
+        for v in range(left + 1):
+            rec(prefix + (v,), left - v, slots - 1)
+
+    rec((), steps, n)
+    lat = np.array(pts, dtype=float) / steps
+    # keep every party's weight positive so that each point is Pareto optimal
+    lat = 0.98 * lat + 0.02 / n
+    return lat
+
+
+@dataclass
+class Pick:
+    """The package picked on the frontier, per replicate."""
+
+    x: np.ndarray  # (N, K)
+    segment: np.ndarray  # (N,) index of the frontier segment
+    rule: np.ndarray  # (N,) 0 Nash within win-sets, 1 Nash ignoring win-sets, 2 max-min
+
+
+def _nash_on_segments(a: np.ndarray, b: np.ndarray, w: np.ndarray, lo: np.ndarray,
+                      hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Maximise sum_i w_i log(a_i + b_i t) over t in [lo, hi] on every segment.
+
+    a, b: (N, S, n); w: (N, n); lo, hi: (N, S). Returns (t, value) of shape (N, S);
+    value is -inf where [lo, hi] is empty.
+    """
+    n = a.shape[2]
+    ww = w[:, None, :]
+    if n == 2:
+        b0, b1 = b[..., 0], b[..., 1]
+        a0, a1 = a[..., 0], a[..., 1]
+        w0, w1 = ww[..., 0], ww[..., 1]
+        denom = (w0 + w1) * b0 * b1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t_star = -(w0 * b0 * a1 + w1 * b1 * a0) / denom
+        lo_f = np.where(np.isfinite(lo), lo, 0.0)  # empty intervals are dropped below
+        slope_at_lo = np.sum(ww * b / np.maximum(a + b * lo_f[..., None], _TINY), axis=2)
+        t = np.where(denom < 0, t_star, np.where(slope_at_lo > 0, hi, lo))
+        t = np.where(np.isfinite(t), t, lo)
+    else:
+        t = lo.copy()
+    t = np.clip(t, lo, hi)
+    t = np.where(np.isfinite(t), t, 0.0)
+    s = a + b * t[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.sum(ww * np.log(np.maximum(s, 0.0)), axis=2)
+    value = np.where((hi >= lo) & np.all(s > 0, axis=2), value, -np.inf)
+    return t, value
+
+
+def _interval(a: np.ndarray, b: np.ndarray, strict: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The t in [0, 1] with a + b t > 0 (strict) or >= 0 for every last-axis entry."""
+    eps = 1e-12 if strict else 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        root = (eps - a) / b
+    lo = np.where(b > 0, root, -np.inf)
+    hi = np.where(b < 0, root, np.inf)
+    never = (b == 0) & (a < eps)
+    lo = np.max(np.where(never, np.inf, lo), axis=2)
+    hi = np.min(hi, axis=2)
+    return np.maximum(lo, 0.0), np.minimum(hi, 1.0)
+
+
+def select_nash(geometry: Geometry, d: np.ndarray, w: np.ndarray,
+                winset: np.ndarray | None, rows: np.ndarray) -> Pick:
+    """The (weighted) Nash package on the frontier for the replicates ``rows``.
+
+    d: (N, n) disagreement points (estimated BATNAs); w: (N, n) Nash weights.
+    winset: (N, J, n) the value at each frontier vertex of each party's ratification
+    constraint (``>= 0`` means expected to ratify; linear along a segment), or None.
+    Falls back, per replicate, to the Nash package ignoring win-sets, then to the
+    package maximising the smallest surplus (when no package is estimated to beat every
+    BATNA).
+    """
+    xp, xq, up, uq = geometry.ends()
+    xp, xq, up, uq = xp[rows], xq[rows], up[rows], uq[rows]
+    dd, ww = d[rows], w[rows]
+    a = up - dd[:, None, :]
+    b = uq - up
+    lo, hi = _interval(a, b, strict=True)
+    i = np.arange(rows.size)
+    rule = np.zeros(rows.size, dtype=np.int8)
+    if winset is not None:
+        ws = winset[rows]
+        la = ws[:, :-1] if geometry.segments else ws
+        lb = (ws[:, 1:] if geometry.segments else ws) - la
+        wlo, whi = _interval(la, lb, strict=False)
+        t, v = _nash_on_segments(a, b, ww, np.maximum(lo, wlo), np.minimum(hi, whi))
+        best = np.argmax(v, axis=1)
+        found = np.isfinite(v[i, best])
+        t_best = t[i, best]
+        free = np.flatnonzero(~found)
+    else:
+        best = np.zeros(rows.size, dtype=np.int64)
+        t_best = np.zeros(rows.size)
+        found = np.zeros(rows.size, dtype=bool)
+        free = i
+    if free.size:
+        t, v = _nash_on_segments(a[free], b[free], ww[free], lo[free], hi[free])
+        bf = np.argmax(v, axis=1)
+        ok = np.isfinite(v[np.arange(free.size), bf])
+        best[free] = bf
+        t_best[free] = t[np.arange(free.size), bf]
+        rule[free] = 1
+        found[free] = ok
+    if not np.all(found):
+        # no package beats every estimated BATNA: maximise the smallest surplus instead
+        lost = np.flatnonzero(~found)
+        tm, vm = _maxmin_on_segments(a[lost], b[lost])
+        bm = np.argmax(vm, axis=1)
+        best[lost] = bm
+        t_best[lost] = tm[np.arange(lost.size), bm]
+        rule[lost] = 2
+    x = xp[i, best] + t_best[:, None] * (xq[i, best] - xp[i, best])
+    return Pick(x=x, segment=best, rule=rule)
+
+
+def _maxmin_on_segments(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Maximise min_i (a_i + b_i t) over t in [0, 1] (two parties exact; else t = 0)."""
+    if a.shape[2] == 2:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (a[..., 1] - a[..., 0]) / (b[..., 0] - b[..., 1])
+        t = np.clip(np.where(np.isfinite(t), t, 0.0), 0.0, 1.0)
+        cands = np.stack([np.zeros_like(t), t, np.ones_like(t)], axis=2)  # (N, S, 3)
+        vals = np.min(a[..., None, :] + b[..., None, :] * cands[..., None], axis=3)
+        pick = np.argmax(vals, axis=2)
+        t = np.take_along_axis(cands, pick[..., None], axis=2)[..., 0]
+        return t, np.take_along_axis(vals, pick[..., None], axis=2)[..., 0]
+    return np.zeros(a.shape[:2]), np.min(a, axis=2)
+
+
+def best_for(geometry: Geometry, proposer: int, floors: np.ndarray, rows: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """The package on the frontier best for ``proposer`` that gives every other party at
+    least its floor; floors (R, n) for replicate positions ``rows``.
+
+    Returns (x (R, K), found (R,)). Where no package meets the floors, returns the package
+    that comes closest (maximising the smallest shortfall) and found = False.
+    """
+    xp, xq, up, uq = geometry.ends()
+    xp, xq, up, uq = xp[rows], xq[rows], up[rows], uq[rows]
+    others = [i for i in range(geometry.n_parties) if i != proposer]
+    a = up[..., others] - floors[:, None, others]
+    b = uq[..., others] - up[..., others]
+    lo, hi = _interval(a, b, strict=False)
+    ok = hi >= lo
+    # own utility is linear along a segment (two parties, linear loss) or sampled: check ends
+    own_p = up[..., proposer] + (uq[..., proposer] - up[..., proposer]) * lo
+    own_q = up[..., proposer] + (uq[..., proposer] - up[..., proposer]) * hi
+    t = np.where(own_q > own_p, hi, lo)
+    own = np.where(ok, np.maximum(own_p, own_q), -np.inf)
+    best = np.argmax(own, axis=1)
+    i = np.arange(rows.size)
+    found = np.isfinite(own[i, best])
+    t_best = np.where(found, t[i, best], 0.0)
+    if not np.all(found):
+        tm, vm = _maxmin_on_segments(a, b) if len(others) == 2 else (np.zeros(a.shape[:2]), np.min(a, axis=2))
+        if len(others) == 1:
+            vm = a[..., 0] + b[..., 0] * 1.0
+            vq = np.maximum(a[..., 0], vm)
+            tm = np.where(vm > a[..., 0], 1.0, 0.0)
+            vm = vq
+        bm = np.argmax(vm, axis=1)
+        best = np.where(found, best, bm)
+        t_best = np.where(found, t_best, tm[i, bm])
+    x = xp[i, best] + t_best[:, None] * (xq[i, best] - xp[i, best])
+    return x, found
+
+
+def stationary_offer(geometry: Geometry, proposer: int, d: np.ndarray, delta: np.ndarray,
+                     rows: np.ndarray, iterations: int = 42) -> np.ndarray:
+    """The proposer's stationary subgame-perfect offer in alternating offers (MODEL.md §8).
+
+    Each proposer offers the package best for itself that leaves every responder exactly
+    its value of proposing next round, d_j + delta_j (U_j(x_j) - d_j), where x_j is the
+    responder's own offer. With two parties this is a fixed point in the proposer's own
+    utility u, u = T(u), solved by bisection on T(u) - u (T rises with slope about
+    delta_0 delta_1 < 1); with more parties by iterating the responders' values.
+    d, delta: (R, n) for replicate positions ``rows`` (d as the proposer believes it).
+    Returns the offer, (R, K).
+    """
+    n = geometry.n_parties
+    if n == 2:
+        me, other = proposer, 1 - proposer
+        util = geometry.vertex_utility[rows]  # (R, J, 2)
+        lo = np.min(util[..., me], axis=1)
+        hi = np.max(util[..., me], axis=1)
+
+        def t_of(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            floors = np.zeros_like(d)
+            floors[:, me] = d[:, me] + delta[:, me] * (u - d[:, me])
+            x_other, _ = best_for(geometry, other, floors, rows)
+            u_other = geometry.utilities(x_other, rows)
+            floors = np.zeros_like(d)
+            floors[:, other] = d[:, other] + delta[:, other] * (u_other[:, other] - d[:, other])
+            x_me, _ = best_for(geometry, me, floors, rows)
+            return geometry.utilities(x_me, rows)[:, me], x_me
+
+        for _ in range(iterations):
+            mid = 0.5 * (lo + hi)
+            t_mid, _ = t_of(mid)
+            up = t_mid > mid
+            lo = np.where(up, mid, lo)
+            hi = np.where(up, hi, mid)
+        _, x = t_of(0.5 * (lo + hi))
+        return x
+    values = d.copy()
+    for _ in range(iterations):
+        new = values.copy()
+        for j in range(n):
+            floors = values.copy()
+            x_j, _ = best_for(geometry, j, floors, rows)
+            new[:, j] = d[:, j] + delta[:, j] * (geometry.utilities(x_j, rows)[:, j] - d[:, j])
+        values = new
+    x, _ = best_for(geometry, proposer, values, rows)
+    return x

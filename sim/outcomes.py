@@ -1,0 +1,190 @@
+"""Outcomes of an ensemble: one row per replicate, as aligned numpy arrays.
+
+:class:`EnsembleResult` is what the model produces and what summaries, files and plots
+consume. It is the experiments/outcomes pair of exploratory modelling in one object:
+the drawn parameters (``params``, one array per dotted path) next to the outcomes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+
+import numpy as np
+
+
+class Outcome(IntEnum):
+    """Why a replicate stopped. Never merged: each has its own cause."""
+
+    AGREEMENT = 0  # every party accepted and ratified
+    BREAKDOWN = 1  # a party walked out
+    MEDIATOR_EXIT = 2  # the mediator left after its deadline
+    STALEMATE = 3  # the last round passed without an end
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+OUTCOME_LABELS = tuple(o.label for o in Outcome)
+NO_ONE = -1  # walkout_by when nobody walked out
+
+
+@dataclass(frozen=True)
+class EnsembleResult:
+    """Per-replicate outcomes of one scenario run.
+
+    Shapes: N replicates, K issues, P parties, A actors (parties, then the mediator).
+    ``terms`` is NaN where there was no agreement. ``utility`` is each actor's utility of
+    the end state: the agreed package, or (without agreement) the package that the war
+    leaves at the final front line; costs are reported separately.
+    """
+
+    scenario: str
+    issues: tuple[str, ...]
+    parties: tuple[str, ...]
+    actors: tuple[str, ...]
+    rounds: int
+    round_days: float
+    replicate: np.ndarray  # (N,) int64, global replicate index
+    outcome: np.ndarray  # (N,) int8, Outcome codes
+    end_round: np.ndarray  # (N,) int16, 1-based round in which it ended
+    terms: np.ndarray  # (N, K)
+    utility: np.ndarray  # (N, A)
+    front_line: np.ndarray  # (N,)
+    cost: np.ndarray  # (N, P) accumulated cost of war
+    strikes: np.ndarray  # (N,) int
+    violations: np.ndarray  # (N,) int
+    failed_ratifications: np.ndarray  # (N,) int
+    pressure_used: np.ndarray  # (N,) int, lever uses
+    walkout_by: np.ndarray  # (N,) int8, party index or NO_ONE
+    compromise: np.ndarray  # (N, K) salience-weighted mean of the parties' ideals
+    params: Mapping[str, np.ndarray] = field(default_factory=dict)  # path -> (N,)
+
+    def __len__(self) -> int:
+        return int(self.outcome.shape[0])
+
+    def counts(self) -> dict[str, int]:
+        """Replicates per outcome class."""
+        c = np.bincount(self.outcome.astype(np.int64), minlength=len(Outcome))
+        return {o.label: int(c[o]) for o in Outcome}
+
+    def take(self, mask_or_index: np.ndarray) -> EnsembleResult:
+        """The replicates selected by a boolean mask or an index array."""
+        sel = np.asarray(mask_or_index)
+        kw = {name: getattr(self, name)[sel] for name in _ARRAY_FIELDS}
+        return EnsembleResult(
+            scenario=self.scenario, issues=self.issues, parties=self.parties, actors=self.actors,
+            rounds=self.rounds, round_days=self.round_days,
+            params={k: v[sel] for k, v in self.params.items()}, **kw,
+        )
+
+    @staticmethod
+    def concatenate(parts: Sequence[EnsembleResult]) -> EnsembleResult:
+        """Join chunks, in the order given (callers sort by chunk index first)."""
+        first = parts[0]
+        kw = {name: np.concatenate([getattr(p, name) for p in parts]) for name in _ARRAY_FIELDS}
+        params = {k: np.concatenate([p.params[k] for p in parts]) for k in first.params}
+        return EnsembleResult(
+            scenario=first.scenario, issues=first.issues, parties=first.parties,
+            actors=first.actors, rounds=first.rounds, round_days=first.round_days,
+            params=params, **kw,
+        )
+
+    # ---- tabular form -------------------------------------------------------------
+    def columns(self) -> dict[str, np.ndarray]:
+        """Column name -> 1-D array, in the order of ``replicates.csv``."""
+        cols: dict[str, np.ndarray] = {
+            "replicate": self.replicate,
+            "outcome": np.asarray(OUTCOME_LABELS, dtype=object)[self.outcome.astype(np.int64)],
+            "end_round": self.end_round,
+        }
+        for k, issue in enumerate(self.issues):
+            cols[f"terms.{issue}"] = self.terms[:, k]
+        for a, actor in enumerate(self.actors):
+            cols[f"utility.{actor}"] = self.utility[:, a]
+        cols["front_line"] = self.front_line
+        for p, party in enumerate(self.parties):
+            cols[f"cost.{party}"] = self.cost[:, p]
+        cols["strikes"] = self.strikes
+        cols["violations"] = self.violations
+        cols["failed_ratifications"] = self.failed_ratifications
+        cols["pressure_used"] = self.pressure_used
+        names = np.asarray(("",) + self.parties, dtype=object)
+        cols["walkout_by"] = names[self.walkout_by.astype(np.int64) + 1]
+        for k, issue in enumerate(self.issues):
+            cols[f"compromise.{issue}"] = self.compromise[:, k]
+        for path, values in self.params.items():
+            cols[f"param.{path}"] = values
+        return cols
+
+    def to_csv_text(self, header: bool = True) -> str:
+        """The replicates as CSV (floats with 10 significant digits; empty = no value)."""
+        cols = self.columns()
+        names = list(cols)
+        formatted = [_format_column(cols[n]) for n in names]
+        buf = io.StringIO()
+        if header:
+            buf.write(",".join(names) + "\n")
+        for row in zip(*formatted, strict=True):
+            buf.write(",".join(row) + "\n")
+        return buf.getvalue()
+
+
+_ARRAY_FIELDS = (
+    "replicate", "outcome", "end_round", "terms", "utility", "front_line", "cost", "strikes",
+    "violations", "failed_ratifications", "pressure_used", "walkout_by", "compromise",
+)
+
+
+def _format_column(values: np.ndarray) -> list[str]:
+    if values.dtype == object:
+        return [str(v) for v in values]
+    if np.issubdtype(values.dtype, np.integer):
+        return [str(int(v)) for v in values]
+    out = np.char.mod("%.10g", values.astype(float)).astype(object)
+    out[np.isnan(values.astype(float))] = ""
+    return list(out)
+
+
+def read_replicates_csv(path: str | Path, *, scenario: str, issues: Sequence[str],
+                        parties: Sequence[str], actors: Sequence[str], rounds: int,
+                        round_days: float) -> EnsembleResult:
+    """Read ``replicates.csv`` back into an :class:`EnsembleResult`."""
+    with open(path, newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        rows = list(reader)
+    data = {name: [r[i] for r in rows] for i, name in enumerate(header)}
+
+    def num(name: str, dtype: type = float) -> np.ndarray:
+        vals = data[name]
+        if dtype is float:
+            return np.array([float(v) if v != "" else np.nan for v in vals], dtype=float)
+        return np.array([int(v) for v in vals], dtype=dtype)
+
+    label_code = {label: i for i, label in enumerate(OUTCOME_LABELS)}
+    party_code = {p: i for i, p in enumerate(parties)}
+    n = len(rows)
+    return EnsembleResult(
+        scenario=scenario, issues=tuple(issues), parties=tuple(parties), actors=tuple(actors),
+        rounds=rounds, round_days=round_days,
+        replicate=num("replicate", np.int64),
+        outcome=np.array([label_code[v] for v in data["outcome"]], dtype=np.int8),
+        end_round=num("end_round", np.int16),
+        terms=np.column_stack([num(f"terms.{i}") for i in issues]) if issues else np.zeros((n, 0)),
+        utility=np.column_stack([num(f"utility.{a}") for a in actors]),
+        front_line=num("front_line"),
+        cost=np.column_stack([num(f"cost.{p}") for p in parties]),
+        strikes=num("strikes", np.int64),
+        violations=num("violations", np.int64),
+        failed_ratifications=num("failed_ratifications", np.int64),
+        pressure_used=num("pressure_used", np.int64),
+        walkout_by=np.array([party_code.get(v, NO_ONE) for v in data["walkout_by"]], dtype=np.int8),
+        compromise=np.column_stack([num(f"compromise.{i}") for i in issues]),
+        params={name[len("param."):]: num(name) for name in header if name.startswith("param.")},
+    )
