@@ -50,18 +50,23 @@ class NegotiationModel(mesa.Model):
         Number of replicates when ``replicates`` is not given (default 1).
     record : bool
         Keep a round-by-round log of the first replicate (for ``negsim trace``).
+    rng : numpy Generator, optional
+        Mesa's generator (the ensemble passes one seeded by the chunk index).
     """
 
     def __init__(self, scenario: Scenario, *, seed: int | None = None,
                  replicates: np.ndarray | None = None, n: int | None = None,
-                 record: bool = False) -> None:
+                 record: bool = False, rng: np.random.Generator | None = None) -> None:
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else int(seed)
         if replicates is None:
             replicates = np.arange(1 if n is None else n)
         self.replicates = np.asarray(replicates, dtype=np.int64)
-        first = int(self.replicates[0]) if self.replicates.size else 0
-        super().__init__(rng=np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(first,))))
+        if rng is None:
+            first = int(self.replicates[0]) if self.replicates.size else 0
+            rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(first,)))
+        # Mesa's own generator; every draw of the model comes from the replicate streams
+        super().__init__(rng=rng)
         self.n = int(self.replicates.size)
         self.streams = Streams(self.seed, self.replicates)
         self.values = self._draw_parameters()

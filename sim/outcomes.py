@@ -8,9 +8,8 @@ the drawn parameters (``params``, one array per dotted path) next to the outcome
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from pathlib import Path
 
@@ -83,12 +82,17 @@ class EnsembleResult:
             params={k: v[sel] for k, v in self.params.items()}, **kw,
         )
 
+    def without_params(self) -> EnsembleResult:
+        """The same outcomes without the drawn parameters (to keep memory small)."""
+        return replace(self, params={})
+
     @staticmethod
     def concatenate(parts: Sequence[EnsembleResult]) -> EnsembleResult:
         """Join chunks, in the order given (callers sort by chunk index first)."""
         first = parts[0]
         kw = {name: np.concatenate([getattr(p, name) for p in parts]) for name in _ARRAY_FIELDS}
-        params = {k: np.concatenate([p.params[k] for p in parts]) for k in first.params}
+        params = {k: np.concatenate([p.params[k] for p in parts]) for k in first.params
+                  if all(k in p.params for p in parts)}
         return EnsembleResult(
             scenario=first.scenario, issues=first.issues, parties=first.parties,
             actors=first.actors, rounds=first.rounds, round_days=first.round_days,
@@ -123,32 +127,26 @@ class EnsembleResult:
         return cols
 
     def to_csv_text(self, header: bool = True) -> str:
-        """The replicates as CSV (floats with 10 significant digits; empty = no value)."""
+        """The replicates as CSV: floats with 10 significant digits, ``nan`` for none."""
         cols = self.columns()
-        names = list(cols)
-        formatted = [_format_column(cols[n]) for n in names]
-        buf = io.StringIO()
-        if header:
-            buf.write(",".join(names) + "\n")
-        for row in zip(*formatted, strict=True):
-            buf.write(",".join(row) + "\n")
-        return buf.getvalue()
+        formats = []
+        for values in cols.values():
+            if values.dtype == object:
+                formats.append("%s")
+            elif np.issubdtype(values.dtype, np.integer):
+                formats.append("%d")
+            else:
+                formats.append("%.10g")
+        row = ",".join(formats)
+        lines = [row % r for r in zip(*(v.tolist() for v in cols.values()), strict=True)]
+        text = "\n".join(lines) + ("\n" if lines else "")
+        return (",".join(cols) + "\n" + text) if header else text
 
 
 _ARRAY_FIELDS = (
     "replicate", "outcome", "end_round", "terms", "utility", "front_line", "cost", "strikes",
     "violations", "failed_ratifications", "pressure_used", "walkout_by", "compromise",
 )
-
-
-def _format_column(values: np.ndarray) -> list[str]:
-    if values.dtype == object:
-        return [str(v) for v in values]
-    if np.issubdtype(values.dtype, np.integer):
-        return [str(int(v)) for v in values]
-    out = np.char.mod("%.10g", values.astype(float)).astype(object)
-    out[np.isnan(values.astype(float))] = ""
-    return list(out)
 
 
 def read_replicates_csv(path: str | Path, *, scenario: str, issues: Sequence[str],
@@ -164,7 +162,7 @@ def read_replicates_csv(path: str | Path, *, scenario: str, issues: Sequence[str
     def num(name: str, dtype: type = float) -> np.ndarray:
         vals = data[name]
         if dtype is float:
-            return np.array([float(v) if v != "" else np.nan for v in vals], dtype=float)
+            return np.array([float(v) if v not in ("", "nan") else np.nan for v in vals], dtype=float)
         return np.array([int(v) for v in vals], dtype=dtype)
 
     label_code = {label: i for i, label in enumerate(OUTCOME_LABELS)}

@@ -1,0 +1,123 @@
+"""Planning and executing a Monte Carlo run: fixed-size chunks, gathered in index order.
+
+A run of R replicates is cut into chunks of ``CHUNK_SIZE`` consecutive replicate indices.
+Each chunk is one :class:`~sim.model.NegotiationModel` (an ensemble) whose Mesa ``rng`` is
+seeded from the run's seed and the chunk's index, and whose replicates draw from their
+own streams (``sim.streams``). Chunks may run in this process, in worker processes or on
+a dask cluster; results are gathered by chunk index, so the numbers are identical
+whatever the number of workers or the executor.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.outcomes import EnsembleResult
+from sim.scenario import Scenario
+
+CHUNK_SIZE = 8192
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A planned piece of work: replicates [start, stop) of a run."""
+
+    index: int
+    start: int
+    stop: int
+
+
+@dataclass(frozen=True)
+class ChunkOutput:
+    """What a worker sends back: the outcomes without the drawn parameters (kept small)
+    and the chunk's rows of ``replicates.csv`` already formatted."""
+
+    index: int
+    result: EnsembleResult
+    csv_rows: str
+
+
+def plan_chunks(runs: int, chunk_size: int = CHUNK_SIZE) -> list[Chunk]:
+    """Chunks covering replicates 0..runs-1 in order."""
+    return [
+        Chunk(i, start, min(start + chunk_size, runs))
+        for i, start in enumerate(range(0, runs, chunk_size))
+    ]
+
+
+def run_chunk(scenario: Scenario, seed: int, chunk: Chunk, *, with_csv: bool = True,
+              keep_params: bool = False) -> ChunkOutput:
+    """Run one chunk as one ensemble model."""
+    from sim.model import NegotiationModel
+
+    model = NegotiationModel(
+        scenario, seed=seed, replicates=np.arange(chunk.start, chunk.stop),
+        rng=np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(chunk.index,))),
+    )
+    result = model.run()
+    rows = result.to_csv_text(header=False) if with_csv else ""
+    if not keep_params:
+        result = result.without_params()
+    return ChunkOutput(chunk.index, result, rows)
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the run and cleans up."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def default_jobs() -> int:
+    """All cores."""
+    return os.cpu_count() or 1
+
+
+def iter_chunks(scenario: Scenario, seed: int, runs: int, *, jobs: int = 1,
+                executor: str = "local", scheduler: str | None = None, with_csv: bool = True,
+                keep_params: bool = False, chunk_size: int = CHUNK_SIZE) -> Iterator[ChunkOutput]:
+    """Run every chunk and yield the outputs in chunk order."""
+    chunks = plan_chunks(runs, chunk_size)
+    kwargs = dict(with_csv=with_csv, keep_params=keep_params)
+    if executor == "dask":
+        from sim.distributed import iter_dask
+
+        yield from iter_dask(scenario, seed, chunks, scheduler=scheduler, jobs=jobs, **kwargs)
+        return
+    if jobs <= 1 or len(chunks) <= 1:
+        for chunk in chunks:
+            yield run_chunk(scenario, seed, chunk, **kwargs)
+        return
+    import multiprocessing
+
+    # spawn: never fork a process that has imported threaded numerical libraries
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=ctx,
+                             initializer=_ignore_sigint) as pool:
+        futures = [pool.submit(run_chunk, scenario, seed, c, **kwargs) for c in chunks]
+        try:
+            for fut in futures:  # in chunk order, whatever order they finish in
+                yield fut.result()
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
+
+
+def run_ensemble(scenario: Scenario, runs: int, seed: int | None = None, *, jobs: int = 1,
+                 executor: str = "local", scheduler: str | None = None,
+                 progress: Callable[[int], None] | None = None) -> EnsembleResult:
+    """Run a scenario in memory and return every replicate, drawn parameters included."""
+    seed = scenario.seed if seed is None else seed
+    parts = []
+    for out in iter_chunks(scenario, seed, runs, jobs=jobs, executor=executor,
+                           scheduler=scheduler, with_csv=False, keep_params=True):
+        parts.append(out.result)
+        if progress is not None:
+            progress(len(out.result))
+    return EnsembleResult.concatenate(parts)

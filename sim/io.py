@@ -1,0 +1,132 @@
+"""Results on disk: run folders, atomic writes, the manifest.
+
+Nothing a user wrote is overwritten: a run writes into a staging folder beside its
+target and moves each finished file into place with ``os.replace``; an interrupted run
+leaves no partial file behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from sim.errors import NegsimError
+
+MANIFEST_FORMAT = 1
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a file under a temporary name in the same folder, then rename it."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=False, allow_nan=False) + "\n")
+
+
+def default_run_dir(root: Path, scenario_name: str, seed: int) -> Path:
+    """``results/<scenario>/<UTC time>-seed<seed>``, never an existing folder."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    base = Path(root) / scenario_name / f"{stamp}-seed{seed}"
+    path, i = base, 1
+    while path.exists():
+        i += 1
+        path = base.with_name(f"{base.name}-{i}")
+    return path
+
+
+def check_out_dir(out: Path, force: bool) -> None:
+    """Refuse a non-empty --out folder unless forced."""
+    if out.exists() and not out.is_dir():
+        raise NegsimError(f"{out}: --out exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not force:
+        raise NegsimError(f"{out}: --out folder is not empty (use --force to write into it)")
+
+
+@contextmanager
+def staged_output(target: Path) -> Iterator[Path]:
+    """A staging folder whose files move into ``target`` when the block succeeds.
+
+    On any exception (Ctrl-C included) the staging folder is removed and ``target`` is
+    left as it was.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.parent / f".{target.name}.partial-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if not target.exists():
+        os.replace(staging, target)
+        return
+    for item in sorted(staging.rglob("*")):
+        rel = item.relative_to(staging)
+        dest = target / rel
+        if item.is_dir():
+            dest.mkdir(exist_ok=True)
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(item, dest)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def versions() -> dict[str, str]:
+    """Versions of negsim, Python and the libraries whose behaviour the numbers depend on."""
+    out = {"python": platform.python_version()}
+    for dist in ("negsim", "numpy", "scipy", "mesa", "matplotlib", "PyYAML", "SALib"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+def manifest(*, command: str, scenario_files: list[str], seed: int, runs: int, jobs: int,
+             executor: str, started: str, **extra: Any) -> dict[str, Any]:
+    """The record of how a result was produced."""
+    return {
+        "format": MANIFEST_FORMAT,
+        "command": command,
+        "argv": sys.argv,
+        "scenario_files": [
+            {"path": str(f), "sha256": sha256_file(f)} for f in scenario_files if Path(f).is_file()
+        ],
+        "seed": seed,
+        "runs": runs,
+        "jobs": jobs,
+        "executor": executor,
+        "versions": versions(),
+        "started": started,
+        "finished": utc_now(),
+        **extra,
+    }

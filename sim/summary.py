@@ -1,0 +1,123 @@
+"""Summaries of an ensemble: every estimate with its uncertainty.
+
+Probabilities carry 95% Wilson intervals, means their standard errors. The summary is a
+plain dict (the content of ``summary.json``) so that files, the terminal and plots read
+the same numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.outcomes import EnsembleResult, Outcome
+from sim.scenario import Scenario
+from sim.stats import mean_and_se, wilson_interval
+
+
+def _f(x: float) -> float | None:
+    """A JSON-safe float (None for NaN)."""
+    x = float(x)
+    return None if np.isnan(x) else x
+
+
+def summarize(result: EnsembleResult, scenario: Scenario, seed: int) -> dict[str, Any]:
+    """The summary of a run (the content of ``summary.json``)."""
+    n = len(result)
+    counts = result.counts()
+    outcomes = {}
+    for o in Outcome:
+        k = counts[o.label]
+        lo, hi = wilson_interval(k, n)
+        outcomes[o.label] = {"p": k / n if n else float("nan"), "ci95": [float(lo), float(hi)], "count": k}
+    agreed = result.outcome == Outcome.AGREEMENT
+    rounds = result.end_round[agreed].astype(float)
+    mean_r, se_r = mean_and_se(rounds) if rounds.size else (float("nan"), float("nan"))
+    time_to_agreement = {
+        "mean_round": _f(mean_r),
+        "se_round": _f(se_r),
+        "median_round": _f(np.median(rounds)) if rounds.size else None,
+        "mean_days": _f(mean_r * result.round_days),
+        "agreements": int(rounds.size),
+    }
+    terms = {}
+    for k, issue in enumerate(result.issues):
+        v = result.terms[agreed, k]
+        if v.size:
+            m, se = mean_and_se(v)
+            p10, p50, p90 = np.percentile(v, [10, 50, 90])
+            terms[issue] = {"mean": _f(m), "se": _f(se), "p10": _f(p10), "p50": _f(p50), "p90": _f(p90)}
+        else:
+            terms[issue] = {"mean": None, "se": None, "p10": None, "p50": None, "p90": None}
+    utilities = {}
+    for a, actor in enumerate(result.actors):
+        m, se = mean_and_se(result.utility[:, a])
+        utilities[actor] = {"mean": _f(m), "se": _f(se)}
+    compromise = {issue: _f(np.mean(result.compromise[:, k])) for k, issue in enumerate(result.issues)}
+    from sim.distributions import param_mean
+
+    ideals = {
+        actor.name: {k: param_mean(actor.ideal[k]) for k in result.issues}
+        for actor in scenario.actors
+    }
+    front = result.front_line
+    return {
+        "scenario": result.scenario,
+        "runs": n,
+        "seed": int(seed),
+        "rounds": result.rounds,
+        "round_days": result.round_days,
+        "issues": list(result.issues),
+        "parties": list(result.parties),
+        "actors": list(result.actors),
+        "outcomes": outcomes,
+        "time_to_agreement": time_to_agreement,
+        "terms": terms,
+        "utilities": utilities,
+        "compromise": compromise,
+        "ideals": ideals,
+        "front_line_end": {"mean": _f(np.mean(front)) if np.isfinite(front).all() else None},
+        "costs": {p: _f(np.mean(result.cost[:, i])) for i, p in enumerate(result.parties)},
+        "strikes_mean": _f(np.mean(result.strikes)),
+        "violations_mean": _f(np.mean(result.violations)),
+        "failed_ratifications_mean": _f(np.mean(result.failed_ratifications)),
+        "pressure_used_mean": _f(np.mean(result.pressure_used)),
+    }
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The summary as the terminal shows it."""
+    lines = [
+        f"scenario {summary['scenario']}: {summary['runs']:,} replicates, seed {summary['seed']}, "
+        f"{summary['rounds']} rounds of {summary['round_days']:g} days",
+        "",
+        f"{'outcome':<15}{'probability':>12}   95% interval      count",
+    ]
+    for label, o in summary["outcomes"].items():
+        lo, hi = o["ci95"]
+        lines.append(f"{label:<15}{o['p']:>12.3f}   [{lo:.3f}, {hi:.3f}]   {o['count']:>7,}")
+    t = summary["time_to_agreement"]
+    lines.append("")
+    if t["agreements"]:
+        lines.append(
+            f"time to agreement: mean round {t['mean_round']:.2f} (se {t['se_round'] or 0:.2f}), "
+            f"median round {t['median_round']:g}, about {t['mean_days']:.0f} days"
+        )
+        lines.append("")
+        lines.append(f"{'agreed terms':<22}{'mean':>8}{'p10':>8}{'p50':>8}{'p90':>8}{'naive':>8}")
+        for issue, v in summary["terms"].items():
+            lines.append(
+                f"{issue:<22}{v['mean']:>8.3f}{v['p10']:>8.3f}{v['p50']:>8.3f}{v['p90']:>8.3f}"
+                f"{summary['compromise'][issue]:>8.3f}"
+            )
+        lines.append("(naive: the salience-weighted mean of the parties' ideal points)")
+    else:
+        lines.append("no agreement in any replicate")
+        lines.append("naive compromise (salience-weighted mean of ideals): " + ", ".join(
+            f"{k} {v:.2f}" for k, v in summary["compromise"].items()))
+    lines.append("")
+    lines.append("expected utility at the end (agreed package, or the war's package without one):")
+    for actor, u in summary["utilities"].items():
+        lines.append(f"  {actor:<20}{u['mean']:.3f} (se {u['se']:.3f})")
+    return "\n".join(lines)
