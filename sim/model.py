@@ -52,11 +52,15 @@ class NegotiationModel(mesa.Model):
         Keep a round-by-round log of the first replicate (for ``negsim trace``).
     rng : numpy Generator, optional
         Mesa's generator (the ensemble passes one seeded by the chunk index).
+    parameter_values : dict, optional
+        Values (shape (N,)) that replace the draws of the named parameters, for designed
+        experiments such as Sobol or Morris samples.
     """
 
     def __init__(self, scenario: Scenario, *, seed: int | None = None,
                  replicates: np.ndarray | None = None, n: int | None = None,
-                 record: bool = False, rng: np.random.Generator | None = None) -> None:
+                 record: bool = False, rng: np.random.Generator | None = None,
+                 parameter_values: dict[str, np.ndarray] | None = None) -> None:
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else int(seed)
         if replicates is None:
@@ -70,6 +74,10 @@ class NegotiationModel(mesa.Model):
         self.n = int(self.replicates.size)
         self.streams = Streams(self.seed, self.replicates)
         self.values = self._draw_parameters()
+        for path, values in (parameter_values or {}).items():
+            if path not in self.values:
+                raise KeyError(f"scenario has no parameter {path}")
+            self.values[path] = np.broadcast_to(np.asarray(values, dtype=float), (self.n,)).copy()
         self.round = 0
         self.record = record
         self.log: list[dict[str, Any]] = []
