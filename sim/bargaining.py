@@ -190,7 +190,9 @@ class Geometry:
         repeat = np.zeros_like(th, dtype=bool)
         repeat[:, 1:] = np.abs(np.diff(th, axis=1)) < 1e-12
         th = np.sort(np.where(repeat, np.nan, th), axis=1)
-        width = int(np.max(np.sum(~np.isnan(th), axis=1), initial=0))
+        # at least one column, so that the frontier has a segment (two coinciding vertices)
+        # even where no replicate has a breakpoint (e.g. every party shares the ideal)
+        width = max(int(np.max(np.sum(~np.isnan(th), axis=1), initial=0)), 1)
         th = th[:, :width]
         edge = 1.0 - 1e-9
         th = np.where(np.isnan(th), edge, th)
@@ -225,6 +227,27 @@ class Geometry:
         if self.segments:
             return v[:, :-1], v[:, 1:], u[:, :-1], u[:, 1:]
         return v, v, u, u
+
+    def pick_cache(self, winset: np.ndarray | None) -> dict[str, np.ndarray]:
+        """Per-segment quantities that do not change between rounds (two parties)."""
+        key = None if winset is None else id(winset)
+        cached = getattr(self, "_pick_cache", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        u = self.vertex_utility
+        pre = {
+            "u0p": u[:, :-1, 0], "u1p": u[:, :-1, 1],
+            "b0": u[:, 1:, 0] - u[:, :-1, 0], "b1": u[:, 1:, 1] - u[:, :-1, 1],
+        }
+        pre["prod"] = pre["b0"] * pre["b1"]
+        pre["sumb"] = pre["b0"] + pre["b1"]
+        if winset is not None:
+            la0, la1 = winset[:, :-1, 0], winset[:, :-1, 1]
+            pre["wlo"], pre["whi"] = _interval2(
+                la0, winset[:, 1:, 0] - la0, la1, winset[:, 1:, 1] - la1, 0.0
+            )
+        self._pick_cache = (key, pre)
+        return pre
 
     def refine_nash(self, x: np.ndarray, d: np.ndarray, w: np.ndarray, rows: np.ndarray,
                     seg: np.ndarray, iterations: int = 40) -> np.ndarray:
@@ -356,9 +379,88 @@ def _interval(a: np.ndarray, b: np.ndarray, strict: bool) -> tuple[np.ndarray, n
     return np.maximum(lo, 0.0), np.minimum(hi, 1.0)
 
 
+def _interval2(a0: np.ndarray, b0: np.ndarray, a1: np.ndarray, b1: np.ndarray,
+               eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """The t in [0, 1] with a_i + b_i t >= eps for both parties (2-D arrays)."""
+    lo = np.zeros_like(a0)
+    hi = np.ones_like(a0)
+    for a, b in ((a0, b0), (a1, b1)):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            root = (eps - a) / b
+        lo = np.where(b > 0, np.maximum(lo, root), lo)
+        hi = np.where(b < 0, np.minimum(hi, root), hi)
+        hi = np.where((b == 0) & (a < eps), -1.0, hi)
+    return lo, hi
+
+
 def select_nash(geometry: Geometry, d: np.ndarray, w: np.ndarray,
                 winset: np.ndarray | None, rows: np.ndarray) -> Pick:
     """The (weighted) Nash package on the frontier for the replicates ``rows``.
+
+    d: (N, n) disagreement points (estimated BATNAs); w: (N, n) Nash weights.
+    winset: (N, J, n) the value at each frontier vertex of each party's ratification
+    constraint (``>= 0`` means expected to ratify; linear along a segment), or None.
+    Falls back, per replicate, to the Nash package ignoring win-sets, then to the
+    package maximising the smallest surplus (when no package is estimated to beat every
+    BATNA).
+    """
+    if geometry.n_parties != 2:
+        return _select_general(geometry, d, w, winset, rows)
+    pre = geometry.pick_cache(winset)
+    every = rows.size == geometry.n
+
+    def take(arr: np.ndarray) -> np.ndarray:
+        return arr if every else arr[rows]
+
+    u0p, u1p, b0, b1 = take(pre["u0p"]), take(pre["u1p"]), take(pre["b0"]), take(pre["b1"])
+    dd, ww = take(d), take(w)
+    a0 = u0p - dd[:, 0:1]
+    a1 = u1p - dd[:, 1:2]
+    w0, w1 = ww[:, 0:1], ww[:, 1:2]
+    lo, hi = _interval2(a0, b0, a1, b1, 1e-12)
+    # the Nash product is concave along a segment: its maximiser on any sub-interval is
+    # the unconstrained maximiser clipped to it
+    prod = take(pre["prod"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_star = -(w0 * b0 * a1 + w1 * b1 * a0) / ((w0 + w1) * prod)
+    t_star = np.where(prod < 0, t_star, np.where(take(pre["sumb"]) > 0, np.inf, -np.inf))
+
+    def best_on(lo_: np.ndarray, hi_: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        t = np.minimum(np.maximum(t_star, lo_), hi_)
+        s0 = a0 + b0 * t
+        s1 = a1 + b1 * t
+        ok = (hi_ >= lo_) & (s0 > 0) & (s1 > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = w0 * np.log(np.where(ok, s0, 1.0)) + w1 * np.log(np.where(ok, s1, 1.0))
+        v = np.where(ok, v, -np.inf)
+        j = np.argmax(v, axis=1)
+        r = np.arange(j.size)
+        return j, t[r, j], np.isfinite(v[r, j])
+
+    best, t_best, found = best_on(lo, hi)
+    rule = np.where(found, 1, 2).astype(np.int8)
+    if winset is not None:
+        jw, tw, fw = best_on(np.maximum(lo, take(pre["wlo"])), np.minimum(hi, take(pre["whi"])))
+        best = np.where(fw, jw, best)
+        t_best = np.where(fw, tw, t_best)
+        rule[fw] = 0
+    if not np.all(found):
+        lost = np.flatnonzero(~found)
+        a = np.stack([a0[lost], a1[lost]], axis=2)
+        b = np.stack([b0[lost], b1[lost]], axis=2)
+        tm, vm = _maxmin_on_segments(a, b)
+        bm = np.argmax(vm, axis=1)
+        best[lost] = bm
+        t_best[lost] = tm[np.arange(lost.size), bm]
+    v = geometry.vertices
+    xp = v[rows, best]
+    x = xp + t_best[:, None] * (v[rows, best + 1] - xp)
+    return Pick(x=x, segment=best, rule=rule)
+
+
+def _select_general(geometry: Geometry, d: np.ndarray, w: np.ndarray,
+                    winset: np.ndarray | None, rows: np.ndarray) -> Pick:
+    """The Nash pick for any number of parties (see :func:`select_nash`).
 
     d: (N, n) disagreement points (estimated BATNAs); w: (N, n) Nash weights.
     winset: (N, J, n) the value at each frontier vertex of each party's ratification
