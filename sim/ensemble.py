@@ -35,7 +35,8 @@ class Chunk:
 @dataclass(frozen=True)
 class ChunkOutput:
     """What a worker sends back: the outcomes without the drawn parameters (kept small)
-    and the chunk's rows of ``replicates.csv`` already formatted."""
+    and the chunk's rows of ``replicates.csv`` already formatted (the first chunk's with
+    the header line)."""
 
     index: int
     result: EnsembleResult
@@ -60,7 +61,7 @@ def run_chunk(scenario: Scenario, seed: int, chunk: Chunk, *, with_csv: bool = T
         rng=np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(chunk.index,))),
     )
     result = model.run()
-    rows = result.to_csv_text(header=False) if with_csv else ""
+    rows = result.to_csv_text(header=chunk.index == 0) if with_csv else ""
     if not keep_params:
         result = result.without_params()
     return ChunkOutput(chunk.index, result, rows)
