@@ -26,7 +26,7 @@ import mesa
 import numpy as np
 
 from sim.agents import MediatorAgent, PartyAgent
-from sim.bargaining import Geometry, select_nash, stationary_offer
+from sim.bargaining import Geometry, best_for, select_nash, stationary_offer
 from sim.distributions import is_distribution
 from sim.outcomes import NO_ONE, EnsembleResult, Outcome
 from sim.scenario import Scenario, Shift, Strike, Truce
@@ -359,7 +359,19 @@ class NegotiationModel(mesa.Model):
                 proposer = (first + t - 1) % self.n_parties
                 seen = batna + self.belief_error[:, proposer, :].T
                 seen[:, proposer] = batna[:, proposer]
-                x[rows] = stationary_offer(self.geometry, proposer, seen[rows], self.delta[rows], rows)
+                offer = stationary_offer(self.geometry, proposer, seen[rows], self.delta[rows], rows)
+                # a proposer never offers what it would itself reject: where the
+                # subgame-perfect offer is worth less to it than its aspiration, it offers
+                # the package that gives it its aspiration and the others the most
+                own = self.party_agents[proposer]
+                short = own.shape.utility(offer, rows=rows) < own.aspiration[rows] - 1e-12
+                if np.any(short):
+                    sub = rows[short]
+                    floors = np.zeros((sub.size, self.n_parties))
+                    floors[:, proposer] = own.aspiration[sub]
+                    other = (proposer + 1) % self.n_parties
+                    offer[short], _ = best_for(self.geometry, other, floors, sub)
+                x[rows] = offer
         self.proposal = x
         made = talking.copy()
 
@@ -404,7 +416,9 @@ class NegotiationModel(mesa.Model):
         walked = np.zeros(self.n, dtype=bool)
         for i, party in enumerate(self.party_agents):
             rejected = made & still & ~accept[:, i]
-            hazard = np.where(gap[:, i] > party.walkout_gap, party.walkout_hazard, 0.0) + party.walkout_bump
+            # a party far below its aspiration may leave; a strike's backlash raises that risk
+            far = gap[:, i] > party.walkout_gap
+            hazard = np.where(far, party.walkout_hazard + party.walkout_bump, 0.0)
             out = rejected & ~walked & (self._shock(f"walkout.{party.name}") < hazard)
             self.walkout_by[out] = i
             walked |= out
