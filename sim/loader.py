@@ -311,8 +311,9 @@ def _construct(
 
 def _parse(text: str, file: str, *, key_path: str = "", positions: bool = True) -> Node | None:
     """Parse one YAML document into a marked tree (None for an empty document)."""
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         ymark = exc.problem_mark or exc.context_mark
@@ -321,13 +322,25 @@ def _parse(text: str, file: str, *, key_path: str = "", positions: bool = True) 
         if exc.context and exc.problem and exc.context_mark is not None:
             context = f" ({' '.join(exc.context.split())} at line {exc.context_mark.line + 1})"
         _fail(f"invalid YAML: {problem}{context}", _position(file, ymark, positions), key_path)
+    except yaml.reader.ReaderError as exc:  # a control character in the text
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        mark = Mark(file, line, column) if positions else Mark(file)
+        _fail(f"invalid YAML: character #x{exc.character:04x} is not allowed", mark, key_path)
     except yaml.YAMLError as exc:
         _fail(f"invalid YAML: {' '.join(str(exc).split())}", Mark(file), key_path)
+    except RecursionError:
+        _fail("invalid YAML: nested too deeply", Mark(file), key_path)
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if root is None:
         return None
-    return _construct(root, file, key_path, positions, frozenset())
+    try:
+        return _construct(root, file, key_path, positions, frozenset())
+    except RecursionError:
+        _fail("invalid YAML: nested too deeply", Mark(file), key_path)
+        raise AssertionError from None  # unreachable
 
 
 def _read_root(text: str, file: str) -> Node:
@@ -450,6 +463,23 @@ def _file_path(root: Node, parts: list[str], value: Node) -> list[str]:
     return parts
 
 
+def _child_kind(kind: Kind | None, key: str, parent: Node) -> Kind | None:
+    """The schema kind of ``parent[key]``, when the schema knows it."""
+    if isinstance(kind, Section):
+        return kind.key(key).kind if key in kind.key_names else None
+    if isinstance(kind, Named | Items):
+        return kind.item
+    if isinstance(kind, Table):
+        return kind.value
+    if isinstance(kind, Variants) and isinstance(parent.value, dict):
+        child = parent.value.get(key)
+        if child is not None and isinstance(child.value, dict):
+            selector = child.value.get(kind.selector)
+            if selector is not None and isinstance(selector.value, str):
+                return kind.variants.get(selector.value)
+    return None
+
+
 def _apply_override(root: Node, text: str) -> None:
     """Apply one ``PATH=VALUE``; an added key is checked later by the schema."""
     path, sep, value_text = text.partition("=")
@@ -464,9 +494,10 @@ def _apply_override(root: Node, text: str) -> None:
         value = Node(None, Mark(SET_FILE))
     value.key_mark = Mark(SET_FILE)
     parts = _file_path(root, parts, value)
-    parent, where = root, "the top level"
+    parent, where, kind = root, "the top level", TOP
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
+        kind = _child_kind(kind, part, parent)
         if isinstance(parent.value, dict):
             if part in parent.value:
                 if last:
@@ -476,6 +507,10 @@ def _apply_override(root: Node, text: str) -> None:
                 continue
             if last:  # a new key: allowed if the schema knows it (checked by validation)
                 parent.value[part] = value
+                continue
+            if isinstance(kind, Section):  # an optional section left out: create it
+                parent.value[part] = Node({}, Mark(SET_FILE), Mark(SET_FILE))
+                parent, where = parent.value[part], ".".join(parts[: i + 1])
                 continue
             hint = _suggest(part, parent.value)
             extra = f"; did you mean '{hint[0]}'?" if hint else ""
@@ -1679,16 +1714,14 @@ TOP = Section(
             "actors",
             ACTORS,
             REQUIRED,
-            "the actors: at least two parties, at most one mediator",
-            "{ukraine: {role: party, ...}}",
+            "the actors: at least two parties, at most one mediator (tables below)",
         ),
         Key("world", WORLD, {}, "the world between rounds", "{front_line: {issue: territory}}"),
         Key(
             "events",
             EVENTS,
             {},
-            "shocks and truces, by name",
-            "{energy_strikes: {type: strike, ...}}",
+            "shocks and truces, by name (tables below)",
         ),
         Key(
             "protocol", PROTOCOL, {}, "who proposes without a mediator", "{first_proposer: russia}"
@@ -1906,7 +1939,7 @@ def _build_event(name: str, kind: str, d: dict[str, Any], root: Node) -> Strike 
     ):
         node = _node_at(root, f"{path}.end_round")
         _fail(
-            f"must be >= start_round ({_num(start)}) (got {_got(node)})",
+            f"must be >= start_round ({dist._g(start)}) (got {_got(node)})",
             node.mark,
             f"{path}.end_round",
         )
@@ -2377,9 +2410,9 @@ def _default_doc(k: Key) -> str:
     if k.default is None:
         return "absent"
     if isinstance(k.default, dict):
-        return "{}" if not isinstance(k.kind, Section) else "its defaults"
+        return "`{}`" if not isinstance(k.kind, Section) else "its defaults"
     if isinstance(k.default, list):
-        return "[]"
+        return "`[]`"
     if isinstance(k.default, bool):
         return "`true`" if k.default else "`false`"
     if isinstance(k.default, str):
@@ -2398,7 +2431,7 @@ def schema_markdown() -> str:
     lines: list[str] = []
     for title, section in DOC_SECTIONS:
         lines += [
-            f"### `{title}`",
+            f"### {title}",
             "",
             section.intro,
             "",
