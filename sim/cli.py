@@ -163,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # the command line as typed, for manifest.json (sys.argv is the host's when called in-process)
+    args.command_line = ["negsim", *(sys.argv[1:] if argv is None else argv)]
     module_name, func_name = HANDLERS[args.command].split(":")
     try:
         module = importlib.import_module(f"sim.commands.{module_name}")

@@ -108,16 +108,22 @@ def versions() -> dict[str, str]:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             out[dist] = "not installed"
+    if out["negsim"] == "not installed":  # run from a source tree
+        from sim import __version__
+
+        out["negsim"] = f"{__version__} (source tree)"
     return out
 
 
 def manifest(*, command: str, scenario_files: list[str], seed: int, runs: int, jobs: int,
-             executor: str, started: str, **extra: Any) -> dict[str, Any]:
-    """The record of how a result was produced."""
+             executor: str, started: str, argv: list[str] | None = None,
+             **extra: Any) -> dict[str, Any]:
+    """The record of how a result was produced (``argv``: the command line, default
+    ``sys.argv``)."""
     return {
         "format": MANIFEST_FORMAT,
         "command": command,
-        "argv": sys.argv,
+        "argv": list(sys.argv if argv is None else argv),
         "scenario_files": [
             {"path": str(f), "sha256": sha256_file(f)} for f in scenario_files if Path(f).is_file()
         ],

@@ -126,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
         write_json_atomic(staging / "manifest.json", manifest(
             command="run", scenario_files=[args.file], seed=seed, runs=runs, jobs=jobs,
             executor=args.executor, started=started, overrides=list(args.overrides),
+            argv=getattr(args, "command_line", None),
         ))
     if not args.quiet:
         print(format_summary(summary))
@@ -225,6 +226,7 @@ def compare(args: argparse.Namespace) -> int:
         write_json_atomic(staging / "manifest.json", manifest(
             command="compare", scenario_files=list(args.files), seed=seed, runs=runs, jobs=jobs,
             executor=args.executor, started=started, overrides=list(args.overrides),
+            argv=getattr(args, "command_line", None),
         ))
     if not args.quiet:
         print(format_compare(table))
