@@ -106,13 +106,18 @@ class Node:
         return self.key_mark or self.mark
 
 
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def _fail(message: str, mark: Mark | None, key_path: str | None) -> None:
+    """Raise the one-line ScenarioError (odd keys with line breaks are escaped)."""
     raise ScenarioError(
-        message,
+        _one_line(message),
         path=None if mark is None else mark.file,
         line=None if mark is None else mark.line,
         column=None if mark is None else mark.column,
-        key_path=key_path or None,
+        key_path=_one_line(key_path) if key_path else None,
     )
 
 
@@ -1432,7 +1437,8 @@ VIOLATIONS = Section(
             "attribution_noise",
             UNIT_P,
             0.0,
-            "probability a violation is blamed on the wrong party",
+            "probability that a violation is not attributed to the party that committed it "
+            "(the mediator then does not respond to it)",
             "0.2",
         ),
         Key(

@@ -733,3 +733,13 @@ def test_full_fixture_sets_every_schema_key():
 def test_required_keys_are_documented_as_required():
     assert "| `rounds` | whole number >= 1 | **required** |" in schema_markdown()
     assert MEDIATOR.key("ideal").default is REQUIRED
+
+
+def test_odd_keys_still_give_one_line():
+    text = with_actor_keys("ukraine", '"pati\\nence": 0.9\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario_text(text)
+    assert (
+        str(err.value)
+        == "<string>:7:5: actors.ukraine.pati\\nence: unknown key; did you mean 'patience'?"
+    )

@@ -182,6 +182,9 @@ def render(s: Scenario, width: int = WIDTH) -> str:
 
     for heading, rows in groups:
         out += textwrap.wrap(heading, width, subsequent_indent="    ")
+        cited = sorted({int(n) for r in rows if r[3] for n in r[3].strip("[]").split(",")})
+        for n in cited:  # the quotes behind this table, in full under Sources
+            out.append(_fit(f'  [{n}] "{" ".join(quotes[n].quote.split())}"', width))
         out.append(line("parameter", "value", "mean", "source"))
         out.append(line("-" * w_path, "-" * w_val, "-" * w_mean, "-" * w_src))
         for r in rows:
