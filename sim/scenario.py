@@ -26,7 +26,7 @@ class Citation:
 
     key_path: str
     quote: str
-    line: int | None = None
+    line: int | None = field(default=None, compare=False)  # where, not what
 
 
 @dataclass(frozen=True)
@@ -239,7 +239,7 @@ class Scenario:
     events: tuple[Event, ...] = ()
     first_proposer: str | None = None  # protocol.first_proposer, used without a mediator
     citations: tuple[Citation, ...] = ()
-    path: str | None = None
+    path: str | None = field(default=None, compare=False)
     resolved: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
