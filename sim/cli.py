@@ -61,7 +61,7 @@ def _add_set(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="PATH=VALUE",
-        help="override a scenario value, e.g. actors.ukraine.salience.territory=0.5; "
+        help="override a scenario value, e.g. actors.delta.salience.water_share=0.5; "
         "VALUE is read as YAML, so '{dist: uniform, low: 0, high: 1}' works (repeatable)",
     )
 

@@ -17,7 +17,7 @@ class ScenarioError(NegsimError, ValueError):
     line, column : int or None
         1-based position in the file, when known.
     key_path : str or None
-        Dotted path of the offending key, e.g. ``actors.ukraine.patience``.
+        Dotted path of the offending key, e.g. ``actors.delta.patience``.
     message : str
         What is wrong, e.g. ``must be in (0, 1] (got 1.5)``.
     """

@@ -1141,7 +1141,7 @@ ISSUE = Section(
             "what 0 on this issue means",
             "freeze along the current front line",
         ),
-        Key("one", Text(), REQUIRED, "what 1 on this issue means", "withdrawal from all of Donbas"),
+        Key("one", Text(), REQUIRED, "what 1 on this issue means", "the upstream state takes all the water it dams"),
         Key(
             "under_war",
             UNIT_P,
@@ -1270,7 +1270,7 @@ RED_LINE = Section(
 
 _ACTOR_COMMON = (
     Key("role", OneOf(("party", "mediator")), REQUIRED, "what the actor does", "party"),
-    Key("label", Text(), None, "name shown in output", "Ukraine", default_doc="the actor's name"),
+    Key("label", Text(), None, "name shown in output", "Delta", default_doc="the actor's name"),
     Key(
         "ideal",
         Table("issue", UNIT_P),
@@ -1362,7 +1362,7 @@ PROPOSAL = Section(
             {},
             "Nash weights by party; unlisted parties share "
             "the rest equally; listed weights sum to at most 1 (on the means)",
-            "{ukraine: 0.4}",
+            "{delta: 0.4}",
         ),
         Key(
             "respect_win_sets",
@@ -1378,7 +1378,7 @@ PROPOSAL = Section(
 LEVER = Section(
     "a lever",
     (
-        Key("target", Ref("party"), REQUIRED, "the party whose BATNA it lowers", "russia"),
+        Key("target", Ref("party"), REQUIRED, "the party whose BATNA it lowers", "upland"),
         Key("effect", NONNEG_P, REQUIRED, "how much it lowers the target's BATNA", "0.05"),
         Key("duration", Param(Range(1.0), whole=True), 1.0, "rounds it lasts", "3"),
         Key("use_prob", UNIT_P, 1.0, "probability the mediator uses it when it would", "0.7"),
@@ -1395,7 +1395,7 @@ PRESSURE = Section(
             Named("lever", LEVER),
             {},
             "the levers, by name",
-            "{sanctions: {target: russia, effect: 0.05}}",
+            "{aid_freeze: {target: upland, effect: 0.05}}",
         ),
     ),
     intro="The mediator's pressure on the party that blocks a deal.",
@@ -1454,7 +1454,7 @@ MEDIATOR = Section(
     "a mediator",
     _ACTOR_COMMON
     + (
-        Key("proposal", PROPOSAL, {}, "proposal rule (see below)", "{bias: {ukraine: 0.4}}"),
+        Key("proposal", PROPOSAL, {}, "proposal rule (see below)", "{bias: {delta: 0.4}}"),
         Key("pressure", PRESSURE, {}, "budget and levers (see below)", "{budget: 2}"),
         Key("deadline", DEADLINE, {}, "when it leaves (see below)", "{round: 8}"),
         Key(
@@ -1547,8 +1547,8 @@ STRIKE = Section(
     "a strike event",
     (
         _TYPE,
-        Key("by", Ref("party"), REQUIRED, "the party that strikes", "russia"),
-        Key("target", Ref("party"), REQUIRED, "the party struck", "ukraine"),
+        Key("by", Ref("party"), REQUIRED, "the party that strikes", "upland"),
+        Key("target", Ref("party"), REQUIRED, "the party struck", "delta"),
         Key("prob_per_round", UNIT_P, REQUIRED, "probability of a strike each round", "0.5"),
     )
     + _ROUNDS
@@ -1643,9 +1643,9 @@ SHIFT = Section(
             Table("party", NONNEG_P),
             {},
             "multiplies parties' cost of war",
-            "{russia: 1.3}",
+            "{upland: 1.3}",
         ),
-        Key("optimism", Table("party", P()), {}, "added to parties' optimism", "{russia: 0.05}"),
+        Key("optimism", Table("party", P()), {}, "added to parties' optimism", "{upland: 0.05}"),
     ),
     intro="An offensive or a change of aid (`type: offensive` or `type: aid_change`).",
     others={
@@ -1673,7 +1673,7 @@ PROTOCOL = Section(
             Ref("party"),
             None,
             "the party that proposes first when there is no mediator (the parties then alternate)",
-            "russia",
+            "upland",
             default_doc="required when there is no mediator",
         ),
     ),
@@ -1730,7 +1730,7 @@ TOP = Section(
             "shocks and truces, by name (tables below)",
         ),
         Key(
-            "protocol", PROTOCOL, {}, "who proposes without a mediator", "{first_proposer: russia}"
+            "protocol", PROTOCOL, {}, "who proposes without a mediator", "{first_proposer: upland}"
         ),
     ),
     intro="The keys of a scenario file.",
@@ -2451,7 +2451,7 @@ def schema_markdown() -> str:
             )
         lines += [
             "| `source` | quote or list of quotes | absent | quotes from `seeds/` that "
-            'support the values here | `source: "Kiev still controls about a fifth"` |',
+            'support the values here | `source: \"a sentence from a file in seeds/\"` |',
             "",
         ]
     return "\n".join(lines).rstrip("\n") + "\n"

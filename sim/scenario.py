@@ -1,7 +1,7 @@
 """The scenario: an immutable, validated description of one negotiation.
 
 Field names equal the YAML keys (see ``docs/scenarios.md``), so a parameter's dotted path
-in the file (``actors.ukraine.war.cost_per_round``) is also its path here and the name of
+in the file (``actors.delta.war.cost_per_round``) is also its path here and the name of
 its column in ``replicates.csv``. Numeric fields hold a :data:`~sim.distributions.Param`:
 a number, or a distribution that each replicate draws from. Nothing here names a country:
 actors, issues and events are data.
