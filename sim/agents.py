@@ -166,7 +166,9 @@ class MediatorAgent(mesa.Agent):
             if name in listed:
                 cols.append(listed[name])
             else:
-                cols.append(np.maximum(remaining, 0.0) / rest if rest else np.zeros(n))
+                # broadcast: with no bias listed, ``remaining`` is the float 1.0
+                cols.append(np.broadcast_to(np.maximum(remaining, 0.0) / rest, (n,)) if rest
+                            else np.zeros(n))
         w = np.stack(cols, axis=1)
         self.base_weights = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
         self.respect_win_sets = spec.respect_win_sets
