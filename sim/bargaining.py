@@ -197,7 +197,13 @@ class Geometry:
         edge = 1.0 - 1e-9
         th = np.where(np.isnan(th), edge, th)
         bounds = np.concatenate([np.full((self.n, 1), 1e-9), th, np.full((self.n, 1), edge)], axis=1)
-        return 0.5 * (bounds[:, 1:] + bounds[:, :-1])  # midpoints: (N, J)
+        mids = 0.5 * (bounds[:, 1:] + bounds[:, :-1])  # midpoints: (N, J)
+        if self.quadratic:
+            # a curved frontier moves with every weight: keep its two ends (each party's
+            # best package) as vertices too, or the polyline cuts them off and no proposer
+            # can offer its own best package
+            return np.concatenate([bounds[:, :1], mids, bounds[:, -1:]], axis=1)
+        return mids
 
     def _build_frontier(self) -> None:
         if self.n_parties == 2:
@@ -276,16 +282,35 @@ class Geometry:
 
         f_lo, _ = f(lo)
         f_hi, _ = f(hi)
-        ok = (f_lo <= 0) & (f_hi >= 0)
+        # where a package is held over a range of weights (a corner of the box), many
+        # vertices coincide and the pick may lie on a segment away from the Nash weight:
+        # F increases with theta, so search the whole range there
+        wide = ~((f_lo <= 0) & (f_hi >= 0))
+        lo = np.where(wide, 1e-9, lo)
+        hi = np.where(wide, 1 - 1e-9, hi)
         for _ in range(iterations):
             mid = 0.5 * (lo + hi)
             fm, _ = f(mid)
             lo = np.where(fm < 0, mid, lo)
             hi = np.where(fm < 0, hi, mid)
         _, x_ref = f(0.5 * (lo + hi))
+        # keep the polished package only where it raises the Nash product: at a jump of
+        # the weighted-sum solution (an edge of the frontier) the bisection ends on a
+        # vertex, and without an estimated zone of agreement (max-min pick) F means nothing
+        before = _nash_value(sub.utilities(x[rows]), dd, ww)
+        better = _nash_value(sub.utilities(x_ref), dd, ww) > before
         out = x.copy()
-        out[rows[ok]] = x_ref[ok]
+        out[rows[better]] = x_ref[better]
         return out
+
+
+def _nash_value(u: np.ndarray, d: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """sum_i w_i log(u_i - d_i) per row, -inf where some surplus is not positive."""
+    s = u - d
+    ok = np.all(s > 0, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.sum(w * np.log(np.where(s > 0, s, 1.0)), axis=1)
+    return np.where(ok, v, -np.inf)
 
 
 class _SubGeometry:
@@ -542,8 +567,11 @@ def best_for(geometry: Geometry, proposer: int, floors: np.ndarray, rows: np.nda
     lo, hi = _interval(a, b, strict=False)
     ok = hi >= lo
     # own utility is linear along a segment (two parties, linear loss) or sampled: check ends
-    own_p = up[..., proposer] + (uq[..., proposer] - up[..., proposer]) * lo
-    own_q = up[..., proposer] + (uq[..., proposer] - up[..., proposer]) * hi
+    # (lo is +inf on a segment that can never meet the floors, and 0 * inf is NaN there;
+    # such segments are dropped by ``ok`` below)
+    with np.errstate(invalid="ignore"):
+        own_p = up[..., proposer] + (uq[..., proposer] - up[..., proposer]) * lo
+        own_q = up[..., proposer] + (uq[..., proposer] - up[..., proposer]) * hi
     t = np.where(own_q > own_p, hi, lo)
     own = np.where(ok, np.maximum(own_p, own_q), -np.inf)
     best = np.argmax(own, axis=1)
