@@ -413,15 +413,19 @@ class NegotiationModel(mesa.Model):
         # walk-outs by parties that rejected
         still = live & ~agreed
         gap = aspiration - utility
-        walked = np.zeros(self.n, dtype=bool)
+        # where several parties leave in the same round, the breakdown is put down to the
+        # first to go (draw lowest relative to its hazard), whatever order they are listed in
+        clock = np.full((self.n, self.n_parties), np.inf)
         for i, party in enumerate(self.party_agents):
             rejected = made & still & ~accept[:, i]
             # a party far below its aspiration may leave; a strike's backlash raises that risk
             far = gap[:, i] > party.walkout_gap
             hazard = np.where(far, party.walkout_hazard + party.walkout_bump, 0.0)
-            out = rejected & ~walked & (self._shock(f"walkout.{party.name}") < hazard)
-            self.walkout_by[out] = i
-            walked |= out
+            draw = self._shock(f"walkout.{party.name}")
+            out = rejected & (draw < hazard)
+            clock[:, i] = np.where(out, draw / np.where(out, hazard, 1.0), np.inf)
+        walked = np.any(np.isfinite(clock), axis=1)
+        self.walkout_by[walked] = np.argmin(clock[walked], axis=1)
         self.outcome[walked] = Outcome.BREAKDOWN
         self.end_round[walked] = t
         still &= ~walked
