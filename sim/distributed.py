@@ -6,6 +6,8 @@ and gathered in chunk order, so a cluster gives the same numbers as the local ex
 
 from __future__ import annotations
 
+import itertools
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,7 +32,7 @@ def iter_dask(scenario: Any, seed: int, chunks: list, *, scheduler: str | None, 
         raise NegsimError(
             "--executor dask needs the 'distributed' extra: pip install 'negsim[distributed]'"
         ) from None
-    from sim.ensemble import run_chunk
+    from sim.ensemble import IN_FLIGHT_PER_WORKER, run_chunk
 
     _configure_dask()
     cluster = None
@@ -45,9 +47,22 @@ def iter_dask(scenario: Any, seed: int, chunks: list, *, scheduler: str | None, 
             raise NegsimError(f"cannot reach dask scheduler {scheduler}: {exc}") from None
     try:
         scenario_future = client.scatter(scenario, broadcast=True)
-        futures = [client.submit(run_chunk, scenario_future, seed, c, pure=False, **kwargs) for c in chunks]
-        for fut in futures:  # in chunk order
-            yield fut.result()
+
+        def submit(chunk: Any) -> Any:
+            return client.submit(run_chunk, scenario_future, seed, chunk, pure=False, **kwargs)
+
+        # A bounded window of submitted chunks, released once gathered: results otherwise
+        # stay in the workers' memory until the whole run is over.
+        workers = max(jobs, len(client.scheduler_info().get("workers", {})))
+        todo = iter(chunks)
+        window = deque(submit(c) for c in itertools.islice(todo, IN_FLIGHT_PER_WORKER * workers))
+        while window:
+            out = window.popleft().result()  # in chunk order
+            nxt = next(todo, None)
+            if nxt is not None:
+                window.append(submit(nxt))
+            yield out
+            del out
     finally:
         client.close()
         if cluster is not None:
