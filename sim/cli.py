@@ -66,9 +66,9 @@ def _add_set(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_run_options(p: argparse.ArgumentParser, *, plots: bool = True, runs: bool = True) -> None:
-    if runs:
-        p.add_argument("--runs", type=_positive_int, help="replicates (default: the scenario's runs)")
+def _add_run_options(p: argparse.ArgumentParser, *, plots: bool = True,
+                     runs_help: str = "replicates (default: the scenario's runs)") -> None:
+    p.add_argument("--runs", type=_positive_int, help=runs_help)
     p.add_argument("--seed", type=_seed, help="random seed (default: the scenario's seed)")
     p.add_argument(
         "--jobs",
@@ -146,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=["sobol", "morris"], default="sobol")
     p.add_argument("--n", type=_positive_int, default=None, help="base sample size (Sobol N, Morris trajectories)")
     p.add_argument("--outcome", default="agreement", help="outcome class whose probability is analysed")
-    _add_run_options(p, plots=False, runs=True)
+    _add_run_options(p, plots=False,
+                     runs_help="replicates per design point (default 16 for sobol, 32 for morris)")
     _add_format(p)
 
     p = sub.add_parser("discover", help="scenario discovery (PRIM): where in parameter space an outcome concentrates")
