@@ -1,0 +1,288 @@
+"""Properties every run must have, on random scenarios (hypothesis).
+
+Utilities are at most 1 and packages lie in the box; outcome classes partition the
+replicates; relabelling actors or issues permutes the results (metamorphic: replicate
+streams are keyed by names, so a pure reordering of the tuples must give identical
+numbers); a replicate run alone equals the same replicate inside an ensemble.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from model_builders import issues, mediator, party, scenario
+
+from sim.distributions import Uniform
+from sim.model import NegotiationModel
+from sim.outcomes import NO_ONE, EnsembleResult, Outcome
+from sim.scenario import (
+    Concession,
+    FrontLine,
+    Lever,
+    Ratification,
+    RedLine,
+    Shift,
+    Strike,
+    Truce,
+    Walkout,
+    War,
+)
+
+ISSUE_POOL = ("water_share", "dam_years", "data_sharing")
+PARTY_POOL = ("north", "south", "east")
+UNIT = st.floats(0.0, 1.0)
+IDEAL = st.one_of(st.sampled_from([0.0, 1.0]), UNIT)
+
+
+@st.composite
+def parties_for(draw, names, issue_names, mediated):
+    out = []
+    for name in names:
+        lines = []
+        for _ in range(draw(st.integers(0, 2))):
+            lines.append(RedLine(
+                draw(st.sampled_from(issue_names)), draw(st.sampled_from(["min", "max"])),
+                draw(st.floats(0.05, 0.95)), draw(st.floats(0.0, 1.0)),
+                absolute=draw(st.booleans()) and draw(st.booleans()),
+            ))
+        batna = draw(st.one_of(
+            st.none(), st.floats(-0.2, 0.8),
+            st.floats(-0.2, 0.6).map(lambda lo: Uniform(lo, lo + 0.2)),
+        ))
+        rat = None
+        if draw(st.booleans()):
+            rat = Ratification(
+                intercept=draw(st.floats(-1.0, 1.5)),
+                coefficients={k: draw(st.floats(-2.0, 2.0)) for k in issue_names},
+                threshold=draw(st.floats(0.3, 0.7)), vote_noise_sd=draw(st.floats(0.0, 1.0)),
+                lost_rounds=float(draw(st.integers(0, 2))), reset_aspiration=draw(st.booleans()),
+            )
+        out.append(party(
+            name,
+            {k: draw(IDEAL) for k in issue_names},
+            {k: draw(st.floats(0.05, 1.0)) for k in issue_names},
+            loss=draw(st.sampled_from(["linear", "quadratic"])),
+            red_lines=tuple(lines),
+            batna=batna,
+            war=War(cost_per_round=draw(st.floats(0.0, 0.03)),
+                    cost_per_gain=draw(st.floats(0.0, 0.2)),
+                    horizon=float(draw(st.sampled_from([1, 5, 13]))),
+                    optimism=draw(st.floats(-0.1, 0.2))),
+            patience=draw(st.floats(0.8, 1.0)),
+            concession=Concession(
+                draw(st.sampled_from(["boulware", "conceder", "linear", "none"])),
+                beta=draw(st.floats(0.2, 3.0)),
+                deadline=draw(st.one_of(st.none(), st.floats(1.0, 10.0))),
+                initial=draw(st.floats(0.0, 0.5)),
+            ),
+            belief_noise_sd=draw(st.floats(0.0, 0.3)),
+            walkout=Walkout(gap=draw(st.floats(0.0, 0.5)), hazard=draw(st.floats(0.0, 0.3))),
+            ratification=rat,
+        ))
+    return out
+
+
+@st.composite
+def scenarios(draw, max_parties=3):
+    k = draw(st.integers(1, 3))
+    issue_names = list(ISSUE_POOL[:k])
+    names = list(PARTY_POOL[:draw(st.integers(2, max_parties))])
+    mediated = draw(st.booleans())
+    parties = draw(parties_for(names, issue_names, mediated))
+    med = None
+    if mediated:
+        med = mediator(
+            "broker", issue_names,
+            bias=draw(st.one_of(st.just({}), st.floats(0.2, 0.8).map(lambda w: {names[0]: w}))),
+            respect_win_sets=draw(st.booleans()),
+            budget=float(draw(st.integers(0, 3))),
+            levers=tuple(Lever(f"lever_{n}", n, draw(st.floats(0.0, 0.1)),
+                               duration=float(draw(st.integers(1, 3))),
+                               use_prob=draw(st.floats(0.0, 1.0))) for n in names[:2]),
+            deadline=draw(st.one_of(st.none(), st.floats(1.0, 6.0))),
+            extension_prob=draw(st.floats(0.0, 1.0)),
+            exit_hazard=draw(st.floats(0.0, 0.3)),
+            attribution_noise=draw(st.floats(0.0, 1.0)),
+            response_prob=draw(st.floats(0.0, 1.0)),
+            response_lag=float(draw(st.integers(0, 2))),
+            bias_shift=draw(st.floats(0.0, 0.2)),
+        )
+    front = None
+    if draw(st.booleans()):
+        front = FrontLine(issue_names[0], initial=draw(UNIT), drift=draw(st.floats(-0.02, 0.05)),
+                          noise_sd=draw(st.floats(0.0, 0.03)),
+                          urban_slowdown=draw(st.floats(0.0, 0.5)))
+    events = []
+    if draw(st.booleans()):
+        events.append(Strike(
+            "raids", names[0], names[1], prob_per_round=draw(UNIT),
+            capacity_loss=draw(st.floats(0.0, 1.5)), coercion_cost=draw(st.floats(0.0, 0.02)),
+            aspiration_bump=draw(st.floats(0.0, 0.1)),
+            backlash_duration=float(draw(st.integers(1, 3))),
+            walkout_hazard_bump=draw(st.floats(0.0, 0.1)),
+        ))
+        if draw(st.booleans()):
+            events.append(Truce("pause", "raids", strike_prob=draw(st.floats(0.0, 0.3)),
+                                violation_prob=draw(st.floats(0.0, 0.5)),
+                                start_round=float(draw(st.integers(1, 3)))))
+    if draw(st.booleans()):
+        events.append(Shift("push", "offensive", start_round=float(draw(st.integers(1, 4))),
+                            probability=draw(UNIT), drift_multiplier=draw(st.floats(0.5, 3.0)),
+                            cost_multiplier={names[1]: draw(st.floats(0.5, 2.0))},
+                            optimism={names[0]: draw(st.floats(-0.1, 0.1))}))
+    first = None if mediated else draw(st.sampled_from(names))
+    return scenario(issues(*issue_names), parties, med, rounds=draw(st.integers(1, 8)),
+                    seed=draw(st.integers(0, 2**32 - 1)), front_line=front,
+                    events=tuple(events), first_proposer=first)
+
+
+N = 24
+FIELDS = [f.name for f in dataclasses.fields(EnsembleResult)]
+
+
+def assert_results_equal(r1: EnsembleResult, r2: EnsembleResult) -> None:
+    """Every field of two results equal (floats to 1e-12; NaN equals NaN)."""
+    for name in FIELDS:
+        a, b = getattr(r1, name), getattr(r2, name)
+        if name == "params":
+            assert a.keys() == b.keys()
+            for key in a:
+                np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+        elif isinstance(a, np.ndarray):
+            assert a.dtype == b.dtype and a.shape == b.shape, name
+            if np.issubdtype(a.dtype, np.floating):
+                np.testing.assert_allclose(a, b, rtol=0, atol=1e-12, err_msg=name)
+            else:
+                np.testing.assert_array_equal(a, b, err_msg=name)
+        else:
+            assert a == b, name
+
+
+# --------------------------------------------------------------------------- invariants
+
+
+@settings(deadline=None, max_examples=60)
+@given(scenarios(), st.data())
+def test_utilities_packages_and_outcome_partition(sc, data):
+    model = NegotiationModel(sc, n=N)
+    k = len(sc.issues)
+    for p in model.party_agents:
+        np.testing.assert_allclose(p.salience.sum(axis=1), 1.0, atol=1e-12)
+        # before penalties, utility lies in [0, 1] for any package of the unit box
+        x = np.array([[data.draw(UNIT) for _ in range(k)] for _ in range(N)])
+        u = p.shape.utility(x, penalties=False)
+        assert np.all((u >= -1e-12) & (u <= 1 + 1e-12))
+        assert np.all(p.shape.utility(x) <= u + 1e-12)  # penalties only lower it
+    lower, upper = model.geometry.lower, model.geometry.upper
+    while model.running:
+        model.step()
+        made = np.all(np.isfinite(model.proposal), axis=1)
+        # nothing is proposed where the absolute red lines leave no package
+        assert not np.any(made & ~model.geometry.feasible)
+        x = model.proposal[made]
+        assert np.all((x >= -1e-12) & (x <= 1 + 1e-12))
+        assert np.all((x >= lower[made] - 1e-9) & (x <= upper[made] + 1e-9))
+    res = model.result()
+
+    # utilities <= 1; without agreement (the war's package, no penalties) in [0, 1]
+    assert np.all(res.utility <= 1 + 1e-12)
+    agreed = res.outcome == Outcome.AGREEMENT
+    assert np.all(res.utility[~agreed] >= -1e-12)
+    # terms: in the box where agreed, NaN elsewhere
+    t = res.terms[agreed]
+    assert np.all((t >= lower[agreed] - 1e-9) & (t <= upper[agreed] + 1e-9))
+    assert np.all(np.isnan(res.terms[~agreed]))
+    # outcome classes partition the replicates
+    assert set(np.unique(res.outcome)) <= {int(o) for o in Outcome}
+    assert sum(res.counts().values()) == N
+    for o in Outcome:
+        assert res.counts()[o.label] == int(np.sum(res.outcome == o))
+    assert np.all((res.end_round >= 1) & (res.end_round <= sc.rounds))
+    assert np.all((res.walkout_by != NO_ONE) == (res.outcome == Outcome.BREAKDOWN))
+    if sc.mediator is None:
+        assert not np.any(res.outcome == Outcome.MEDIATOR_EXIT)
+
+
+# --------------------------------------------------------------------------- metamorphic
+
+
+def reorder_parties(sc, order):
+    return dataclasses.replace(sc, parties=tuple(sc.parties[i] for i in order))
+
+
+@settings(deadline=None, max_examples=40)
+@given(scenarios())
+def test_reordering_parties_permutes_results(sc):
+    """The same actors listed in another order: identical outcomes and terms, and the
+    per-party columns permuted. Without a mediator the parties propose in turn in the
+    order listed, so there the order is rotated (which keeps the turn order)."""
+    n_p = len(sc.parties)
+    order = list(range(n_p))[::-1] if sc.mediator is not None else [*range(1, n_p), 0]
+    r1 = NegotiationModel(sc, n=N).run()
+    r2 = NegotiationModel(reorder_parties(sc, order), n=N).run()
+    assert r2.parties == tuple(r1.parties[i] for i in order)
+    np.testing.assert_array_equal(r2.outcome, r1.outcome)
+    np.testing.assert_array_equal(r2.end_round, r1.end_round)
+    np.testing.assert_allclose(r2.terms, r1.terms, rtol=0, atol=1e-9)
+    cols = order + list(range(n_p, len(r1.actors)))  # the mediator stays last
+    np.testing.assert_allclose(r2.utility, r1.utility[:, cols], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(r2.cost, r1.cost[:, order], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(r2.compromise, r1.compromise, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(r2.front_line, r1.front_line)
+    for name in ("strikes", "violations", "failed_ratifications", "pressure_used"):
+        np.testing.assert_array_equal(getattr(r2, name), getattr(r1, name), err_msg=name)
+    # walkout_by is a position: map it back to names
+    names1 = np.array(("",) + r1.parties, dtype=object)[r1.walkout_by.astype(int) + 1]
+    names2 = np.array(("",) + r2.parties, dtype=object)[r2.walkout_by.astype(int) + 1]
+    np.testing.assert_array_equal(names2, names1)
+    assert r2.params.keys() == r1.params.keys()
+
+
+@settings(deadline=None, max_examples=40)
+@given(scenarios(), st.permutations([0, 1, 2]))
+def test_permuting_issues_permutes_terms(sc, perm):
+    """The same issues listed in another order: identical outcomes, permuted terms."""
+    order = [i for i in perm if i < len(sc.issues)]
+    r1 = NegotiationModel(sc, n=N).run()
+    r2 = NegotiationModel(dataclasses.replace(sc, issues=tuple(sc.issues[i] for i in order)),
+                          n=N).run()
+    assert r2.issues == tuple(r1.issues[i] for i in order)
+    np.testing.assert_array_equal(r2.outcome, r1.outcome)
+    np.testing.assert_array_equal(r2.end_round, r1.end_round)
+    np.testing.assert_allclose(r2.terms, r1.terms[:, order], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(r2.compromise, r1.compromise[:, order], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(r2.utility, r1.utility, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(r2.walkout_by, r1.walkout_by)
+
+
+@settings(deadline=None, max_examples=40)
+@given(scenarios(), st.integers(0, N - 1))
+def test_replicate_alone_equals_replicate_in_ensemble(sc, i):
+    whole = NegotiationModel(sc, n=N).run()
+    alone = NegotiationModel(sc, replicates=np.array([i])).run()
+    assert_results_equal(alone, whole.take(np.array([i])))
+    # and a slice of the ensemble run as its own ensemble
+    part = NegotiationModel(sc, replicates=np.arange(i, N)).run()
+    assert_results_equal(part, whole.take(np.arange(i, N)))
+
+
+def test_walkout_attribution_does_not_depend_on_party_order():
+    """Two parties that both reject everything (BATNAs 0.9) and walk out with hazard 0.5
+    a round: where both go in the same round, the breakdown is put down to the same party
+    whichever is listed first (it used to be the first listed)."""
+    share = issues("water_share")
+    common = dict(batna=0.9, walkout=Walkout(gap=0.0, hazard=0.5))
+    north = party("north", {"water_share": 1.0}, {"water_share": 1.0}, **common)
+    south = party("south", {"water_share": 0.0}, {"water_share": 1.0}, **common)
+    sc = scenario(share, [north, south], mediator("broker", ["water_share"]), rounds=30)
+    r1 = NegotiationModel(sc, n=2000).run()
+    r2 = NegotiationModel(reorder_parties(sc, [1, 0]), n=2000).run()
+    assert np.all(r1.outcome == Outcome.BREAKDOWN)
+    blamed1 = np.array(r1.parties)[r1.walkout_by]
+    blamed2 = np.array(r2.parties)[r2.walkout_by]
+    np.testing.assert_array_equal(blamed2, blamed1)
+    # symmetric parties: each is blamed about half the time (binomial, 4 SE = 0.045)
+    assert abs(np.mean(blamed1 == "north") - 0.5) <= 4 * np.sqrt(0.25 / 2000)
