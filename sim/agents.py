@@ -33,7 +33,7 @@ class PartyAgent(mesa.Agent):
         self.position = position
         p = model.param
         prefix = f"actors.{spec.name}"
-        issues = model.scenario.issue_names
+        issues = model.negotiation.issue_names
         n = model.n
         self.ideal = np.stack([p(f"{prefix}.ideal.{k}") for k in issues], axis=1)
         raw = np.stack([p(f"{prefix}.salience.{k}", 0.0) for k in issues], axis=1)
@@ -66,7 +66,7 @@ class PartyAgent(mesa.Agent):
         deadline = spec.concession.deadline
         self.concession_deadline = (
             np.maximum(1, np.rint(p(f"{prefix}.concession.deadline")))
-            if deadline is not None else np.full(n, float(model.scenario.rounds))
+            if deadline is not None else np.full(n, float(model.negotiation.rounds))
         )
         self.initial_concession = p(f"{prefix}.concession.initial")
         self.clock_start = np.zeros(n)  # round after which the concession clock restarted
@@ -150,14 +150,14 @@ class MediatorAgent(mesa.Agent):
         self.name = spec.name
         p = model.param
         prefix = f"actors.{spec.name}"
-        issues = model.scenario.issue_names
+        issues = model.negotiation.issue_names
         n = model.n
         ideal = np.stack([p(f"{prefix}.ideal.{k}") for k in issues], axis=1)
         raw = np.stack([p(f"{prefix}.salience.{k}", 0.0) for k in issues], axis=1)
         sal = raw / np.maximum(raw.sum(axis=1, keepdims=True), 1e-300)
         self.shape = PartyShape(ideal, sal, spec.loss == "quadratic", np.zeros(0, dtype=np.int64),
                                 np.zeros(0), np.zeros((n, 0)), np.zeros((n, 0)))
-        parties = model.scenario.party_names
+        parties = model.negotiation.party_names
         listed = {k: p(f"{prefix}.bias.{k}") for k in spec.bias}
         rest = max(len(parties) - len(listed), 0)
         remaining = 1.0 - (sum(listed.values()) if listed else 0.0)

@@ -61,7 +61,8 @@ class NegotiationModel(mesa.Model):
                  replicates: np.ndarray | None = None, n: int | None = None,
                  record: bool = False, rng: np.random.Generator | None = None,
                  parameter_values: dict[str, np.ndarray] | None = None) -> None:
-        self.scenario = scenario
+        # not ``self.scenario``: Mesa 3.5 reserves that name for its own Scenario object
+        self.negotiation = scenario
         self.seed = scenario.seed if seed is None else int(seed)
         if replicates is None:
             replicates = np.arange(1 if n is None else n)
@@ -145,7 +146,7 @@ class NegotiationModel(mesa.Model):
         """Each replicate's parameter values, by dotted path. A distribution is sampled
         by mapping the replicate's uniform for that path through its quantile function."""
         out = {}
-        for path, value in self.scenario.parameters().items():
+        for path, value in self.negotiation.parameters().items():
             if is_distribution(value):
                 out[path] = value.ppf(self.streams.uniform(Purpose.PARAMETERS, path))
             else:
@@ -162,7 +163,7 @@ class NegotiationModel(mesa.Model):
 
     def drawn_parameters(self) -> dict[str, np.ndarray]:
         """The parameters given as distributions, as drawn (for analysis)."""
-        return {k: self.values[k] for k in self.scenario.uncertain_parameters()}
+        return {k: self.values[k] for k in self.negotiation.uncertain_parameters()}
 
     # ---- events ----------------------------------------------------------------------
     def _window(self, path: str, end_is_set: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -171,9 +172,9 @@ class NegotiationModel(mesa.Model):
         return start, end
 
     def _setup_events(self) -> None:
-        names = self.scenario.party_names
+        names = self.negotiation.party_names
         self.strike_events, self.truces, self.shifts = [], [], []
-        for ev in self.scenario.events:
+        for ev in self.negotiation.events:
             path = f"events.{ev.name}"
             start, end = self._window(path, ev.end_round is not None)
             if isinstance(ev, Strike):
@@ -354,8 +355,8 @@ class NegotiationModel(mesa.Model):
                 x[rows] = refined[rows]
                 rule[rows] = pick.rule
             else:
-                order = self.scenario.party_names
-                first = order.index(self.scenario.first_proposer)
+                order = self.negotiation.party_names
+                first = order.index(self.negotiation.first_proposer)
                 proposer = (first + t - 1) % self.n_parties
                 seen = batna + self.belief_error[:, proposer, :].T
                 seen[:, proposer] = batna[:, proposer]
@@ -465,7 +466,7 @@ class NegotiationModel(mesa.Model):
         if self.record:
             self._record(happened, x, made, utility, aspiration, batna_now, accept, all_accept,
                          votes, failed, agreed, walked, exited, lever_used, proposer, rule)
-        if t >= self.scenario.rounds:
+        if t >= self.negotiation.rounds:
             self.outcome[self.active] = Outcome.STALEMATE
             self.end_round[self.active] = t
             self.active[:] = False
@@ -495,12 +496,12 @@ class NegotiationModel(mesa.Model):
         compromise = np.where(weight > 0, (sal * ideal).sum(axis=0) / np.maximum(weight, 1e-300),
                               ideal.mean(axis=0))
         return EnsembleResult(
-            scenario=self.scenario.name,
-            issues=self.scenario.issue_names,
-            parties=self.scenario.party_names,
-            actors=tuple(a.name for a in self.scenario.actors),
-            rounds=self.scenario.rounds,
-            round_days=float(self.scenario.round_days),
+            scenario=self.negotiation.name,
+            issues=self.negotiation.issue_names,
+            parties=self.negotiation.party_names,
+            actors=tuple(a.name for a in self.negotiation.actors),
+            rounds=self.negotiation.rounds,
+            round_days=float(self.negotiation.round_days),
             replicate=self.replicates.copy(),
             outcome=self.outcome.copy(),
             end_round=self.end_round.copy(),
@@ -522,7 +523,7 @@ class NegotiationModel(mesa.Model):
                 failed, agreed, walked, exited, lever_used, proposer, rule) -> None:
         """Keep the first replicate's round in plain values, for the trace."""
         r = 0
-        names = self.scenario.party_names
+        names = self.negotiation.party_names
         entry: dict[str, Any] = {
             "round": self.round,
             "active": bool(self.active[r] or agreed[r] or walked[r] or exited[r]),
