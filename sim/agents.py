@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.analytic import fsj_aspiration
 from sim.bargaining import PartyShape
 
 if TYPE_CHECKING:
@@ -66,7 +67,8 @@ class PartyAgent(mesa.Agent):
         deadline = spec.concession.deadline
         self.concession_deadline = (
             np.maximum(1, np.rint(p(f"{prefix}.concession.deadline")))
-            if deadline is not None else np.full(n, float(model.negotiation.rounds))
+            if deadline is not None
+            else np.full(n, float(model.negotiation.rounds))
         )
         self.initial_concession = p(f"{prefix}.concession.initial")
         self.clock_start = np.zeros(n)  # round after which the concession clock restarted
@@ -101,7 +103,11 @@ class PartyAgent(mesa.Agent):
     # ---- each round ------------------------------------------------------------------
     def expected_cost(self, expected_gain: np.ndarray) -> np.ndarray:
         """Per-round cost of fighting on: base cost, cost of gains, coercion."""
-        return self.cost_per_round * self.cost_multiplier + self.cost_per_gain * expected_gain + self.extra_cost
+        return (
+            self.cost_per_round * self.cost_multiplier
+            + self.cost_per_gain * expected_gain
+            + self.extra_cost
+        )
 
     def update_batna(self) -> None:
         """Value of continued war: the war package at the front projected over the
@@ -128,12 +134,11 @@ class PartyAgent(mesa.Agent):
         if self.strategy == "none":
             level = self.batna.copy()
         else:
-            elapsed = (self.model.round - 1) - self.clock_start
+            # the concession clock runs from the first round (or the last reset) and
+            # reaches the BATNA in the deadline round
+            elapsed = np.maximum((self.model.round - 1) - self.clock_start, 0.0)
             span = np.maximum(self.concession_deadline - 1, 1)
-            frac = np.clip(elapsed / span, 0.0, 1.0)
-            k = self.initial_concession
-            alpha = k + (1 - k) * frac ** (1.0 / self.beta)
-            level = 1.0 - alpha * (1.0 - self.batna)
+            level = fsj_aspiration(elapsed, span, self.beta, self.batna, self.initial_concession)
         self.aspiration = np.maximum(level, self.batna) + self.backlash
 
     def approval_logit(self, x: np.ndarray) -> np.ndarray:
@@ -155,8 +160,15 @@ class MediatorAgent(mesa.Agent):
         ideal = np.stack([p(f"{prefix}.ideal.{k}") for k in issues], axis=1)
         raw = np.stack([p(f"{prefix}.salience.{k}", 0.0) for k in issues], axis=1)
         sal = raw / np.maximum(raw.sum(axis=1, keepdims=True), 1e-300)
-        self.shape = PartyShape(ideal, sal, spec.loss == "quadratic", np.zeros(0, dtype=np.int64),
-                                np.zeros(0), np.zeros((n, 0)), np.zeros((n, 0)))
+        self.shape = PartyShape(
+            ideal,
+            sal,
+            spec.loss == "quadratic",
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0),
+            np.zeros((n, 0)),
+            np.zeros((n, 0)),
+        )
         parties = model.negotiation.party_names
         listed = {k: p(f"{prefix}.bias.{k}") for k in spec.bias}
         rest = max(len(parties) - len(listed), 0)
@@ -167,8 +179,11 @@ class MediatorAgent(mesa.Agent):
                 cols.append(listed[name])
             else:
                 # broadcast: with no bias listed, ``remaining`` is the float 1.0
-                cols.append(np.broadcast_to(np.maximum(remaining, 0.0) / rest, (n,)) if rest
-                            else np.zeros(n))
+                cols.append(
+                    np.broadcast_to(np.maximum(remaining, 0.0) / rest, (n,))
+                    if rest
+                    else np.zeros(n)
+                )
         w = np.stack(cols, axis=1)
         self.base_weights = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
         self.respect_win_sets = spec.respect_win_sets
@@ -185,7 +200,9 @@ class MediatorAgent(mesa.Agent):
             )
             for lv in spec.levers
         ]
-        self.deadline = np.rint(p(f"{prefix}.deadline")) if spec.deadline is not None else np.full(n, np.inf)
+        self.deadline = (
+            np.rint(p(f"{prefix}.deadline")) if spec.deadline is not None else np.full(n, np.inf)
+        )
         self.extension_prob = p(f"{prefix}.extension_prob")
         self.exit_hazard = p(f"{prefix}.exit_hazard")
         self.attribution_noise = p(f"{prefix}.attribution_noise")

@@ -50,8 +50,9 @@ class PartyShape:
     line_bound: np.ndarray
     line_penalty: np.ndarray
 
-    def utility(self, x: np.ndarray, *, penalties: bool = True,
-                rows: np.ndarray | None = None) -> np.ndarray:
+    def utility(
+        self, x: np.ndarray, *, penalties: bool = True, rows: np.ndarray | None = None
+    ) -> np.ndarray:
         """U(x) for packages x of shape (N, K) or (N, M, K); result (N,) or (N, M).
 
         With ``rows``, x holds packages for those replicate positions only.
@@ -140,7 +141,10 @@ class Geometry:
             self.mid = mid
             self.mid_slopes = np.stack([p.issue_slopes(mid, +1) for p in self.parties])
             self.curvature = np.stack(
-                [-2.0 * p.salience if p.quadratic else np.zeros_like(p.salience) for p in self.parties]
+                [
+                    -2.0 * p.salience if p.quadratic else np.zeros_like(p.salience)
+                    for p in self.parties
+                ]
             )  # (n, N, K)
 
     def weighted_best(self, mu: np.ndarray) -> np.ndarray:
@@ -160,9 +164,7 @@ class Geometry:
         with np.errstate(divide="ignore", invalid="ignore"):
             root = np.where(curv < 0, self.mid - slope / curv, self.mid)
         root = np.clip(root, self.cand[:, :, :-1], self.cand[:, :, 1:])
-        root_values = np.sum(
-            w * np.stack([p.issue_values(root) for p in self.parties]), axis=0
-        )
+        root_values = np.sum(w * np.stack([p.issue_values(root) for p in self.parties]), axis=0)
         best_root = np.argmax(root_values, axis=2)
         r_val = np.take_along_axis(root_values, best_root[:, :, None], axis=2)[:, :, 0]
         c_val = np.take_along_axis(values, best[:, :, None], axis=2)[:, :, 0]
@@ -196,7 +198,9 @@ class Geometry:
         th = th[:, :width]
         edge = 1.0 - 1e-9
         th = np.where(np.isnan(th), edge, th)
-        bounds = np.concatenate([np.full((self.n, 1), 1e-9), th, np.full((self.n, 1), edge)], axis=1)
+        bounds = np.concatenate(
+            [np.full((self.n, 1), 1e-9), th, np.full((self.n, 1), edge)], axis=1
+        )
         mids = 0.5 * (bounds[:, 1:] + bounds[:, :-1])  # midpoints: (N, J)
         if self.quadratic:
             # a curved frontier moves with every weight: keep its two ends (each party's
@@ -242,8 +246,10 @@ class Geometry:
             return cached[1]
         u = self.vertex_utility
         pre = {
-            "u0p": u[:, :-1, 0], "u1p": u[:, :-1, 1],
-            "b0": u[:, 1:, 0] - u[:, :-1, 0], "b1": u[:, 1:, 1] - u[:, :-1, 1],
+            "u0p": u[:, :-1, 0],
+            "u1p": u[:, :-1, 1],
+            "b0": u[:, 1:, 0] - u[:, :-1, 0],
+            "b1": u[:, 1:, 1] - u[:, :-1, 1],
         }
         pre["prod"] = pre["b0"] * pre["b1"]
         pre["sumb"] = pre["b0"] + pre["b1"]
@@ -255,8 +261,15 @@ class Geometry:
         self._pick_cache = (key, pre)
         return pre
 
-    def refine_nash(self, x: np.ndarray, d: np.ndarray, w: np.ndarray, rows: np.ndarray,
-                    seg: np.ndarray, iterations: int = 40) -> np.ndarray:
+    def refine_nash(
+        self,
+        x: np.ndarray,
+        d: np.ndarray,
+        w: np.ndarray,
+        rows: np.ndarray,
+        seg: np.ndarray,
+        iterations: int = 40,
+    ) -> np.ndarray:
         """Polish a two-party Nash package on a curved frontier by bisection on the weight.
 
         At the Nash solution x* maximises mu_0 U_0 + mu_1 U_1 with mu_i = w_i/(U_i - d_i),
@@ -278,7 +291,9 @@ class Geometry:
         def f(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             xx = sub.weighted_best(np.stack([theta, 1 - theta], axis=1))
             uu = sub.utilities(xx)
-            return theta * ww[:, 1] * (uu[:, 0] - dd[:, 0]) - (1 - theta) * ww[:, 0] * (uu[:, 1] - dd[:, 1]), xx
+            return theta * ww[:, 1] * (uu[:, 0] - dd[:, 0]) - (1 - theta) * ww[:, 0] * (
+                uu[:, 1] - dd[:, 1]
+            ), xx
 
         f_lo, _ = f(lo)
         f_hi, _ = f(hi)
@@ -319,8 +334,15 @@ class _SubGeometry:
     def __init__(self, g: Geometry, rows: np.ndarray) -> None:
         self.quadratic = g.quadratic
         self.parties = [
-            PartyShape(p.ideal[rows], p.salience[rows], p.quadratic, p.line_issue, p.line_sign,
-                       p.line_bound[rows], p.line_penalty[rows])
+            PartyShape(
+                p.ideal[rows],
+                p.salience[rows],
+                p.quadratic,
+                p.line_issue,
+                p.line_sign,
+                p.line_bound[rows],
+                p.line_penalty[rows],
+            )
             for p in g.parties
         ]
         self.cand = g.cand[rows]
@@ -360,8 +382,9 @@ class Pick:
     rule: np.ndarray  # (N,) 0 Nash within win-sets, 1 Nash ignoring win-sets, 2 max-min
 
 
-def _nash_on_segments(a: np.ndarray, b: np.ndarray, w: np.ndarray, lo: np.ndarray,
-                      hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _nash_on_segments(
+    a: np.ndarray, b: np.ndarray, w: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Maximise sum_i w_i log(a_i + b_i t) over t in [lo, hi] on every segment.
 
     a, b: (N, S, n); w: (N, n); lo, hi: (N, S). Returns (t, value) of shape (N, S);
@@ -404,8 +427,9 @@ def _interval(a: np.ndarray, b: np.ndarray, strict: bool) -> tuple[np.ndarray, n
     return np.maximum(lo, 0.0), np.minimum(hi, 1.0)
 
 
-def _interval2(a0: np.ndarray, b0: np.ndarray, a1: np.ndarray, b1: np.ndarray,
-               eps: float) -> tuple[np.ndarray, np.ndarray]:
+def _interval2(
+    a0: np.ndarray, b0: np.ndarray, a1: np.ndarray, b1: np.ndarray, eps: float
+) -> tuple[np.ndarray, np.ndarray]:
     """The t in [0, 1] with a_i + b_i t >= eps for both parties (2-D arrays)."""
     lo = np.zeros_like(a0)
     hi = np.ones_like(a0)
@@ -418,8 +442,9 @@ def _interval2(a0: np.ndarray, b0: np.ndarray, a1: np.ndarray, b1: np.ndarray,
     return lo, hi
 
 
-def select_nash(geometry: Geometry, d: np.ndarray, w: np.ndarray,
-                winset: np.ndarray | None, rows: np.ndarray) -> Pick:
+def select_nash(
+    geometry: Geometry, d: np.ndarray, w: np.ndarray, winset: np.ndarray | None, rows: np.ndarray
+) -> Pick:
     """The (weighted) Nash package on the frontier for the replicates ``rows``.
 
     d: (N, n) disagreement points (estimated BATNAs); w: (N, n) Nash weights.
@@ -483,8 +508,9 @@ def select_nash(geometry: Geometry, d: np.ndarray, w: np.ndarray,
     return Pick(x=x, segment=best, rule=rule)
 
 
-def _select_general(geometry: Geometry, d: np.ndarray, w: np.ndarray,
-                    winset: np.ndarray | None, rows: np.ndarray) -> Pick:
+def _select_general(
+    geometry: Geometry, d: np.ndarray, w: np.ndarray, winset: np.ndarray | None, rows: np.ndarray
+) -> Pick:
     """The Nash pick for any number of parties (see :func:`select_nash`).
 
     d: (N, n) disagreement points (estimated BATNAs); w: (N, n) Nash weights.
@@ -551,8 +577,9 @@ def _maxmin_on_segments(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.nd
     return np.zeros(a.shape[:2]), np.min(a, axis=2)
 
 
-def best_for(geometry: Geometry, proposer: int, floors: np.ndarray, rows: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray]:
+def best_for(
+    geometry: Geometry, proposer: int, floors: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """The package on the frontier best for ``proposer`` that gives every other party at
     least its floor; floors (R, n) for replicate positions ``rows``.
 
@@ -579,7 +606,11 @@ def best_for(geometry: Geometry, proposer: int, floors: np.ndarray, rows: np.nda
     found = np.isfinite(own[i, best])
     t_best = np.where(found, t[i, best], 0.0)
     if not np.all(found):
-        tm, vm = _maxmin_on_segments(a, b) if len(others) == 2 else (np.zeros(a.shape[:2]), np.min(a, axis=2))
+        tm, vm = (
+            _maxmin_on_segments(a, b)
+            if len(others) == 2
+            else (np.zeros(a.shape[:2]), np.min(a, axis=2))
+        )
         if len(others) == 1:
             vm = a[..., 0] + b[..., 0] * 1.0
             vq = np.maximum(a[..., 0], vm)
@@ -592,8 +623,14 @@ def best_for(geometry: Geometry, proposer: int, floors: np.ndarray, rows: np.nda
     return x, found
 
 
-def stationary_offer(geometry: Geometry, proposer: int, d: np.ndarray, delta: np.ndarray,
-                     rows: np.ndarray, iterations: int = 42) -> np.ndarray:
+def stationary_offer(
+    geometry: Geometry,
+    proposer: int,
+    d: np.ndarray,
+    delta: np.ndarray,
+    rows: np.ndarray,
+    iterations: int = 42,
+) -> np.ndarray:
     """The proposer's stationary subgame-perfect offer in alternating offers (MODEL.md §8).
 
     Each proposer offers the package best for itself that leaves every responder exactly

@@ -66,8 +66,12 @@ def _add_set(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_run_options(p: argparse.ArgumentParser, *, plots: bool = True,
-                     runs_help: str = "replicates (default: the scenario's runs)") -> None:
+def _add_run_options(
+    p: argparse.ArgumentParser,
+    *,
+    plots: bool = True,
+    runs_help: str = "replicates (default: the scenario's runs)",
+) -> None:
     p.add_argument("--runs", type=_positive_int, help=runs_help)
     p.add_argument("--seed", type=_seed, help="random seed (default: the scenario's seed)")
     p.add_argument(
@@ -77,7 +81,9 @@ def _add_run_options(p: argparse.ArgumentParser, *, plots: bool = True,
         help=f"worker processes (default: all cores, here {os.cpu_count()})",
     )
     _add_set(p)
-    p.add_argument("--out", metavar="DIR", help="write results exactly here (refuses a non-empty DIR)")
+    p.add_argument(
+        "--out", metavar="DIR", help="write results exactly here (refuses a non-empty DIR)"
+    )
     p.add_argument("--force", action="store_true", help="allow --out to be a non-empty folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary on stdout")
     p.add_argument(
@@ -86,7 +92,9 @@ def _add_run_options(p: argparse.ArgumentParser, *, plots: bool = True,
         default="local",
         help="where chunks run: local processes, or a dask.distributed cluster",
     )
-    p.add_argument("--scheduler", metavar="ADDRESS", help="dask scheduler address (default: a local cluster)")
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", help="dask scheduler address (default: a local cluster)"
+    )
     if plots:
         p.add_argument("--no-plots", action="store_true", help="do not draw figures")
         _add_format(p)
@@ -116,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("trace", help="one replicate, round by round, in plain words")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--replicate", type=int, default=0, metavar="I", help="replicate index (default 0)")
+    p.add_argument(
+        "--replicate", type=int, default=0, metavar="I", help="replicate index (default 0)"
+    )
     p.add_argument("--seed", type=_seed, help="random seed (default: the scenario's seed)")
     _add_set(p)
 
@@ -134,23 +144,50 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sweep", help="outcome probabilities as one or two parameters vary")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--param", action="append", required=True, metavar="PATH", help="dotted path (once or twice)")
-    p.add_argument("--values", action="append", metavar="V1,V2,...", help="values of the matching --param")
-    p.add_argument("--range", action="append", dest="ranges", metavar="LOW:HIGH:N", help="evenly spaced values")
-    p.add_argument("--outcome", default="agreement", help="outcome class for a two-parameter heat map")
+    p.add_argument(
+        "--param",
+        action="append",
+        required=True,
+        metavar="PATH",
+        help="dotted path (once or twice)",
+    )
+    p.add_argument(
+        "--values", action="append", metavar="V1,V2,...", help="values of the matching --param"
+    )
+    p.add_argument(
+        "--range", action="append", dest="ranges", metavar="LOW:HIGH:N", help="evenly spaced values"
+    )
+    p.add_argument(
+        "--outcome", default="agreement", help="outcome class for a two-parameter heat map"
+    )
     _add_run_options(p, plots=False)
     _add_format(p)
 
-    p = sub.add_parser("sensitivity", help="global sensitivity (Sobol or Morris) over uncertain parameters")
+    p = sub.add_parser(
+        "sensitivity", help="global sensitivity (Sobol or Morris) over uncertain parameters"
+    )
     p.add_argument("file", metavar="FILE")
     p.add_argument("--method", choices=["sobol", "morris"], default="sobol")
-    p.add_argument("--n", type=_positive_int, default=None, help="base sample size (Sobol N, Morris trajectories)")
-    p.add_argument("--outcome", default="agreement", help="outcome class whose probability is analysed")
-    _add_run_options(p, plots=False,
-                     runs_help="replicates per design point (default 16 for sobol, 32 for morris)")
+    p.add_argument(
+        "--n",
+        type=_positive_int,
+        default=None,
+        help="base sample size (Sobol N, Morris trajectories)",
+    )
+    p.add_argument(
+        "--outcome", default="agreement", help="outcome class whose probability is analysed"
+    )
+    _add_run_options(
+        p,
+        plots=False,
+        runs_help="replicates per design point (default 16 for sobol, 32 for morris)",
+    )
     _add_format(p)
 
-    p = sub.add_parser("discover", help="scenario discovery (PRIM): where in parameter space an outcome concentrates")
+    p = sub.add_parser(
+        "discover",
+        help="scenario discovery (PRIM): where in parameter space an outcome concentrates",
+    )
     p.add_argument("file", metavar="FILE_OR_RESULTS_DIR")
     p.add_argument("--outcome", default="agreement")
     p.add_argument("--peel", type=float, default=0.05, help="share peeled per step (default 0.05)")

@@ -22,8 +22,9 @@ def _configure_dask() -> None:
     dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
 
 
-def iter_dask(scenario: Any, seed: int, chunks: list, *, scheduler: str | None, jobs: int,
-              **kwargs: Any) -> Iterator[Any]:
+def iter_dask(
+    scenario: Any, seed: int, chunks: list, *, scheduler: str | None, jobs: int, **kwargs: Any
+) -> Iterator[Any]:
     """Run chunks on a dask cluster (a local one when ``scheduler`` is None); yield the
     outputs in chunk order."""
     try:
@@ -37,8 +38,9 @@ def iter_dask(scenario: Any, seed: int, chunks: list, *, scheduler: str | None, 
     _configure_dask()
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+        cluster = LocalCluster(
+            n_workers=max(1, jobs), threads_per_worker=1, processes=True, dashboard_address=None
+        )
         client = Client(cluster)
     else:
         try:

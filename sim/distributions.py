@@ -62,7 +62,11 @@ class Normal:
         q = lo + (hi - lo) * np.asarray(u, dtype=float)
         x = self.mean_ + self.sd * ndtri(q)
         if self.low is not None or self.high is not None:
-            x = np.clip(x, -np.inf if self.low is None else self.low, np.inf if self.high is None else self.high)
+            x = np.clip(
+                x,
+                -np.inf if self.low is None else self.low,
+                np.inf if self.high is None else self.high,
+            )
         return x
 
     def mean(self) -> float:
@@ -110,7 +114,9 @@ class Beta:
     def ppf(self, u: np.ndarray) -> np.ndarray:
         from scipy.special import betaincinv
 
-        return self.low + (self.high - self.low) * betaincinv(self.a, self.b, np.asarray(u, dtype=float))
+        return self.low + (self.high - self.low) * betaincinv(
+            self.a, self.b, np.asarray(u, dtype=float)
+        )
 
     def mean(self) -> float:
         return self.low + (self.high - self.low) * self.a / (self.a + self.b)
@@ -125,7 +131,9 @@ class Beta:
         return out
 
     def describe(self) -> str:
-        scale = "" if (self.low, self.high) == (0.0, 1.0) else f" on [{_g(self.low)}, {_g(self.high)}]"
+        scale = (
+            "" if (self.low, self.high) == (0.0, 1.0) else f" on [{_g(self.low)}, {_g(self.high)}]"
+        )
         return f"beta(a={_g(self.a)}, b={_g(self.b)}){scale}"
 
 

@@ -55,13 +55,16 @@ def plan_chunks(runs: int, chunk_size: int = CHUNK_SIZE) -> list[Chunk]:
     ]
 
 
-def run_chunk(scenario: Scenario, seed: int, chunk: Chunk, *, with_csv: bool = True,
-              keep_params: bool = False) -> ChunkOutput:
+def run_chunk(
+    scenario: Scenario, seed: int, chunk: Chunk, *, with_csv: bool = True, keep_params: bool = False
+) -> ChunkOutput:
     """Run one chunk as one ensemble model."""
     from sim.model import NegotiationModel
 
     model = NegotiationModel(
-        scenario, seed=seed, replicates=np.arange(chunk.start, chunk.stop),
+        scenario,
+        seed=seed,
+        replicates=np.arange(chunk.start, chunk.stop),
         rng=np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(chunk.index,))),
     )
     result = model.run()
@@ -103,9 +106,18 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-def iter_chunks(scenario: Scenario, seed: int, runs: int, *, jobs: int = 1,
-                executor: str = "local", scheduler: str | None = None, with_csv: bool = True,
-                keep_params: bool = False, chunk_size: int = CHUNK_SIZE) -> Iterator[ChunkOutput]:
+def iter_chunks(
+    scenario: Scenario,
+    seed: int,
+    runs: int,
+    *,
+    jobs: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    with_csv: bool = True,
+    keep_params: bool = False,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[ChunkOutput]:
     """Run every chunk and yield the outputs in chunk order."""
     chunks = plan_chunks(runs, chunk_size)
     kwargs = dict(with_csv=with_csv, keep_params=keep_params)
@@ -123,8 +135,9 @@ def iter_chunks(scenario: Scenario, seed: int, runs: int, *, jobs: int = 1,
     # spawn: never fork a process that has imported threaded numerical libraries
     ctx = multiprocessing.get_context("spawn")
     workers = min(jobs, len(chunks))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                             initializer=_ignore_sigint) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_ignore_sigint
+    ) as pool:
         # A bounded window of submitted chunks: finished outputs wait for the writer in
         # memory, so submitting everything at once held up to the whole run there.
         todo = iter(chunks)
@@ -146,14 +159,29 @@ def iter_chunks(scenario: Scenario, seed: int, runs: int, *, jobs: int = 1,
             raise
 
 
-def run_ensemble(scenario: Scenario, runs: int, seed: int | None = None, *, jobs: int = 1,
-                 executor: str = "local", scheduler: str | None = None,
-                 progress: Callable[[int], None] | None = None) -> EnsembleResult:
+def run_ensemble(
+    scenario: Scenario,
+    runs: int,
+    seed: int | None = None,
+    *,
+    jobs: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> EnsembleResult:
     """Run a scenario in memory and return every replicate, drawn parameters included."""
     seed = scenario.seed if seed is None else seed
     parts = []
-    for out in iter_chunks(scenario, seed, runs, jobs=jobs, executor=executor,
-                           scheduler=scheduler, with_csv=False, keep_params=True):
+    for out in iter_chunks(
+        scenario,
+        seed,
+        runs,
+        jobs=jobs,
+        executor=executor,
+        scheduler=scheduler,
+        with_csv=False,
+        keep_params=True,
+    ):
         parts.append(out.result)
         if progress is not None:
             progress(len(out.result))

@@ -115,9 +115,18 @@ def versions() -> dict[str, str]:
     return out
 
 
-def manifest(*, command: str, scenario_files: list[str], seed: int, runs: int, jobs: int,
-             executor: str, started: str, argv: list[str] | None = None,
-             **extra: Any) -> dict[str, Any]:
+def manifest(
+    *,
+    command: str,
+    scenario_files: list[str],
+    seed: int,
+    runs: int,
+    jobs: int,
+    executor: str,
+    started: str,
+    argv: list[str] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     """The record of how a result was produced (``argv``: the command line, default
     ``sys.argv``)."""
     return {

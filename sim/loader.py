@@ -1141,7 +1141,10 @@ ISSUE = Section(
             "what 0 on this issue means",
             "freeze along the current front line",
         ),
-        Key("one", Text(), REQUIRED, "what 1 on this issue means", "the upstream state takes all the water it dams"),
+        Key(
+            "one", Text(), REQUIRED, "what 1 on this issue means",
+            "the upstream state takes all the water it dams",
+        ),
         Key(
             "under_war",
             UNIT_P,

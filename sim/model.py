@@ -57,10 +57,17 @@ class NegotiationModel(mesa.Model):
         experiments such as Sobol or Morris samples.
     """
 
-    def __init__(self, scenario: Scenario, *, seed: int | None = None,
-                 replicates: np.ndarray | None = None, n: int | None = None,
-                 record: bool = False, rng: np.random.Generator | None = None,
-                 parameter_values: dict[str, np.ndarray] | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int | None = None,
+        replicates: np.ndarray | None = None,
+        n: int | None = None,
+        record: bool = False,
+        rng: np.random.Generator | None = None,
+        parameter_values: dict[str, np.ndarray] | None = None,
+    ) -> None:
         # not ``self.scenario``: Mesa 3.5 reserves that name for its own Scenario object
         self.negotiation = scenario
         self.seed = scenario.seed if seed is None else int(seed)
@@ -86,18 +93,28 @@ class NegotiationModel(mesa.Model):
         issues = scenario.issue_names
         self.k = len(issues)
         self.party_agents = [PartyAgent(self, spec, i) for i, spec in enumerate(scenario.parties)]
-        self.mediator = MediatorAgent(self, scenario.mediator) if scenario.mediator is not None else None
+        self.mediator = (
+            MediatorAgent(self, scenario.mediator) if scenario.mediator is not None else None
+        )
         self.n_parties = len(self.party_agents)
 
         # the world
         fl = scenario.front_line
         self.front_issue = issues.index(fl.issue) if fl is not None else None
-        self.front = np.clip(self.param("world.front_line.initial"), 0, 1) if fl is not None else None
+        self.front = (
+            np.clip(self.param("world.front_line.initial"), 0, 1) if fl is not None else None
+        )
         self.drift = self.param("world.front_line.drift") if fl is not None else np.zeros(self.n)
-        self.noise_sd = self.param("world.front_line.noise_sd") if fl is not None else np.zeros(self.n)
-        self.slowdown = self.param("world.front_line.urban_slowdown") if fl is not None else np.zeros(self.n)
+        self.noise_sd = (
+            self.param("world.front_line.noise_sd") if fl is not None else np.zeros(self.n)
+        )
+        self.slowdown = (
+            self.param("world.front_line.urban_slowdown") if fl is not None else np.zeros(self.n)
+        )
         self.drift_multiplier = np.ones(self.n)
-        self.under_war = np.stack([self.param(f"issues.{k}.under_war", 0.0) for k in issues], axis=1)
+        self.under_war = np.stack(
+            [self.param(f"issues.{k}.under_war", 0.0) for k in issues], axis=1
+        )
         if self.front_issue is not None:
             for party in self.party_agents:
                 party.direction = np.where(party.ideal[:, self.front_issue] >= 0.5, 1.0, -1.0)
@@ -178,31 +195,56 @@ class NegotiationModel(mesa.Model):
             path = f"events.{ev.name}"
             start, end = self._window(path, ev.end_round is not None)
             if isinstance(ev, Strike):
-                self.strike_events.append(dict(
-                    spec=ev, start=start, end=end, by=names.index(ev.by), target=names.index(ev.target),
-                    prob=self.param(f"{path}.prob_per_round"),
-                    loss=self.param(f"{path}.capacity_loss"),
-                    repair=0.5 ** (1.0 / np.maximum(self.param(f"{path}.repair_halflife"), 1e-9)),
-                    coercion=self.param(f"{path}.coercion_cost"),
-                    bump=self.param(f"{path}.aspiration_bump"),
-                    duration=np.maximum(1, np.rint(self.param(f"{path}.backlash_duration"))),
-                    hazard_bump=self.param(f"{path}.walkout_hazard_bump"),
-                    capacity_out=np.zeros(self.n), backlash_until=np.zeros(self.n),
-                ))
+                self.strike_events.append(
+                    dict(
+                        spec=ev,
+                        start=start,
+                        end=end,
+                        by=names.index(ev.by),
+                        target=names.index(ev.target),
+                        prob=self.param(f"{path}.prob_per_round"),
+                        loss=self.param(f"{path}.capacity_loss"),
+                        repair=0.5
+                        ** (1.0 / np.maximum(self.param(f"{path}.repair_halflife"), 1e-9)),
+                        coercion=self.param(f"{path}.coercion_cost"),
+                        bump=self.param(f"{path}.aspiration_bump"),
+                        duration=np.maximum(1, np.rint(self.param(f"{path}.backlash_duration"))),
+                        hazard_bump=self.param(f"{path}.walkout_hazard_bump"),
+                        capacity_out=np.zeros(self.n),
+                        backlash_until=np.zeros(self.n),
+                    )
+                )
             elif isinstance(ev, Truce):
-                self.truces.append(dict(
-                    spec=ev, start=start, end=end, covers=ev.covers,
-                    strike_prob=self.param(f"{path}.strike_prob"),
-                    violation_prob=self.param(f"{path}.violation_prob"),
-                ))
+                self.truces.append(
+                    dict(
+                        spec=ev,
+                        start=start,
+                        end=end,
+                        covers=ev.covers,
+                        strike_prob=self.param(f"{path}.strike_prob"),
+                        violation_prob=self.param(f"{path}.violation_prob"),
+                    )
+                )
             elif isinstance(ev, Shift):
-                occurs = self.streams.uniform(Purpose.PARAMETERS, f"{path}.occurs") < self.param(f"{path}.probability")
-                self.shifts.append(dict(
-                    spec=ev, start=start, end=end, occurs=occurs,
-                    drift=self.param(f"{path}.drift_multiplier"),
-                    cost={names.index(k): self.param(f"{path}.cost_multiplier.{k}") for k in ev.cost_multiplier},
-                    optimism={names.index(k): self.param(f"{path}.optimism.{k}") for k in ev.optimism},
-                ))
+                occurs = self.streams.uniform(Purpose.PARAMETERS, f"{path}.occurs") < self.param(
+                    f"{path}.probability"
+                )
+                self.shifts.append(
+                    dict(
+                        spec=ev,
+                        start=start,
+                        end=end,
+                        occurs=occurs,
+                        drift=self.param(f"{path}.drift_multiplier"),
+                        cost={
+                            names.index(k): self.param(f"{path}.cost_multiplier.{k}")
+                            for k in ev.cost_multiplier
+                        },
+                        optimism={
+                            names.index(k): self.param(f"{path}.optimism.{k}") for k in ev.optimism
+                        },
+                    )
+                )
 
     def _setup_win_sets(self) -> None:
         """Each party's ratification constraint as the mediator estimates it:
@@ -215,7 +257,9 @@ class NegotiationModel(mesa.Model):
                 const[:, i] = party.rat_intercept - party.rat_logit_threshold
         self.any_win_set = any(not p.ratifies_always for p in self.party_agents)
         # constant per replicate: the constraint's value at each frontier vertex (N, J, n)
-        self.vertex_winset = np.einsum("njk,nik->nji", self.geometry.vertices, coef) + const[:, None, :]
+        self.vertex_winset = (
+            np.einsum("njk,nik->nji", self.geometry.vertices, coef) + const[:, None, :]
+        )
 
     def _shock(self, name: str) -> np.ndarray:
         """This round's uniform for a named shock channel, per replicate."""
@@ -249,9 +293,13 @@ class NegotiationModel(mesa.Model):
             p.extra_optimism = np.zeros(self.n)
         for sh in self.shifts:
             on = sh["occurs"] & (sh["start"] <= t) & (t <= sh["end"])
-            self.drift_multiplier = np.where(on, self.drift_multiplier * sh["drift"], self.drift_multiplier)
+            self.drift_multiplier = np.where(
+                on, self.drift_multiplier * sh["drift"], self.drift_multiplier
+            )
             for i, m in sh["cost"].items():
-                parties[i].cost_multiplier = np.where(on, parties[i].cost_multiplier * m, parties[i].cost_multiplier)
+                parties[i].cost_multiplier = np.where(
+                    on, parties[i].cost_multiplier * m, parties[i].cost_multiplier
+                )
             for i, o in sh["optimism"].items():
                 parties[i].extra_optimism = parties[i].extra_optimism + np.where(on, o, 0.0)
             happened["shifts"].append((sh["spec"].name, on))
@@ -272,7 +320,9 @@ class NegotiationModel(mesa.Model):
                     prob = np.where(force, tr["strike_prob"], prob)
                     in_truce |= force
             struck = live & window & (self._shock(f"strike.{name}") < prob)
-            st["capacity_out"] = st["capacity_out"] * st["repair"] + np.where(struck, st["loss"], 0.0)
+            st["capacity_out"] = st["capacity_out"] * st["repair"] + np.where(
+                struck, st["loss"], 0.0
+            )
             st["backlash_until"] = np.where(struck, t + st["duration"] - 1, st["backlash_until"])
             self.strikes += struck
             target = parties[st["target"]]
@@ -296,10 +346,14 @@ class NegotiationModel(mesa.Model):
         if self.mediator is not None and np.any(n_viol):
             med = self.mediator
             for i, party in enumerate(parties):
-                seen = violator[:, i] & (self._shock(f"attribution.{party.name}") >= med.attribution_noise)
+                seen = violator[:, i] & (
+                    self._shock(f"attribution.{party.name}") >= med.attribution_noise
+                )
                 respond = seen & (self._shock(f"response.{party.name}") < med.response_prob)
                 med.respond_from[:, i] = np.where(
-                    respond, np.minimum(med.respond_from[:, i], t + med.response_lag), med.respond_from[:, i]
+                    respond,
+                    np.minimum(med.respond_from[:, i], t + med.response_lag),
+                    med.respond_from[:, i],
                 )
         # the front line moves; costs accumulate
         drift = self.expected_drift()
@@ -318,7 +372,9 @@ class NegotiationModel(mesa.Model):
         if self.mediator is not None:
             for lv in self.mediator.levers:
                 on = (lv["start"] <= t) & (t <= lv["until"]) & (lv["start"] > 0)
-                parties[lv["target"]].pressure = parties[lv["target"]].pressure + np.where(on, lv["effect"], 0.0)
+                parties[lv["target"]].pressure = parties[lv["target"]].pressure + np.where(
+                    on, lv["effect"], 0.0
+                )
         happened["move"] = move
         return happened
 
@@ -346,10 +402,15 @@ class NegotiationModel(mesa.Model):
                 seen = batna + self.belief_error[:, -1, :].T
                 w = self.mediator.weights(t)
                 winset = self.mediator.respect_win_sets and self.any_win_set
-                pick = select_nash(self.geometry, seen, w, self.vertex_winset if winset else None, rows)
+                pick = select_nash(
+                    self.geometry, seen, w, self.vertex_winset if winset else None, rows
+                )
                 free = np.flatnonzero(pick.rule == 1) if winset else np.arange(rows.size)
                 refined = self.geometry.refine_nash(
-                    _scatter(pick.x, rows, self.n, self.k), seen, w, rows[free],
+                    _scatter(pick.x, rows, self.n, self.k),
+                    seen,
+                    w,
+                    rows[free],
                     _scatter_1d(pick.segment, rows, self.n),
                 )
                 x[rows] = refined[rows]
@@ -360,7 +421,9 @@ class NegotiationModel(mesa.Model):
                 proposer = (first + t - 1) % self.n_parties
                 seen = batna + self.belief_error[:, proposer, :].T
                 seen[:, proposer] = batna[:, proposer]
-                offer = stationary_offer(self.geometry, proposer, seen[rows], self.delta[rows], rows)
+                offer = stationary_offer(
+                    self.geometry, proposer, seen[rows], self.delta[rows], rows
+                )
                 # a proposer never offers what it would itself reject: where the
                 # subgame-perfect offer is worth less to it than its aspiration, it offers
                 # the package that gives it its aspiration and the others the most
@@ -406,7 +469,9 @@ class NegotiationModel(mesa.Model):
             if party.ratifies_always:
                 continue
             hit = failing[:, i]
-            self.paused_until = np.where(hit, np.maximum(self.paused_until, t + party.lost_rounds), self.paused_until)
+            self.paused_until = np.where(
+                hit, np.maximum(self.paused_until, t + party.lost_rounds), self.paused_until
+            )
             if party.reset_aspiration:
                 for other in self.party_agents:
                     other.clock_start = np.where(failed, t, other.clock_start)
@@ -437,14 +502,23 @@ class NegotiationModel(mesa.Model):
         if self.mediator is not None:
             med = self.mediator
             rejected_any = made & still & ~all_accept
-            blocking = np.argmax(np.where(accept, -np.inf, gap), axis=1)
+            # the party furthest from accepting; exact ties (identical parties) go to the
+            # first name in alphabetical order, so the order parties are listed in is moot
+            shortfall = np.where(accept, -np.inf, gap)
+            rank = np.argsort(np.argsort([p.name for p in self.party_agents])).astype(float)
+            tied = shortfall >= np.max(shortfall, axis=1, keepdims=True)
+            blocking = np.argmin(np.where(tied, rank, np.inf), axis=1)
             used = np.zeros(self.n, dtype=bool)
             for lv in med.levers:
                 pressed = med.respond_from[:, lv["target"]] <= t
                 prob = np.where(pressed, 1.0, lv["use_prob"])
                 ready = (lv["until"] < t + 1) & (med.budget > 0)
-                use = rejected_any & ~used & ready & (blocking == lv["target"]) & (
-                    self._shock(f"lever.{lv['name']}") < prob
+                use = (
+                    rejected_any
+                    & ~used
+                    & ready
+                    & (blocking == lv["target"])
+                    & (self._shock(f"lever.{lv['name']}") < prob)
                 )
                 lv["start"] = np.where(use, t + 1, lv["start"])
                 lv["until"] = np.where(use, t + lv["duration"], lv["until"])
@@ -464,8 +538,24 @@ class NegotiationModel(mesa.Model):
 
         self.active = still
         if self.record:
-            self._record(happened, x, made, utility, aspiration, batna_now, accept, all_accept,
-                         votes, failed, agreed, walked, exited, lever_used, proposer, rule)
+            self._record(
+                happened,
+                x,
+                made,
+                utility,
+                aspiration,
+                batna_now,
+                accept,
+                all_accept,
+                votes,
+                failed,
+                agreed,
+                walked,
+                exited,
+                lever_used,
+                proposer,
+                rule,
+            )
         if t >= self.negotiation.rounds:
             self.outcome[self.active] = Outcome.STALEMATE
             self.end_round[self.active] = t
@@ -485,7 +575,9 @@ class NegotiationModel(mesa.Model):
         war = self.war_package(self.front)
         end_state = np.where(agreed[:, None], np.nan_to_num(self.terms), war)
         utility = [
-            np.where(agreed, p.shape.utility(end_state), p.shape.utility(end_state, penalties=False))
+            np.where(
+                agreed, p.shape.utility(end_state), p.shape.utility(end_state, penalties=False)
+            )
             for p in self.party_agents
         ]
         if self.mediator is not None:
@@ -493,8 +585,9 @@ class NegotiationModel(mesa.Model):
         sal = np.stack([p.salience for p in self.party_agents])  # (P, N, K)
         ideal = np.stack([p.ideal for p in self.party_agents])
         weight = sal.sum(axis=0)
-        compromise = np.where(weight > 0, (sal * ideal).sum(axis=0) / np.maximum(weight, 1e-300),
-                              ideal.mean(axis=0))
+        compromise = np.where(
+            weight > 0, (sal * ideal).sum(axis=0) / np.maximum(weight, 1e-300), ideal.mean(axis=0)
+        )
         return EnsembleResult(
             scenario=self.negotiation.name,
             issues=self.negotiation.issue_names,
@@ -512,15 +605,35 @@ class NegotiationModel(mesa.Model):
             strikes=self.strikes.copy(),
             violations=self.violations.copy(),
             failed_ratifications=self.failed_ratifications.copy(),
-            pressure_used=(self.mediator.pressure_used.copy() if self.mediator is not None
-                           else np.zeros(self.n, dtype=np.int64)),
+            pressure_used=(
+                self.mediator.pressure_used.copy()
+                if self.mediator is not None
+                else np.zeros(self.n, dtype=np.int64)
+            ),
             walkout_by=self.walkout_by.copy(),
             compromise=compromise,
             params=self.drawn_parameters(),
         )
 
-    def _record(self, happened, x, made, utility, aspiration, batna, accept, all_accept, votes,
-                failed, agreed, walked, exited, lever_used, proposer, rule) -> None:
+    def _record(
+        self,
+        happened,
+        x,
+        made,
+        utility,
+        aspiration,
+        batna,
+        accept,
+        all_accept,
+        votes,
+        failed,
+        agreed,
+        walked,
+        exited,
+        lever_used,
+        proposer,
+        rule,
+    ) -> None:
         """Keep the first replicate's round in plain values, for the trace."""
         r = 0
         names = self.negotiation.party_names
@@ -543,7 +656,9 @@ class NegotiationModel(mesa.Model):
             "accept": {n: bool(accept[r, i]) for i, n in enumerate(names)} if made[r] else {},
             "paused": bool(not made[r] and self.geometry.feasible[r]),
             "feasible": bool(self.geometry.feasible[r]),
-            "votes": {n: float(votes[r, i]) for i, n in enumerate(names) if not np.isnan(votes[r, i])},
+            "votes": {
+                n: float(votes[r, i]) for i, n in enumerate(names) if not np.isnan(votes[r, i])
+            },
             "ratification_failed": bool(failed[r]),
             "agreed": bool(agreed[r]),
             "walked": names[self.walkout_by[r]] if walked[r] else None,

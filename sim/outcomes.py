@@ -77,9 +77,14 @@ class EnsembleResult:
         sel = np.asarray(mask_or_index)
         kw = {name: getattr(self, name)[sel] for name in _ARRAY_FIELDS}
         return EnsembleResult(
-            scenario=self.scenario, issues=self.issues, parties=self.parties, actors=self.actors,
-            rounds=self.rounds, round_days=self.round_days,
-            params={k: v[sel] for k, v in self.params.items()}, **kw,
+            scenario=self.scenario,
+            issues=self.issues,
+            parties=self.parties,
+            actors=self.actors,
+            rounds=self.rounds,
+            round_days=self.round_days,
+            params={k: v[sel] for k, v in self.params.items()},
+            **kw,
         )
 
     def without_params(self) -> EnsembleResult:
@@ -91,12 +96,20 @@ class EnsembleResult:
         """Join chunks, in the order given (callers sort by chunk index first)."""
         first = parts[0]
         kw = {name: np.concatenate([getattr(p, name) for p in parts]) for name in _ARRAY_FIELDS}
-        params = {k: np.concatenate([p.params[k] for p in parts]) for k in first.params
-                  if all(k in p.params for p in parts)}
+        params = {
+            k: np.concatenate([p.params[k] for p in parts])
+            for k in first.params
+            if all(k in p.params for p in parts)
+        }
         return EnsembleResult(
-            scenario=first.scenario, issues=first.issues, parties=first.parties,
-            actors=first.actors, rounds=first.rounds, round_days=first.round_days,
-            params=params, **kw,
+            scenario=first.scenario,
+            issues=first.issues,
+            parties=first.parties,
+            actors=first.actors,
+            rounds=first.rounds,
+            round_days=first.round_days,
+            params=params,
+            **kw,
         )
 
     # ---- tabular form -------------------------------------------------------------
@@ -144,14 +157,32 @@ class EnsembleResult:
 
 
 _ARRAY_FIELDS = (
-    "replicate", "outcome", "end_round", "terms", "utility", "front_line", "cost", "strikes",
-    "violations", "failed_ratifications", "pressure_used", "walkout_by", "compromise",
+    "replicate",
+    "outcome",
+    "end_round",
+    "terms",
+    "utility",
+    "front_line",
+    "cost",
+    "strikes",
+    "violations",
+    "failed_ratifications",
+    "pressure_used",
+    "walkout_by",
+    "compromise",
 )
 
 
-def read_replicates_csv(path: str | Path, *, scenario: str, issues: Sequence[str],
-                        parties: Sequence[str], actors: Sequence[str], rounds: int,
-                        round_days: float) -> EnsembleResult:
+def read_replicates_csv(
+    path: str | Path,
+    *,
+    scenario: str,
+    issues: Sequence[str],
+    parties: Sequence[str],
+    actors: Sequence[str],
+    rounds: int,
+    round_days: float,
+) -> EnsembleResult:
     """Read ``replicates.csv`` back into an :class:`EnsembleResult`."""
     with open(path, newline="") as fh:
         reader = csv.reader(fh)
@@ -162,15 +193,21 @@ def read_replicates_csv(path: str | Path, *, scenario: str, issues: Sequence[str
     def num(name: str, dtype: type = float) -> np.ndarray:
         vals = data[name]
         if dtype is float:
-            return np.array([float(v) if v not in ("", "nan") else np.nan for v in vals], dtype=float)
+            return np.array(
+                [float(v) if v not in ("", "nan") else np.nan for v in vals], dtype=float
+            )
         return np.array([int(v) for v in vals], dtype=dtype)
 
     label_code = {label: i for i, label in enumerate(OUTCOME_LABELS)}
     party_code = {p: i for i, p in enumerate(parties)}
     n = len(rows)
     return EnsembleResult(
-        scenario=scenario, issues=tuple(issues), parties=tuple(parties), actors=tuple(actors),
-        rounds=rounds, round_days=round_days,
+        scenario=scenario,
+        issues=tuple(issues),
+        parties=tuple(parties),
+        actors=tuple(actors),
+        rounds=rounds,
+        round_days=round_days,
         replicate=num("replicate", np.int64),
         outcome=np.array([label_code[v] for v in data["outcome"]], dtype=np.int8),
         end_round=num("end_round", np.int16),
@@ -184,5 +221,5 @@ def read_replicates_csv(path: str | Path, *, scenario: str, issues: Sequence[str
         pressure_used=num("pressure_used", np.int64),
         walkout_by=np.array([party_code.get(v, NO_ONE) for v in data["walkout_by"]], dtype=np.int8),
         compromise=np.column_stack([num(f"compromise.{i}") for i in issues]),
-        params={name[len("param."):]: num(name) for name in header if name.startswith("param.")},
+        params={name[len("param.") :]: num(name) for name in header if name.startswith("param.")},
     )

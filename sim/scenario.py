@@ -277,9 +277,24 @@ def _yaml_path(obj: Any) -> str:
 
 
 # fields that are structure, not parameters
-_NOT_PARAMETERS = {"name", "label", "loss", "role", "type", "issue", "kind", "target", "by",
-                   "covers", "strategy", "absolute", "respect_win_sets", "reset_aspiration",
-                   "zero", "one"}
+_NOT_PARAMETERS = {
+    "name",
+    "label",
+    "loss",
+    "role",
+    "type",
+    "issue",
+    "kind",
+    "target",
+    "by",
+    "covers",
+    "strategy",
+    "absolute",
+    "respect_win_sets",
+    "reset_aspiration",
+    "zero",
+    "one",
+}
 
 
 def _walk(prefix: str, value: Any) -> Iterator[tuple[str, Param]]:

@@ -112,7 +112,7 @@ class Streams:
         start = name_counter(name)
         if size is None:
             return uniforms(self._keys[purpose], start)
-        counters = (np.uint64(start) + np.arange(size, dtype=np.uint64))
+        counters = np.uint64(start) + np.arange(size, dtype=np.uint64)
         return uniforms(self._keys[purpose], counters)
 
     def normal(self, purpose: Purpose, name: str, size: int | None = None) -> np.ndarray:

@@ -30,7 +30,11 @@ def summarize(result: EnsembleResult, scenario: Scenario, seed: int) -> dict[str
     for o in Outcome:
         k = counts[o.label]
         lo, hi = wilson_interval(k, n)
-        outcomes[o.label] = {"p": k / n if n else float("nan"), "ci95": [float(lo), float(hi)], "count": k}
+        outcomes[o.label] = {
+            "p": k / n if n else float("nan"),
+            "ci95": [float(lo), float(hi)],
+            "count": k,
+        }
     agreed = result.outcome == Outcome.AGREEMENT
     rounds = result.end_round[agreed].astype(float)
     mean_r, se_r = mean_and_se(rounds) if rounds.size else (float("nan"), float("nan"))
@@ -47,14 +51,22 @@ def summarize(result: EnsembleResult, scenario: Scenario, seed: int) -> dict[str
         if v.size:
             m, se = mean_and_se(v)
             p10, p50, p90 = np.percentile(v, [10, 50, 90])
-            terms[issue] = {"mean": _f(m), "se": _f(se), "p10": _f(p10), "p50": _f(p50), "p90": _f(p90)}
+            terms[issue] = {
+                "mean": _f(m),
+                "se": _f(se),
+                "p10": _f(p10),
+                "p50": _f(p50),
+                "p90": _f(p90),
+            }
         else:
             terms[issue] = {"mean": None, "se": None, "p10": None, "p50": None, "p90": None}
     utilities = {}
     for a, actor in enumerate(result.actors):
         m, se = mean_and_se(result.utility[:, a])
         utilities[actor] = {"mean": _f(m), "se": _f(se)}
-    compromise = {issue: _f(np.mean(result.compromise[:, k])) for k, issue in enumerate(result.issues)}
+    compromise = {
+        issue: _f(np.mean(result.compromise[:, k])) for k, issue in enumerate(result.issues)
+    }
     from sim.distributions import param_mean
 
     ideals = {
@@ -114,8 +126,10 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append("(naive: the salience-weighted mean of the parties' ideal points)")
     else:
         lines.append("no agreement in any replicate")
-        lines.append("naive compromise (salience-weighted mean of ideals): " + ", ".join(
-            f"{k} {v:.2f}" for k, v in summary["compromise"].items()))
+        lines.append(
+            "naive compromise (salience-weighted mean of ideals): "
+            + ", ".join(f"{k} {v:.2f}" for k, v in summary["compromise"].items())
+        )
     lines.append("")
     lines.append("expected utility at the end (agreed package, or the war's package without one):")
     for actor, u in summary["utilities"].items():

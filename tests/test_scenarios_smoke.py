@@ -81,7 +81,17 @@ def test_help_lists_subcommands_and_version(capsys):
         main(["--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    for sub in ("run", "compare", "trace", "validate", "show", "plot", "sweep", "sensitivity", "discover"):
+    for sub in (
+        "run",
+        "compare",
+        "trace",
+        "validate",
+        "show",
+        "plot",
+        "sweep",
+        "sensitivity",
+        "discover",
+    ):
         assert sub in out
     with pytest.raises(SystemExit):
         main(["--version"])

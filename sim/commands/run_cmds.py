@@ -65,8 +65,16 @@ class Progress:
             self.bar.close()
 
 
-def simulate_to(staging: Path | None, scenario: Scenario, runs: int, seed: int, jobs: int,
-                executor: str, scheduler: str | None, quiet: bool) -> EnsembleResult:
+def simulate_to(
+    staging: Path | None,
+    scenario: Scenario,
+    runs: int,
+    seed: int,
+    jobs: int,
+    executor: str,
+    scheduler: str | None,
+    quiet: bool,
+) -> EnsembleResult:
     """Run the replicates, streaming ``replicates.csv`` into ``staging`` (if given) chunk
     by chunk, and return the outcomes without the drawn parameters."""
     progress = Progress(runs, quiet, scenario.name)
@@ -77,8 +85,15 @@ def simulate_to(staging: Path | None, scenario: Scenario, runs: int, seed: int, 
         if staging is not None:
             tmp = staging / ".replicates.csv.tmp"
             fh = open(tmp, "w", encoding="utf-8", newline="")
-        for out in iter_chunks(scenario, seed, runs, jobs=jobs, executor=executor,
-                               scheduler=scheduler, with_csv=staging is not None):
+        for out in iter_chunks(
+            scenario,
+            seed,
+            runs,
+            jobs=jobs,
+            executor=executor,
+            scheduler=scheduler,
+            with_csv=staging is not None,
+        ):
             parts.append(out.result)
             if fh is not None:
                 fh.write(out.csv_rows)
@@ -115,7 +130,9 @@ def run(args: argparse.Namespace) -> int:
     runs, seed, jobs = resolve_common(args, scenario)
     target = target_dir(args, scenario.name, seed)
     with staged_output(target) as staging:
-        result = simulate_to(staging, scenario, runs, seed, jobs, args.executor, args.scheduler, args.quiet)
+        result = simulate_to(
+            staging, scenario, runs, seed, jobs, args.executor, args.scheduler, args.quiet
+        )
         summary = summarize(result, scenario, seed)
         write_json_atomic(staging / "summary.json", summary)
         write_text_atomic(staging / "scenario.yaml", dump_scenario(scenario))
@@ -123,11 +140,20 @@ def run(args: argparse.Namespace) -> int:
             from sim.plots import draw_run_figures
 
             draw_run_figures(result, summary, staging / "plots", args.format)
-        write_json_atomic(staging / "manifest.json", manifest(
-            command="run", scenario_files=[args.file], seed=seed, runs=runs, jobs=jobs,
-            executor=args.executor, started=started, overrides=list(args.overrides),
-            argv=getattr(args, "command_line", None),
-        ))
+        write_json_atomic(
+            staging / "manifest.json",
+            manifest(
+                command="run",
+                scenario_files=[args.file],
+                seed=seed,
+                runs=runs,
+                jobs=jobs,
+                executor=args.executor,
+                started=started,
+                overrides=list(args.overrides),
+                argv=getattr(args, "command_line", None),
+            ),
+        )
     if not args.quiet:
         print(format_summary(summary))
         print(f"\nresults written to {target}/")
@@ -157,11 +183,19 @@ def compare_table(names: list[str], results: list[EnsembleResult]) -> dict[str, 
             diff = float(ind[:, c].mean() - base[:, c].mean())
             dlo, dhi = paired_difference_interval(ind[:, c], base[:, c])
             row["outcomes"][label] = {
-                "p": k / n, "ci95": [float(lo), float(hi)], "count": k,
-                "diff": diff, "diff_ci95": [float(dlo), float(dhi)],
+                "p": k / n,
+                "ci95": [float(lo), float(hi)],
+                "count": k,
+                "diff": diff,
+                "diff_ci95": [float(dlo), float(dhi)],
             }
         rows.append(row)
     return {"baseline": names[0], "rows": rows}
+
+
+def _cell(value: float, low: float, high: float, signed: bool = False) -> str:
+    sign = "+" if signed else ""
+    return f"{value:>{sign}8.3f} [{low:{sign}.3f},{high:{sign}.3f}]".rjust(26)
 
 
 def format_compare(table: dict[str, Any]) -> str:
@@ -170,15 +204,13 @@ def format_compare(table: dict[str, Any]) -> str:
     head = f"{'scenario':<{width}}" + "".join(f"{lab:>26}" for lab in labels)
     lines = ["outcome probability [95% interval]", head]
     for r in table["rows"]:
-        cells = "".join(
-            f"{r['outcomes'][lab]['p']:>8.3f} [{r['outcomes'][lab]['ci95'][0]:.3f},{r['outcomes'][lab]['ci95'][1]:.3f}]"
-            .rjust(26) for lab in labels)
+        o = r["outcomes"]
+        cells = "".join(_cell(o[lab]["p"], *o[lab]["ci95"]) for lab in labels)
         lines.append(f"{r['scenario']:<{width}}{cells}")
     lines += ["", f"difference from {table['baseline']} [paired 95% interval]", head]
     for r in table["rows"][1:]:
-        cells = "".join(
-            f"{r['outcomes'][lab]['diff']:>+8.3f} [{r['outcomes'][lab]['diff_ci95'][0]:+.3f},{r['outcomes'][lab]['diff_ci95'][1]:+.3f}]"
-            .rjust(26) for lab in labels)
+        o = r["outcomes"]
+        cells = "".join(_cell(o[lab]["diff"], *o[lab]["diff_ci95"], signed=True) for lab in labels)
         lines.append(f"{r['scenario']:<{width}}{cells}")
     return "\n".join(lines)
 
@@ -223,11 +255,20 @@ def compare(args: argparse.Namespace) -> int:
             from sim.plots import draw_compare_figure
 
             draw_compare_figure(table, staging / "plots", args.format)
-        write_json_atomic(staging / "manifest.json", manifest(
-            command="compare", scenario_files=list(args.files), seed=seed, runs=runs, jobs=jobs,
-            executor=args.executor, started=started, overrides=list(args.overrides),
-            argv=getattr(args, "command_line", None),
-        ))
+        write_json_atomic(
+            staging / "manifest.json",
+            manifest(
+                command="compare",
+                scenario_files=list(args.files),
+                seed=seed,
+                runs=runs,
+                jobs=jobs,
+                executor=args.executor,
+                started=started,
+                overrides=list(args.overrides),
+                argv=getattr(args, "command_line", None),
+            ),
+        )
     if not args.quiet:
         print(format_compare(table))
         print(f"\nresults written to {target}/")

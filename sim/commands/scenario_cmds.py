@@ -39,7 +39,112 @@ def show(args: argparse.Namespace) -> int:
     """Print the resolved scenario as a table of parameters with their sources."""
     scenario = load_scenario(args.file, overrides=args.overrides)
     sys.stdout.write(render(scenario))
+    sys.stdout.write(bargaining_reference(scenario))
     return 0
+
+
+def bargaining_reference(s: Scenario) -> str:
+    """Closed-form bargaining solutions at the parameters' means, as a reference for
+    reading the simulation: each party's round-1 value of war (BATNA), the Nash and
+    Kalai–Smorodinsky packages over those BATNAs, the naive compromise, and the
+    Rubinstein split that the parties' patience implies."""
+    import numpy as np
+
+    from sim import analytic
+    from sim.distributions import param_mean
+    from sim.model import NegotiationModel
+
+    means = {path: param_mean(v) for path, v in s.uncertain_parameters().items()}
+    model = NegotiationModel(s, seed=s.seed, n=1, parameter_values=means)
+    model.round = 1
+    for party in model.party_agents:
+        party.update_batna()
+    parties = model.party_agents
+    ideals = np.array([p.ideal[0] for p in parties])
+    saliences = np.array([p.salience[0] for p in parties])
+    batna = np.array([p.batna[0] for p in parties])
+    red_lines = [
+        [
+            (k, kind, b, pen)
+            for k, kind, b, pen in zip(
+                p.shape.line_issue.tolist(),
+                ["max" if sign > 0 else "min" for sign in p.shape.line_sign],
+                p.shape.line_bound[0].tolist(),
+                p.shape.line_penalty[0].tolist(),
+                strict=True,
+            )
+        ]
+        for p in parties
+    ]
+    lower, upper = model.geometry.lower[0], model.geometry.upper[0]
+    loss = [p.spec.loss for p in parties]
+    issues = s.issue_names
+
+    def pkg(x: np.ndarray) -> str:
+        return ", ".join(f"{k} {v:.2f}" for k, v in zip(issues, x, strict=True))
+
+    out = [
+        "",
+        "Bargaining reference: closed forms at the parameters' means (the simulation "
+        "adds shocks, beliefs, aspirations and ratification)",
+    ]
+    out.append(
+        "  round-1 value of war (BATNA): "
+        + ", ".join(f"{p.name} {b:.3f}" for p, b in zip(parties, batna, strict=True))
+    )
+    if not model.geometry.feasible[0]:
+        out.append("  absolute red lines leave no package: no agreement is possible")
+        return _wrap(out)
+    weights = model.mediator.base_weights[0] if model.mediator is not None else None
+    nash = analytic.nash_bargaining_solution(
+        ideals,
+        saliences,
+        batna,
+        weights=weights,
+        loss=loss,
+        lower=lower,
+        upper=upper,
+        red_lines=red_lines,
+    )
+    label = "weighted Nash" if model.mediator is not None and s.mediator.bias else "Nash"
+    if nash is None:
+        out.append("  no package beats every BATNA: no zone of possible agreement at the means")
+    else:
+        x, u = nash
+        out.append(
+            f"  {label} package: {pkg(x)}  (utilities "
+            + ", ".join(f"{p.name} {v:.3f}" for p, v in zip(parties, u, strict=True))
+            + ")"
+        )
+        ks = analytic.kalai_smorodinsky_solution(
+            ideals, saliences, batna, loss=loss, lower=lower, upper=upper, red_lines=red_lines
+        )
+        if ks is not None:
+            out.append(f"  Kalai-Smorodinsky package: {pkg(ks[0])}")
+    weight = saliences.sum(axis=0)
+    compromise = np.where(
+        weight > 0,
+        (saliences * ideals).sum(axis=0) / np.where(weight > 0, weight, 1),
+        ideals.mean(axis=0),
+    )
+    out.append(f"  naive compromise (salience-weighted ideals): {pkg(compromise)}")
+    if len(parties) == 2:
+        d1, d2 = (float(p.patience[0]) for p in parties)
+        out.append(
+            f"  Rubinstein: with patience {d1:.3f} and {d2:.3f} per round, a first proposer "
+            f"({parties[0].name}) takes {analytic.rubinstein_share(d1, d2):.3f} "
+            "of a divisible stake"
+        )
+    return _wrap(out)
+
+
+def _wrap(lines: list[str]) -> str:
+    return (
+        "\n".join(
+            textwrap.fill(line, WIDTH, subsequent_indent="    ") if line else "" for line in lines
+        )
+        + "\n"
+    )
 
 
 # --------------------------------------------------------------------------------------

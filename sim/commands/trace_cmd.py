@@ -21,7 +21,9 @@ def trace(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.file, args.overrides)
     seed = scenario.seed if args.seed is None else args.seed
-    model = NegotiationModel(scenario, seed=seed, replicates=np.array([args.replicate]), record=True)
+    model = NegotiationModel(
+        scenario, seed=seed, replicates=np.array([args.replicate]), record=True
+    )
     result = model.run()
     print(story(scenario, model, result, seed, args.replicate))
     return 0
@@ -35,13 +37,17 @@ def story(scenario, model, result, seed: int, replicate: int) -> str:
     """The trace text of a model run with record=True (one replicate)."""
     issues = scenario.issue_names
     days = scenario.round_days
-    lines = [f"scenario {scenario.name}, replicate {replicate}, seed {seed}: "
-             f"up to {scenario.rounds} rounds of {days:g} days"]
+    lines = [
+        f"scenario {scenario.name}, replicate {replicate}, seed {seed}: "
+        f"up to {scenario.rounds} rounds of {days:g} days"
+    ]
     drawn = model.drawn_parameters()
     if drawn:
-        lines.append("drawn parameters: " + "; ".join(
-            f"{k} = {float(v[0]):.4g}" for k, v in list(drawn.items())[:12])
-            + (f"; ... ({len(drawn)} in all)" if len(drawn) > 12 else ""))
+        lines.append(
+            "drawn parameters: "
+            + "; ".join(f"{k} = {float(v[0]):.4g}" for k, v in list(drawn.items())[:12])
+            + (f"; ... ({len(drawn)} in all)" if len(drawn) > 12 else "")
+        )
     for e in model.log:
         lines.append("")
         lines.append(f"round {e['round']} (day {int((e['round'] - 1) * days)}):")
@@ -77,8 +83,10 @@ def story(scenario, model, result, seed: int, replicate: int) -> str:
                 why = f"rejects: worth {u:.3f}, below its aspiration {e['aspiration'][name]:.3f}"
             lines.append(f"    {name} {why}")
         if e["votes"] and all(e["accept"].values()):
-            lines.append("  ratification: " + ", ".join(
-                f"{k} approval {v:.0%}" for k, v in e["votes"].items()))
+            lines.append(
+                "  ratification: "
+                + ", ".join(f"{k} approval {v:.0%}" for k, v in e["votes"].items())
+            )
             if e["ratification_failed"]:
                 lines.append("    ratification failed: talks pause and aspirations reset")
         if e["levers"]:
@@ -93,13 +101,21 @@ def story(scenario, model, result, seed: int, replicate: int) -> str:
     end = int(result.end_round[0])
     lines.append("")
     if o is Outcome.AGREEMENT:
-        lines.append(f"ended: agreement in round {end} (day {int(end * days)}) on {_pkg(issues, result.terms[0])}")
+        lines.append(
+            f"ended: agreement in round {end} (day {int(end * days)}) "
+            f"on {_pkg(issues, result.terms[0])}"
+        )
     elif o is Outcome.BREAKDOWN:
-        lines.append(f"ended: breakdown in round {end}: {scenario.party_names[result.walkout_by[0]]} walked out")
+        lines.append(
+            f"ended: breakdown in round {end}: "
+            f"{scenario.party_names[result.walkout_by[0]]} walked out"
+        )
     elif o is Outcome.MEDIATOR_EXIT:
         lines.append(f"ended: the mediator left in round {end}")
     else:
         lines.append(f"ended: stalemate, no agreement after {end} rounds")
-    lines.append("utilities at the end: " + ", ".join(
-        f"{a} {u:.3f}" for a, u in zip(result.actors, result.utility[0], strict=True)))
+    lines.append(
+        "utilities at the end: "
+        + ", ".join(f"{a} {u:.3f}" for a, u in zip(result.actors, result.utility[0], strict=True))
+    )
     return "\n".join(lines)
