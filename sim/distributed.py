@@ -7,6 +7,9 @@ and gathered in chunk order, so a cluster gives the same numbers as the local ex
 from __future__ import annotations
 
 import itertools
+import logging
+import signal
+import threading
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +23,20 @@ def _configure_dask() -> None:
     import dask
 
     dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
+
+
+def _ignoring_sigint(start: Any, **kwargs: Any) -> Any:
+    """Call ``start`` (which spawns worker processes) with SIGINT ignored, so the workers
+    inherit an ignored SIGINT: a terminal's Ctrl-C reaches the whole process group, and
+    workers would die printing their own tracebacks. This process then stops the run and
+    closes the cluster. A Ctrl-C during the cluster's start-up is lost."""
+    if threading.current_thread() is not threading.main_thread():
+        return start(**kwargs)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return start(**kwargs)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def iter_dask(
@@ -38,8 +55,10 @@ def iter_dask(
     _configure_dask()
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=max(1, jobs), threads_per_worker=1, processes=True, dashboard_address=None
+        cluster = _ignoring_sigint(
+            LocalCluster,
+            n_workers=max(1, jobs), threads_per_worker=1, processes=True, dashboard_address=None,
+            silence_logs=logging.ERROR,  # not the warnings of tasks cancelled by Ctrl-C
         )
         client = Client(cluster)
     else:

@@ -74,3 +74,13 @@ def test_ctrl_c_in_one_process_leaves_a_forced_folder_as_it_was(tmp_path):
     assert_clean_interrupt(interrupt_run(out, "--jobs", "1", "--force"))
     assert all_entries(tmp_path) == ["out", "out/notes.txt"]
     assert (out / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.distributed
+def test_ctrl_c_on_a_local_dask_cluster_leaves_nothing(tmp_path):
+    """The cluster's worker processes get the Ctrl-C too; they must not print tracebacks
+    (nor dask's warnings about the tasks cancelled)."""
+    pytest.importorskip("distributed")
+    out = tmp_path / "out"
+    assert_clean_interrupt(interrupt_run(out, "--executor", "dask", "--jobs", "2"))
+    assert all_entries(tmp_path) == []
