@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import signal
-import threading
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
@@ -25,20 +23,6 @@ def _configure_dask() -> None:
     dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
 
 
-def _ignoring_sigint(start: Any, **kwargs: Any) -> Any:
-    """Call ``start`` (which spawns worker processes) with SIGINT ignored, so the workers
-    inherit an ignored SIGINT: a terminal's Ctrl-C reaches the whole process group, and
-    workers would die printing their own tracebacks. This process then stops the run and
-    closes the cluster. A Ctrl-C during the cluster's start-up is lost."""
-    if threading.current_thread() is not threading.main_thread():
-        return start(**kwargs)
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        return start(**kwargs)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def iter_dask(
     scenario: Any, seed: int, chunks: list, *, scheduler: str | None, jobs: int, **kwargs: Any
 ) -> Iterator[Any]:
@@ -50,23 +34,24 @@ def iter_dask(
         raise NegsimError(
             "--executor dask needs the 'distributed' extra: pip install 'negsim[distributed]'"
         ) from None
-    from sim.ensemble import IN_FLIGHT_PER_WORKER, run_chunk
+    from sim.ensemble import IN_FLIGHT_PER_WORKER, run_chunk, sigint_deferred
 
     _configure_dask()
-    cluster = None
-    if scheduler is None:
-        cluster = _ignoring_sigint(
-            LocalCluster,
-            n_workers=max(1, jobs), threads_per_worker=1, processes=True, dashboard_address=None,
-            silence_logs=logging.ERROR,  # not the warnings of tasks cancelled by Ctrl-C
-        )
-        client = Client(cluster)
-    else:
-        try:
-            client = Client(scheduler, timeout="10s")
-        except OSError as exc:
-            raise NegsimError(f"cannot reach dask scheduler {scheduler}: {exc}") from None
+    cluster = client = None
     try:
+        if scheduler is None:
+            with sigint_deferred():  # workers never see Ctrl-C; this process stops the cluster
+                cluster = LocalCluster(
+                    n_workers=max(1, jobs), threads_per_worker=1, processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,  # not the warnings of tasks cancelled by Ctrl-C
+                )
+            client = Client(cluster)
+        else:
+            try:
+                client = Client(scheduler, timeout="10s")
+            except OSError as exc:
+                raise NegsimError(f"cannot reach dask scheduler {scheduler}: {exc}") from None
         scenario_future = client.scatter(scenario, broadcast=True)
 
         def submit(chunk: Any) -> Any:
@@ -85,6 +70,7 @@ def iter_dask(
             yield out
             del out
     finally:
-        client.close()
+        if client is not None:
+            client.close()
         if cluster is not None:
             cluster.close()

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,10 +97,43 @@ def _forget_model(model: Any) -> None:
     model.__dict__.clear()
 
 
+@contextmanager
+def sigint_deferred() -> Iterator[None]:
+    """Start worker processes inside this block: they never see SIGINT.
+
+    A terminal's Ctrl-C reaches the whole process group, and a worker still starting
+    would die on it printing a traceback of its imports. SIGINT is blocked in this thread
+    inside the block, and processes (and threads) started here inherit the blocked SIGINT;
+    this process stops the run and cleans up. A Ctrl-C pressed inside the block is held
+    and raises KeyboardInterrupt when the block ends, not in the middle of starting a
+    pool or a cluster. Only the main thread can do this; elsewhere the block does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    can_block = hasattr(signal, "pthread_sigmask")
+    if can_block:
+        # multiprocessing's resource tracker, started with the first spawned process,
+        # unblocks SIGINT in the thread that starts it: start it first
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    if can_block:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        if can_block:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt
+
+
 def _ignore_sigint() -> None:
     """Workers leave Ctrl-C to the parent, which stops the run and cleans up."""
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
@@ -141,11 +177,11 @@ def iter_chunks(
         # A bounded window of submitted chunks: finished outputs wait for the writer in
         # memory, so submitting everything at once held up to the whole run there.
         todo = iter(chunks)
-        window: deque = deque(
-            pool.submit(run_chunk, scenario, seed, c, **kwargs)
-            for c in itertools.islice(todo, IN_FLIGHT_PER_WORKER * workers)
-        )
+        window: deque = deque()
         try:
+            with sigint_deferred():  # the first submissions spawn the workers
+                for c in itertools.islice(todo, IN_FLIGHT_PER_WORKER * workers):
+                    window.append(pool.submit(run_chunk, scenario, seed, c, **kwargs))
             while window:
                 out = window.popleft().result()  # in chunk order, whatever finishes first
                 nxt = next(todo, None)

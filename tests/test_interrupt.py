@@ -28,9 +28,10 @@ def all_entries(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
 
-def interrupt_run(out: Path, *extra: str) -> subprocess.CompletedProcess:
+def interrupt_run(out: Path, *extra: str, early: bool = False) -> subprocess.CompletedProcess:
     """Start a run writing to ``out``, SIGINT its process group once it is writing
-    replicates, and return how it ended."""
+    replicates (``early``: as soon as its staging folder exists, while its workers are
+    starting), and return how it ended."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim", "run", BASELINE, "--runs", RUNS, "--no-plots",
          "--out", str(out), *extra],
@@ -38,9 +39,10 @@ def interrupt_run(out: Path, *extra: str) -> subprocess.CompletedProcess:
         start_new_session=True,
     )
     try:
-        partial = out.parent / f".{out.name}.partial-{proc.pid}" / ".replicates.csv.tmp"
+        staging = out.parent / f".{out.name}.partial-{proc.pid}"
+        partial = staging / ".replicates.csv.tmp"
         deadline = time.monotonic() + STARTUP_LIMIT
-        while not (partial.is_file() and partial.stat().st_size > 0):
+        while not (staging.is_dir() if early else partial.is_file() and partial.stat().st_size):
             if proc.poll() is not None or time.monotonic() > deadline:
                 stdout, stderr = proc.communicate()
                 pytest.fail(f"the run never started writing (exit {proc.returncode}): {stderr}")
@@ -65,6 +67,13 @@ def test_ctrl_c_on_two_workers_leaves_nothing(tmp_path):
     out = tmp_path / "out"
     assert_clean_interrupt(interrupt_run(out, "--jobs", "2"))
     assert all_entries(tmp_path) == []  # no out folder, no staging folder, no temporary file
+
+
+def test_ctrl_c_while_workers_start_leaves_nothing(tmp_path):
+    """Worker processes that are still importing must not die with tracebacks."""
+    out = tmp_path / "out"
+    assert_clean_interrupt(interrupt_run(out, "--jobs", "2", early=True))
+    assert all_entries(tmp_path) == []
 
 
 def test_ctrl_c_in_one_process_leaves_a_forced_folder_as_it_was(tmp_path):
