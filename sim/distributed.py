@@ -23,6 +23,13 @@ def _configure_dask() -> None:
     dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
 
 
+def _worker_versions() -> str:
+    """Run on each worker: imports negsim there (the check that it is installed)."""
+    from sim import __version__
+
+    return __version__
+
+
 def iter_dask(
     scenario: Any, seed: int, chunks: list, *, scheduler: str | None, jobs: int, **kwargs: Any
 ) -> Iterator[Any]:
@@ -52,6 +59,13 @@ def iter_dask(
                 client = Client(scheduler, timeout="10s")
             except OSError as exc:
                 raise NegsimError(f"cannot reach dask scheduler {scheduler}: {exc}") from None
+            try:  # a worker without negsim fails every chunk with a long remote traceback
+                client.run(_worker_versions)
+            except Exception as exc:  # whatever the workers raised, in one line
+                raise NegsimError(
+                    f"the workers of dask scheduler {scheduler} cannot run negsim "
+                    f"({str(exc).strip() or type(exc).__name__}): install negsim on them"
+                ) from None
         scenario_future = client.scatter(scenario, broadcast=True)
 
         def submit(chunk: Any) -> Any:

@@ -48,3 +48,28 @@ def test_dask_local_cluster_gives_the_local_numbers(tmp_path, monkeypatch, capsy
     # workers; negsim unsets it, so it never reached the (shared) environment either
     assert "MALLOC_TRIM_THRESHOLD_" not in os.environ
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dask", "local"]
+
+
+@pytest.mark.distributed
+def test_dask_scheduler_address_gives_the_local_numbers(tmp_path, monkeypatch, capsys):
+    """--scheduler ADDRESS: negsim connects to a running cluster (here a LocalCluster of
+    this test) instead of starting one, and leaves it running."""
+    import dask.config
+    from distributed import Client, LocalCluster
+
+    for name in [*dask.config.get("distributed.nanny.pre-spawn-environ"), "PYTHONHASHSEED"]:
+        monkeypatch.delenv(name, raising=False)
+    common = ["run", BASELINE, "--runs", str(RUNS), "--seed", "4", "--no-plots", "--quiet"]
+    assert main([*common, "--jobs", "1", "--out", str(tmp_path / "local")]) == 0
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        argv = [*common, "--executor", "dask", "--scheduler", cluster.scheduler_address,
+                "--out", str(tmp_path / "remote")]
+        assert main(argv) == 0
+        with Client(cluster) as client:  # still up, with its workers
+            assert len(client.scheduler_info()["workers"]) == 2
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    assert (remote / "replicates.csv").read_bytes() == (local / "replicates.csv").read_bytes()
+    assert json.loads((remote / "summary.json").read_text()) == json.loads(
+        (local / "summary.json").read_text())
+
