@@ -15,7 +15,7 @@ import platform
 import shutil
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -42,14 +42,27 @@ def write_json_atomic(path: Path, data: Any) -> None:
     write_text_atomic(path, json.dumps(data, indent=2, sort_keys=False, allow_nan=False) + "\n")
 
 
+# run folders made by default_run_dir in this process, still empty until their run ends
+_RESERVED: set[Path] = set()
+
+
 def default_run_dir(root: Path, scenario_name: str, seed: int) -> Path:
-    """``results/<scenario>/<UTC time>-seed<seed>``, never an existing folder."""
+    """``results/<scenario>/<UTC time>-seed<seed>`` (``-2``, ``-3``... if taken), created
+    empty here: ``mkdir`` claims the name atomically, so two runs started in the same
+    second (a script launching several) never share, or overwrite, a folder.
+    :func:`staged_output` removes the folder again if its run fails."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     base = Path(root) / scenario_name / f"{stamp}-seed{seed}"
+    base.parent.mkdir(parents=True, exist_ok=True)
     path, i = base, 1
-    while path.exists():
-        i += 1
-        path = base.with_name(f"{base.name}-{i}")
+    while True:
+        try:
+            path.mkdir()
+            break
+        except FileExistsError:
+            i += 1
+            path = base.with_name(f"{base.name}-{i}")
+    _RESERVED.add(path.resolve())
     return path
 
 
@@ -66,7 +79,7 @@ def staged_output(target: Path) -> Iterator[Path]:
     """A staging folder whose files move into ``target`` when the block succeeds.
 
     On any exception (Ctrl-C included) the staging folder is removed and ``target`` is
-    left as it was.
+    left as it was (a folder made for the run by :func:`default_run_dir` is removed).
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -77,7 +90,12 @@ def staged_output(target: Path) -> Iterator[Path]:
         yield staging
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        if target.resolve() in _RESERVED:
+            _RESERVED.discard(target.resolve())
+            with suppress(OSError):  # only while still empty
+                target.rmdir()
         raise
+    _RESERVED.discard(target.resolve())
     if not target.exists():
         os.replace(staging, target)
         return

@@ -26,6 +26,7 @@ import pytest
 import sim.model
 from sim.cli import main
 from sim.ensemble import Chunk, run_chunk
+from sim.io import default_run_dir
 from sim.loader import load_scenario
 from sim.outcomes import OUTCOME_LABELS
 
@@ -291,3 +292,27 @@ def test_a_finished_chunk_frees_its_model(monkeypatch):
     finally:
         gc.enable()
     assert len(out.result) == 50 and np.all(out.result.replicate == np.arange(50))
+
+
+def test_runs_started_in_the_same_second_get_their_own_folders(tmp_path):
+    """The run folder is claimed when it is chosen, so a second run that starts before the
+    first has finished (a script launching several at once) cannot take the same name."""
+    first = default_run_dir(tmp_path, "baseline", 3)
+    second = default_run_dir(tmp_path, "baseline", 3)
+    assert first != second
+    assert first.is_dir() and second.is_dir()
+    assert second.name.startswith(first.name.split("-")[0])
+
+
+def test_an_interrupted_run_leaves_no_run_folder(tmp_path, monkeypatch, capsys):
+    """Ctrl-C (here raised in-process, in the middle of simulating) under results/."""
+    import sim.commands.run_cmds as run_cmds
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(run_cmds, "simulate_to", interrupted)
+    assert main(["run", BASELINE, "--runs", "100", *QUICK]) == 130
+    assert capsys.readouterr().err == "negsim: interrupted; nothing was saved\n"
+    assert all_entries(tmp_path) in ([], ["results"], ["results", "results/baseline"])
