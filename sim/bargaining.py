@@ -511,15 +511,7 @@ def select_nash(
 def _select_general(
     geometry: Geometry, d: np.ndarray, w: np.ndarray, winset: np.ndarray | None, rows: np.ndarray
 ) -> Pick:
-    """The Nash pick for any number of parties (see :func:`select_nash`).
-
-    d: (N, n) disagreement points (estimated BATNAs); w: (N, n) Nash weights.
-    winset: (N, J, n) the value at each frontier vertex of each party's ratification
-    constraint (``>= 0`` means expected to ratify; linear along a segment), or None.
-    Falls back, per replicate, to the Nash package ignoring win-sets, then to the
-    package maximising the smallest surplus (when no package is estimated to beat every
-    BATNA).
-    """
+    """:func:`select_nash` for any number of parties (same arguments and fallbacks)."""
     xp, xq, up, uq = geometry.ends()
     xp, xq, up, uq = xp[rows], xq[rows], up[rows], uq[rows]
     dd, ww = d[rows], w[rows]

@@ -539,22 +539,23 @@ class NegotiationModel(mesa.Model):
         self.active = still
         if self.record:
             self._record(
-                happened,
-                x,
-                made,
-                utility,
-                aspiration,
-                batna_now,
-                accept,
-                all_accept,
-                votes,
-                failed,
-                agreed,
-                walked,
-                exited,
-                lever_used,
-                proposer,
-                rule,
+                dict(
+                    happened=happened,
+                    x=x,
+                    made=made,
+                    utility=utility,
+                    aspiration=aspiration,
+                    batna=batna_now,
+                    accept=accept,
+                    votes=votes,
+                    failed=failed,
+                    agreed=agreed,
+                    walked=walked,
+                    exited=exited,
+                    lever_used=lever_used,
+                    proposer=proposer,
+                    rule=rule,
+                )
             )
         if t >= self.negotiation.rounds:
             self.outcome[self.active] = Outcome.STALEMATE
@@ -615,26 +616,17 @@ class NegotiationModel(mesa.Model):
             params=self.drawn_parameters(),
         )
 
-    def _record(
-        self,
-        happened,
-        x,
-        made,
-        utility,
-        aspiration,
-        batna,
-        accept,
-        all_accept,
-        votes,
-        failed,
-        agreed,
-        walked,
-        exited,
-        lever_used,
-        proposer,
-        rule,
-    ) -> None:
+    def _record(self, now: dict[str, Any]) -> None:
         """Keep the first replicate's round in plain values, for the trace."""
+        happened, x, made, utility = now["happened"], now["x"], now["made"], now["utility"]
+        aspiration, batna, accept, votes = (
+            now["aspiration"],
+            now["batna"],
+            now["accept"],
+            now["votes"],
+        )
+        failed, agreed, walked, exited = now["failed"], now["agreed"], now["walked"], now["exited"]
+        lever_used, proposer, rule = now["lever_used"], now["proposer"], now["rule"]
         r = 0
         names = self.negotiation.party_names
         entry: dict[str, Any] = {
