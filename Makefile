@@ -16,10 +16,10 @@ lint: $(PY)
 	$(PY) -m pip install -q -e '.[lint]' && .venv/bin/ruff check sim tests bench
 
 bench: $(PY)
-	$(PY) bench/bench.py
+	$(PY) -m pip install -q -e '.[test]' && $(PY) bench/bench.py
 
 figures: $(PY)
-	$(PY) docs/make_figures.py
+	$(PY) -m pip install -q -e '.[test]' && $(PY) docs/make_figures.py
 
 clean:
 	rm -rf .venv .pytest_cache .hypothesis
