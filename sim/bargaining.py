@@ -496,9 +496,7 @@ def select_nash(
         rule[fw] = 0
     if not np.all(found):
         lost = np.flatnonzero(~found)
-        a = np.stack([a0[lost], a1[lost]], axis=2)
-        b = np.stack([b0[lost], b1[lost]], axis=2)
-        tm, vm = _maxmin_on_segments(a, b)
+        tm, vm = _maxmin2(a0[lost], b0[lost], a1[lost], b1[lost])
         bm = np.argmax(vm, axis=1)
         best[lost] = bm
         t_best[lost] = tm[np.arange(lost.size), bm]
@@ -553,6 +551,26 @@ def _select_general(
         rule[lost] = 2
     x = xp[i, best] + t_best[:, None] * (xq[i, best] - xp[i, best])
     return Pick(x=x, segment=best, rule=rule)
+
+
+def _maxmin2(
+    a0: np.ndarray, b0: np.ndarray, a1: np.ndarray, b1: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two parties: maximise min(a0 + b0 t, a1 + b1 t) over t in [0, 1] on every segment.
+
+    The minimum of two lines peaks at an end or where they cross. Returns (t, value).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cross = (a1 - a0) / (b0 - b1)
+    cross = np.clip(np.where(np.isfinite(cross), cross, 0.0), 0.0, 1.0)
+    t_best = np.zeros_like(a0)
+    v_best = np.minimum(a0, a1)
+    for t in (cross, np.ones_like(a0)):
+        v = np.minimum(a0 + b0 * t, a1 + b1 * t)
+        better = v > v_best
+        t_best = np.where(better, t, t_best)
+        v_best = np.where(better, v, v_best)
+    return t_best, v_best
 
 
 def _maxmin_on_segments(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
