@@ -97,6 +97,8 @@ class NegotiationModel(mesa.Model):
             MediatorAgent(self, scenario.mediator) if scenario.mediator is not None else None
         )
         self.n_parties = len(self.party_agents)
+        if self.mediator is None and scenario.first_proposer not in scenario.party_names:
+            raise ValueError("a scenario without a mediator needs protocol.first_proposer")
 
         # the world
         fl = scenario.front_line
