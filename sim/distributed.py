@@ -1,15 +1,13 @@
-"""Running chunks on a dask.distributed cluster (the optional ``distributed`` extra).
+"""Running tasks on a dask.distributed cluster (the optional ``distributed`` extra).
 
-The chunks and their seeds are planned before submission (``sim.ensemble.plan_chunks``)
-and gathered in chunk order, so a cluster gives the same numbers as the local executor.
+Tasks and their seeds are planned before submission and gathered in task order, so a
+cluster gives the same numbers as the local executor (see :mod:`sim.executors`).
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
-from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sim.errors import NegsimError
@@ -30,18 +28,18 @@ def _worker_versions() -> str:
     return __version__
 
 
-def iter_dask(
-    scenario: Any, seed: int, chunks: list, *, scheduler: str | None, jobs: int, **kwargs: Any
+def map_dask(
+    func: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], *, scheduler: str | None, jobs: int
 ) -> Iterator[Any]:
-    """Run chunks on a dask cluster (a local one when ``scheduler`` is None); yield the
-    outputs in chunk order."""
+    """``func(*task)`` for every task on a dask cluster (a local one when ``scheduler`` is
+    None); results yielded in task order."""
     try:
         from distributed import Client, LocalCluster
     except ImportError:
         raise NegsimError(
             "--executor dask needs the 'distributed' extra: pip install 'negsim[distributed]'"
         ) from None
-    from sim.ensemble import IN_FLIGHT_PER_WORKER, run_chunk, sigint_deferred
+    from sim.executors import _windowed, sigint_deferred
 
     _configure_dask()
     cluster = client = None
@@ -59,30 +57,15 @@ def iter_dask(
                 client = Client(scheduler, timeout="10s")
             except OSError as exc:
                 raise NegsimError(f"cannot reach dask scheduler {scheduler}: {exc}") from None
-            try:  # a worker without negsim fails every chunk with a long remote traceback
+            try:  # a worker without negsim fails every task with a long remote traceback
                 client.run(_worker_versions)
             except Exception as exc:  # whatever the workers raised, in one line
                 raise NegsimError(
                     f"the workers of dask scheduler {scheduler} cannot run negsim "
                     f"({str(exc).strip() or type(exc).__name__}): install negsim on them"
                 ) from None
-        scenario_future = client.scatter(scenario, broadcast=True)
-
-        def submit(chunk: Any) -> Any:
-            return client.submit(run_chunk, scenario_future, seed, chunk, pure=False, **kwargs)
-
-        # A bounded window of submitted chunks, released once gathered: results otherwise
-        # stay in the workers' memory until the whole run is over.
         workers = max(jobs, len(client.scheduler_info().get("workers", {})))
-        todo = iter(chunks)
-        window = deque(submit(c) for c in itertools.islice(todo, IN_FLIGHT_PER_WORKER * workers))
-        while window:
-            out = window.popleft().result()  # in chunk order
-            nxt = next(todo, None)
-            if nxt is not None:
-                window.append(submit(nxt))
-            yield out
-            del out
+        yield from _windowed(lambda task: client.submit(func, *task, pure=False), tasks, workers)
     finally:
         if client is not None:
             client.close()

@@ -10,15 +10,9 @@ whatever the number of workers or the executor.
 
 from __future__ import annotations
 
-import itertools
-import os
-import signal
-import threading
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -27,7 +21,6 @@ from sim.outcomes import EnsembleResult
 from sim.scenario import Scenario
 
 CHUNK_SIZE = 8192
-IN_FLIGHT_PER_WORKER = 2  # chunks submitted ahead per worker process
 
 
 @dataclass(frozen=True)
@@ -97,51 +90,6 @@ def _forget_model(model: Any) -> None:
     model.__dict__.clear()
 
 
-@contextmanager
-def sigint_deferred() -> Iterator[None]:
-    """Start worker processes inside this block: they never see SIGINT.
-
-    A terminal's Ctrl-C reaches the whole process group, and a worker still starting
-    would die on it printing a traceback of its imports. SIGINT is blocked in this thread
-    inside the block, and processes (and threads) started here inherit the blocked SIGINT;
-    this process stops the run and cleans up. A Ctrl-C pressed inside the block is held
-    and raises KeyboardInterrupt when the block ends, not in the middle of starting a
-    pool or a cluster. Only the main thread can do this; elsewhere the block does nothing.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held: list[int] = []
-    can_block = hasattr(signal, "pthread_sigmask")
-    if can_block:
-        # multiprocessing's resource tracker, started with the first spawned process,
-        # unblocks SIGINT in the thread that starts it: start it first
-        from multiprocessing import resource_tracker
-
-        resource_tracker.ensure_running()
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
-    if can_block:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        if can_block:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        signal.signal(signal.SIGINT, previous)
-    if held:
-        raise KeyboardInterrupt
-
-
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops the run and cleans up."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def default_jobs() -> int:
-    """All cores."""
-    return os.cpu_count() or 1
-
-
 def iter_chunks(
     scenario: Scenario,
     seed: int,
@@ -155,44 +103,11 @@ def iter_chunks(
     chunk_size: int = CHUNK_SIZE,
 ) -> Iterator[ChunkOutput]:
     """Run every chunk and yield the outputs in chunk order."""
-    chunks = plan_chunks(runs, chunk_size)
-    kwargs = dict(with_csv=with_csv, keep_params=keep_params)
-    if executor == "dask":
-        from sim.distributed import iter_dask
+    from sim.executors import map_ordered
 
-        yield from iter_dask(scenario, seed, chunks, scheduler=scheduler, jobs=jobs, **kwargs)
-        return
-    if jobs <= 1 or len(chunks) <= 1:
-        for chunk in chunks:
-            yield run_chunk(scenario, seed, chunk, **kwargs)
-        return
-    import multiprocessing
-
-    # spawn: never fork a process that has imported threaded numerical libraries
-    ctx = multiprocessing.get_context("spawn")
-    workers = min(jobs, len(chunks))
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_ignore_sigint
-    ) as pool:
-        # A bounded window of submitted chunks: finished outputs wait for the writer in
-        # memory, so submitting everything at once held up to the whole run there.
-        todo = iter(chunks)
-        window: deque = deque()
-        try:
-            with sigint_deferred():  # the first submissions spawn the workers
-                for c in itertools.islice(todo, IN_FLIGHT_PER_WORKER * workers):
-                    window.append(pool.submit(run_chunk, scenario, seed, c, **kwargs))
-            while window:
-                out = window.popleft().result()  # in chunk order, whatever finishes first
-                nxt = next(todo, None)
-                if nxt is not None:
-                    window.append(pool.submit(run_chunk, scenario, seed, nxt, **kwargs))
-                yield out
-                del out
-        except BaseException:
-            for fut in window:
-                fut.cancel()
-            raise
+    work = partial(run_chunk, with_csv=with_csv, keep_params=keep_params)
+    tasks = [(scenario, seed, chunk) for chunk in plan_chunks(runs, chunk_size)]
+    yield from map_ordered(work, tasks, jobs=jobs, executor=executor, scheduler=scheduler)
 
 
 def run_ensemble(

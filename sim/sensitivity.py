@@ -225,7 +225,8 @@ def evaluate_model(scenario: Any, problem: Problem, design: Design, seed: int, *
     are fixed by the design, so the result does not depend on the blocks or the workers.
     """
     from sim.ensemble import CHUNK_SIZE
-    from sim.sweep import map_ordered
+    from sim.executors import map_ordered
+    from sim.sweep import PARALLEL_MIN_REPLICATES
 
     per = block or max(1, CHUNK_SIZE // design.runs)
     tasks = [(scenario, seed, problem.names, design.x[a:a + per],
@@ -233,7 +234,8 @@ def evaluate_model(scenario: Any, problem: Problem, design: Design, seed: int, *
              for a in range(0, design.points, per)]
     parts = []
     for out in map_ordered(_evaluate_block, tasks, jobs=jobs, executor=executor,
-                           scheduler=scheduler, total_replicates=design.evaluations):
+                           scheduler=scheduler,
+                           serial=design.evaluations < PARALLEL_MIN_REPLICATES):
         parts.append(out)
         if progress is not None:
             progress(out.size)

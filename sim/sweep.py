@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from sim.errors import NegsimError
+from sim.executors import map_ordered
 from sim.outcomes import OUTCOME_LABELS, Outcome
 
 __all__ = [
@@ -30,7 +31,6 @@ __all__ = [
     "SweepResult",
     "axes_from_options",
     "format_sweep",
-    "map_ordered",
     "parse_range",
     "parse_values",
     "run_sweep",
@@ -152,78 +152,6 @@ def grid_points(axes: Sequence[SweepAxis]) -> list[tuple[int, ...]]:
 
 
 # ---- running work in order -----------------------------------------------------------
-
-
-def _ignore_sigint() -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def map_ordered(func: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], *, jobs: int = 1,
-                executor: str = "local", scheduler: str | None = None,
-                total_replicates: int | None = None) -> Iterator[Any]:
-    """``func(*task)`` for every task, yielded in task order whatever order they finish in.
-
-    Runs in this process when ``jobs <= 1``, when there is one task, or when the work is
-    small (``total_replicates < PARALLEL_MIN_REPLICATES``); otherwise in ``jobs`` spawned
-    worker processes, or on a dask cluster with ``executor="dask"``. Every task carries
-    its own seed and replicate indices, so the results do not depend on where it ran.
-    """
-    small = total_replicates is not None and total_replicates < PARALLEL_MIN_REPLICATES
-    if executor == "dask":
-        yield from _map_dask(func, tasks, jobs=jobs, scheduler=scheduler)
-        return
-    if jobs <= 1 or len(tasks) <= 1 or small:
-        for task in tasks:
-            yield func(*task)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # spawn: never fork a process that has imported threaded numerical libraries
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx,
-                             initializer=_ignore_sigint) as pool:
-        futures = [pool.submit(func, *task) for task in tasks]
-        try:
-            for fut in futures:
-                yield fut.result()
-        except BaseException:
-            for fut in futures:
-                fut.cancel()
-            raise
-
-
-def _map_dask(func: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], *, jobs: int,
-              scheduler: str | None) -> Iterator[Any]:
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise NegsimError(
-            "--executor dask needs the 'distributed' extra: pip install 'negsim[distributed]'"
-        ) from None
-    from sim.distributed import _configure_dask
-
-    _configure_dask()
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
-    else:
-        try:
-            client = Client(scheduler, timeout="10s")
-        except OSError as exc:
-            raise NegsimError(f"cannot reach dask scheduler {scheduler}: {exc}") from None
-    try:
-        futures = [client.submit(func, *task, pure=False) for task in tasks]
-        for fut in futures:
-            yield fut.result()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 def _point_chunk(scenario: Any, seed: int, chunk: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -360,7 +288,8 @@ def run_sweep(file: str, axes: Sequence[SweepAxis], *, overrides: Iterable[str] 
     runs, seed : int
         Replicates per point and the seed every point shares.
     jobs, executor, scheduler
-        Where the chunks run (see :func:`map_ordered`); the numbers do not depend on it.
+        Where the chunks run (see :func:`sim.executors.map_ordered`); the numbers do not
+        depend on it.
     progress : callable, optional
         Called with the number of replicates each finished chunk held.
     load : callable, optional
@@ -381,8 +310,8 @@ def run_sweep(file: str, axes: Sequence[SweepAxis], *, overrides: Iterable[str] 
     chunks = plan_chunks(runs) if chunk_size is None else plan_chunks(runs, chunk_size)
     tasks = [(s, seed, c) for s in scenarios for c in chunks]
     parts = []
-    for out in map_ordered(_point_chunk, tasks, jobs=jobs, executor=executor,
-                           scheduler=scheduler, total_replicates=runs * len(points)):
+    for out in map_ordered(_point_chunk, tasks, jobs=jobs, executor=executor, scheduler=scheduler,
+                           serial=runs * len(points) < PARALLEL_MIN_REPLICATES):
         parts.append(out)
         if progress is not None:
             progress(len(out[0]))

@@ -30,7 +30,7 @@ def _check_outcome(outcome: str) -> None:
 
 
 def _jobs(args: argparse.Namespace) -> int:
-    from sim.ensemble import default_jobs
+    from sim.executors import default_jobs
 
     if args.executor != "dask" and args.scheduler:
         raise NegsimError("--scheduler needs --executor dask")

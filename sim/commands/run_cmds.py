@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.ensemble import CHUNK_SIZE, default_jobs, iter_chunks
+from sim.ensemble import CHUNK_SIZE, iter_chunks
 from sim.errors import NegsimError
+from sim.executors import default_jobs
 from sim.io import (
     check_out_dir,
     default_run_dir,
