@@ -163,3 +163,34 @@ def manifest(
         "finished": utc_now(),
         **extra,
     }
+
+
+def write_manifest(
+    folder: Path,
+    args: Any,
+    *,
+    command: str,
+    scenario_files: list[str],
+    seed: int,
+    runs: int,
+    jobs: int,
+    started: str,
+    **extra: Any,
+) -> None:
+    """Write ``manifest.json`` for a command run from the command line (``args``: its
+    parsed options, which give the executor, the overrides and the command line)."""
+    write_json_atomic(
+        Path(folder) / "manifest.json",
+        manifest(
+            command=command,
+            scenario_files=scenario_files,
+            seed=seed,
+            runs=runs,
+            jobs=jobs,
+            executor=getattr(args, "executor", "local"),
+            started=started,
+            argv=getattr(args, "command_line", None),
+            overrides=list(getattr(args, "overrides", [])),
+            **extra,
+        ),
+    )

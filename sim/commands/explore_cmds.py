@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import NegsimError
-from sim.io import manifest, staged_output, utc_now, write_json_atomic, write_text_atomic
+from sim.io import staged_output, utc_now, write_json_atomic, write_manifest, write_text_atomic
 from sim.outcomes import OUTCOME_LABELS, EnsembleResult
 
 SENSITIVITY_FIGURE_TOP = 20  # parameters in the bar chart (all are in the CSV)
@@ -74,11 +74,9 @@ def sweep(args: argparse.Namespace) -> int:
         else:
             _save(plot_sweep_heatmap(result.grid(args.outcome)), staging / "plots",
                   f"sweep_{args.outcome}", args.format)
-        write_json_atomic(staging / "manifest.json", manifest(
-            command="sweep", scenario_files=[args.file], seed=seed, runs=runs, jobs=jobs,
-            executor=args.executor, started=started, overrides=list(args.overrides),
-            sweep={a.param: list(a.values) for a in axes},
-        ))
+        write_manifest(staging, args, command="sweep", scenario_files=[args.file], seed=seed,
+                       runs=runs, jobs=jobs, started=started,
+                       sweep={a.param: list(a.values) for a in axes})
     if not args.quiet:
         print(format_sweep(result))
         print(f"\nresults written to {target}/")
@@ -146,11 +144,9 @@ def sensitivity(args: argparse.Namespace) -> int:
 
             _save(plot_sensitivity(result.plot_data(SENSITIVITY_FIGURE_TOP)), staging / "plots",
                   f"sensitivity_{args.method}", args.format)
-        write_json_atomic(staging / "manifest.json", manifest(
-            command="sensitivity", scenario_files=[args.file], seed=seed, runs=design.evaluations,
-            jobs=jobs, executor=args.executor, started=started, overrides=list(args.overrides),
-            method=args.method, n=n, runs_per_point=runs, outcome=args.outcome,
-        ))
+        write_manifest(staging, args, command="sensitivity", scenario_files=[args.file],
+                       seed=seed, runs=design.evaluations, jobs=jobs, started=started,
+                       method=args.method, n=n, runs_per_point=runs, outcome=args.outcome)
     if not args.quiet:
         print(format_sensitivity(result))
         if result.defined and len(problem.names) > SENSITIVITY_FIGURE_TOP:
@@ -303,12 +299,10 @@ def discover(args: argparse.Namespace) -> int:
                 break
             _save(_trajectory_figure(box, res.n_eval, args.outcome, name), staging / "plots",
                   "prim_trajectory" if i == 1 else f"prim_trajectory_{i}", args.format)
-        write_json_atomic(staging / "manifest.json", manifest(
-            command="discover", scenario_files=[args.file] if source.is_file() else [],
-            seed=seed, runs=runs, jobs=jobs, executor=args.executor, started=started,
-            overrides=list(args.overrides), outcome=args.outcome, peel=args.peel,
-            min_mass=args.min_mass, source=str(source),
-        ))
+        write_manifest(staging, args, command="discover",
+                       scenario_files=[args.file] if source.is_file() else [], seed=seed,
+                       runs=runs, jobs=jobs, started=started, outcome=args.outcome,
+                       peel=args.peel, min_mass=args.min_mass, source=str(source))
     if not args.quiet:
         print(report, end="")
         print(f"\nresults written to {target}/")

@@ -16,10 +16,10 @@ from sim.executors import default_jobs
 from sim.io import (
     check_out_dir,
     default_run_dir,
-    manifest,
     staged_output,
     utc_now,
     write_json_atomic,
+    write_manifest,
     write_text_atomic,
 )
 from sim.outcomes import OUTCOME_LABELS, EnsembleResult, Outcome
@@ -141,19 +141,15 @@ def run(args: argparse.Namespace) -> int:
             from sim.plots import draw_run_figures
 
             draw_run_figures(result, summary, staging / "plots", args.format)
-        write_json_atomic(
-            staging / "manifest.json",
-            manifest(
-                command="run",
-                scenario_files=[args.file],
-                seed=seed,
-                runs=runs,
-                jobs=jobs,
-                executor=args.executor,
-                started=started,
-                overrides=list(args.overrides),
-                argv=getattr(args, "command_line", None),
-            ),
+        write_manifest(
+            staging,
+            args,
+            command="run",
+            scenario_files=[args.file],
+            seed=seed,
+            runs=runs,
+            jobs=jobs,
+            started=started,
         )
     if not args.quiet:
         print(format_summary(summary))
@@ -256,19 +252,15 @@ def compare(args: argparse.Namespace) -> int:
             from sim.plots import draw_compare_figure
 
             draw_compare_figure(table, staging / "plots", args.format)
-        write_json_atomic(
-            staging / "manifest.json",
-            manifest(
-                command="compare",
-                scenario_files=list(args.files),
-                seed=seed,
-                runs=runs,
-                jobs=jobs,
-                executor=args.executor,
-                started=started,
-                overrides=list(args.overrides),
-                argv=getattr(args, "command_line", None),
-            ),
+        write_manifest(
+            staging,
+            args,
+            command="compare",
+            scenario_files=list(args.files),
+            seed=seed,
+            runs=runs,
+            jobs=jobs,
+            started=started,
         )
     if not args.quiet:
         print(format_compare(table))
