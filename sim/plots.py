@@ -625,12 +625,14 @@ def plot_prim_trajectory(data: pd.PrimTrajectory, ax: Axes | None = None) -> Fig
     ax.annotate(
         f"box {c}: coverage {data.coverage[c]:.0%}, density {data.density[c]:.0%}",
         (data.coverage[c], data.density[c]),
-        xytext=(10, -18),
+        xytext=(12, 14),
         textcoords="offset points",
         fontsize=NOTE_SIZE,
     )
     ax.set_xlim(0, 1.02)
-    ax.set_ylim(0, 1.02)
+    # rare outcomes have low densities: scale to the data so the trajectory is readable
+    top = float(np.nanmax(data.density)) if np.size(data.density) else 1.0
+    ax.set_ylim(0, min(1.02, max(0.05, 1.35 * top)))
     outcome = _class_name(data.outcome)
     ax.set_xlabel(f"coverage (share of all {outcome} replicates in the box)", fontsize=LABEL_SIZE)
     ax.set_ylabel(f"density (share of the box's replicates with {outcome})", fontsize=LABEL_SIZE)
