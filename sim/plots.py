@@ -582,7 +582,8 @@ def plot_sensitivity(data: pd.SensitivityData, ax: Axes | None = None) -> Figure
             label="σ",
         )
         ax.set_xlabel(
-            f"elementary effect on P({outcome}) (probability per unit step)", fontsize=LABEL_SIZE
+            f"elementary effect on P({outcome})\n(change in probability per design step)",
+            fontsize=LABEL_SIZE,
         )
         what = "Morris screening"
     ax.set_yticks(y, list(data.names))
