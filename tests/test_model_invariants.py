@@ -151,7 +151,7 @@ def assert_results_equal(r1: EnsembleResult, r2: EnsembleResult) -> None:
     """Every field of two results equal (floats to 1e-12; NaN equals NaN)."""
     for name in FIELDS:
         a, b = getattr(r1, name), getattr(r2, name)
-        if name == "params":
+        if name in ("params", "counters"):
             assert a.keys() == b.keys()
             for key in a:
                 np.testing.assert_array_equal(a[key], b[key], err_msg=key)
@@ -232,8 +232,11 @@ def assert_reordered(sc, order):
     np.testing.assert_allclose(r2.cost, r1.cost[:, order], rtol=0, atol=1e-12)
     np.testing.assert_allclose(r2.compromise, r1.compromise, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(r2.front_line, r1.front_line)
-    for name in ("strikes", "violations", "failed_ratifications", "pressure_used"):
+    for name in ("failed_ratifications", "pressure_used"):
         np.testing.assert_array_equal(getattr(r2, name), getattr(r1, name), err_msg=name)
+    assert r2.counters.keys() == r1.counters.keys()
+    for name in r1.counters:
+        np.testing.assert_array_equal(r2.counter(name), r1.counter(name), err_msg=name)
     # walkout_by is a position: map it back to names
     names1 = np.array(("",) + r1.parties, dtype=object)[r1.walkout_by.astype(int) + 1]
     names2 = np.array(("",) + r2.parties, dtype=object)[r2.walkout_by.astype(int) + 1]

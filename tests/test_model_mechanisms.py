@@ -71,7 +71,7 @@ def test_strikes_without_effects_change_no_outcome():
     but the strike count: the same outcomes, rounds and terms, replicate by replicate."""
     quiet, _ = agreed(base(events=[strike(0.0)]))
     loud, _ = agreed(base(events=[strike(0.8)]))
-    assert quiet.strikes.sum() == 0 and loud.strikes.mean() > 5
+    assert quiet.counter("strikes").sum() == 0 and loud.counter("strikes").mean() > 5
     np.testing.assert_array_equal(loud.outcome, quiet.outcome)
     np.testing.assert_array_equal(loud.end_round, quiet.end_round)
     np.testing.assert_array_equal(loud.terms, quiet.terms)
