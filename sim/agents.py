@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import mesa
+import mesa  # type: ignore[import-untyped]  # mesa ships no type information
 import numpy as np
 
 from sim.analytic import fsj_aspiration
@@ -149,7 +149,9 @@ class PartyAgent(mesa.Agent):
             # reaches the BATNA in the deadline round
             elapsed = np.maximum((self.model.round - 1) - self.clock_start, 0.0)
             span = np.maximum(self.concession_deadline - 1, 1)
-            level = fsj_aspiration(elapsed, span, self.beta, self.batna, self.initial_concession)
+            level = np.asarray(
+                fsj_aspiration(elapsed, span, self.beta, self.batna, self.initial_concession)
+            )
         self.aspiration = np.maximum(level, self.batna) + self.backlash
 
     def approval_logit(self, x: np.ndarray) -> np.ndarray:

@@ -20,12 +20,11 @@ out. A single-run trace is the same model with N = 1. One round, as the phases o
 
 from __future__ import annotations
 
-import mesa
+import mesa  # type: ignore[import-untyped]  # mesa ships no type information
 import numpy as np
 
 from sim.agents import MediatorAgent, PartyAgent
 from sim.bargaining import Geometry
-from sim.distributions import is_distribution
 from sim.events import COUNTERS, RoundWorld, apply_events, build_events
 from sim.mediation import AlternatingOffers, ProposalRule
 from sim.outcomes import NO_ONE, EnsembleResult, Outcome
@@ -170,10 +169,10 @@ class NegotiationModel(mesa.Model):
         by mapping the replicate's uniform for that path through its quantile function."""
         out = {}
         for path, value in self.negotiation.parameters().items():
-            if is_distribution(value):
-                out[path] = value.ppf(self.streams.uniform(Purpose.PARAMETERS, path))
-            else:
+            if isinstance(value, int | float):
                 out[path] = np.full(self.n, float(value))
+            else:
+                out[path] = value.ppf(self.streams.uniform(Purpose.PARAMETERS, path))
         return out
 
     def param(self, path: str, default: float | None = None) -> np.ndarray:

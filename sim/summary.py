@@ -16,7 +16,7 @@ from sim.scenario import Scenario
 from sim.stats import mean_and_se, wilson_interval
 
 
-def _f(x: float) -> float | None:
+def _f(x: float | np.floating | np.ndarray) -> float | None:
     """A JSON-safe float (None for NaN)."""
     x = float(x)
     return None if np.isnan(x) else x

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.events.base import EventKind, RoundWorld
+from sim.events.base import EventKind, EventSpec, RoundWorld
 from sim.events.shift import ShiftEvent
 from sim.events.strike import StrikeEvent
 from sim.events.truce import TruceEvent
@@ -28,12 +28,12 @@ VIOLATIONS = "violations"
 COUNTERS: tuple[str, ...] = tuple(c for kind in EVENT_KINDS for c in kind.counters) + (VIOLATIONS,)
 
 
-def kind_of(spec: object) -> type[EventKind[Any]]:
+def kind_of(spec: EventSpec) -> type[EventKind[Any]]:
     """The registered kind of a scenario event."""
     for kind in EVENT_KINDS:
-        if isinstance(spec, kind.spec_type) and getattr(spec, "type") in kind.sections:
+        if isinstance(spec, kind.spec_type) and spec.type in kind.sections:
             return kind
-    raise TypeError(f"no event kind reads {type(spec).__name__} {getattr(spec, 'type', '')}")
+    raise TypeError(f"no event kind reads {type(spec).__name__} of type {spec.type}")
 
 
 def build_events(model: NegotiationModel) -> list[EventKind[Any]]:
@@ -66,6 +66,7 @@ __all__ = [
     "EVENT_KINDS",
     "VIOLATIONS",
     "EventKind",
+    "EventSpec",
     "RoundWorld",
     "apply_events",
     "build_events",

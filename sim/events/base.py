@@ -11,14 +11,28 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 import numpy as np
+
+from sim.distributions import Param
 
 if TYPE_CHECKING:
     from sim.model import NegotiationModel
 
-SpecT = TypeVar("SpecT")
+
+class EventSpec(Protocol):
+    """What every event's scenario dataclass has: a name, a type and a window."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def end_round(self) -> Param | None: ...
+
+
+SpecT = TypeVar("SpecT", bound=EventSpec)
 
 
 @dataclass
@@ -45,12 +59,12 @@ class EventKind(ABC, Generic[SpecT]):
     def __init__(self, model: NegotiationModel, spec: SpecT) -> None:
         self.model = model
         self.spec = spec
-        self.name: str = getattr(spec, "name")
+        self.name = spec.name
         self.path = f"events.{self.name}"
         self.start = np.rint(model.param(f"{self.path}.start_round", 1.0))
         self.end = (
             np.rint(model.param(f"{self.path}.end_round"))
-            if getattr(spec, "end_round") is not None
+            if spec.end_round is not None
             else np.full(model.n, np.inf)
         )
 

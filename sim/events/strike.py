@@ -8,7 +8,7 @@ probability while in force, and a strike during a truce is a violation.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -42,9 +42,9 @@ class StrikeEvent(EventKind[Strike]):
         self.backlash_until = np.zeros(n)
         self.struck = np.zeros(n, dtype=bool)  # in the last round
         # truces over this strike, in scenario order: (truce, strike probability under it)
-        self.truces: list[tuple[EventKind[object], np.ndarray]] = []
+        self.truces: list[tuple[EventKind[Any], np.ndarray]] = []
 
-    def cover(self, truce: EventKind[object], strike_prob: np.ndarray) -> None:
+    def cover(self, truce: EventKind[Any], strike_prob: np.ndarray) -> None:
         """A truce over this strike: while in force, strikes have ``strike_prob``."""
         self.truces.append((truce, strike_prob))
 
