@@ -1,4 +1,4 @@
-"""The engine against bargaining theory (MODEL.md §8): closed forms and reference solvers.
+"""The engine against bargaining theory (docs/model.md): closed forms and reference solvers.
 
 Every test builds a scenario in which the theory applies exactly (complete information,
 no shocks, no concession, no ratification) and puts the theoretical value in the assert.

@@ -24,13 +24,23 @@ def two_parties(*, events=(), with_mediator=True, rounds=6):
     a = party("a", {"x": 1.0}, {"x": 1.0}, batna=0.2)
     b = party("b", {"x": 0.0}, {"x": 1.0}, batna=0.2)
     med = mediator("m", ("x",)) if with_mediator else None
-    return scenario(issues("x"), [a, b], med, rounds=rounds, events=tuple(events),
-                    first_proposer=None if with_mediator else "a")
+    return scenario(
+        issues("x"),
+        [a, b],
+        med,
+        rounds=rounds,
+        events=tuple(events),
+        first_proposer=None if with_mediator else "a",
+    )
 
 
 def test_every_scenario_event_type_has_exactly_one_kind():
-    specs = [Strike("s", "a", "b", 0.5), Truce("t", covers="s"),
-             Shift("o", "offensive"), Shift("g", "aid_change")]
+    specs = [
+        Strike("s", "a", "b", 0.5),
+        Truce("t", covers="s"),
+        Shift("o", "offensive"),
+        Shift("g", "aid_change"),
+    ]
     kinds = [kind_of(s) for s in specs]
     assert [k.__name__ for k in kinds] == ["StrikeEvent", "TruceEvent", "ShiftEvent", "ShiftEvent"]
     sections = [s for kind in EVENT_KINDS for s in kind.sections]
@@ -50,8 +60,11 @@ def test_counters_are_the_registry_s_in_every_result_and_file():
 
 
 def test_events_are_built_grouped_by_kind_in_registry_order():
-    evs = (Shift("o", "offensive"), Truce("t", covers="s", strike_prob=0.0),
-           Strike("s", "a", "b", 1.0))
+    evs = (
+        Shift("o", "offensive"),
+        Truce("t", covers="s", strike_prob=0.0),
+        Strike("s", "a", "b", 1.0),
+    )
     model = NegotiationModel(two_parties(events=evs), n=3)
     assert [e.name for e in model.events] == ["s", "t", "o"]
     assert all(isinstance(e, EventKind) for e in model.events)
