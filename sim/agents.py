@@ -7,13 +7,15 @@ once per round through Mesa's ``AgentSet.do``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import mesa
+import mesa  # type: ignore[import-untyped]  # mesa ships no type information
 import numpy as np
 
 from sim.analytic import fsj_aspiration
 from sim.bargaining import PartyShape
+from sim.mediation import PROPOSAL_RULES, ProposalRule
 
 if TYPE_CHECKING:
     from sim.model import NegotiationModel
@@ -101,6 +103,15 @@ class PartyAgent(mesa.Agent):
         self.direction = np.zeros(n)  # +1 if this party gains as the front line rises
 
     # ---- each round ------------------------------------------------------------------
+    def clear_event_effects(self) -> None:
+        """Forget last round's effects of events; this round's events set them again."""
+        n = self.model.n
+        self.cost_multiplier = np.ones(n)
+        self.extra_optimism = np.zeros(n)
+        self.extra_cost = np.zeros(n)
+        self.backlash = np.zeros(n)
+        self.walkout_bump = np.zeros(n)
+
     def expected_cost(self, expected_gain: np.ndarray) -> np.ndarray:
         """Per-round cost of fighting on: base cost, cost of gains, coercion."""
         return (
@@ -111,7 +122,7 @@ class PartyAgent(mesa.Agent):
 
     def update_batna(self) -> None:
         """Value of continued war: the war package at the front projected over the
-        horizon, minus the discounted cost of fighting until then (MODEL.md §3)."""
+        horizon, minus the discounted cost of fighting until then."""
         m = self.model
         if self.fixed_batna is not None:
             value = self.fixed_batna.copy()
@@ -138,7 +149,9 @@ class PartyAgent(mesa.Agent):
             # reaches the BATNA in the deadline round
             elapsed = np.maximum((self.model.round - 1) - self.clock_start, 0.0)
             span = np.maximum(self.concession_deadline - 1, 1)
-            level = fsj_aspiration(elapsed, span, self.beta, self.batna, self.initial_concession)
+            level = np.asarray(
+                fsj_aspiration(elapsed, span, self.beta, self.batna, self.initial_concession)
+            )
         self.aspiration = np.maximum(level, self.batna) + self.backlash
 
     def approval_logit(self, x: np.ndarray) -> np.ndarray:
@@ -146,8 +159,21 @@ class PartyAgent(mesa.Agent):
         return self.rat_intercept + np.einsum("nk,nk->n", self.rat_coef, x)
 
 
+@dataclass
+class LeverState:
+    """One of the mediator's levers, per replicate: on from ``start`` to ``until``."""
+
+    name: str
+    target: int  # party index
+    effect: np.ndarray  # lowering of the target's BATNA while on
+    duration: np.ndarray  # rounds
+    use_prob: np.ndarray  # chance of using it on the blocking party (1 once provoked)
+    start: np.ndarray  # first round on (0: never used)
+    until: np.ndarray  # last round on
+
+
 class MediatorAgent(mesa.Agent):
-    """The mediator: proposes the Nash package, applies pressure, may leave."""
+    """The mediator: proposes by its rule, presses the blocking party, may leave."""
 
     def __init__(self, model: NegotiationModel, spec: Mediator) -> None:
         super().__init__(model)
@@ -189,14 +215,14 @@ class MediatorAgent(mesa.Agent):
         self.respect_win_sets = spec.respect_win_sets
         self.budget = np.rint(p(f"{prefix}.budget"))
         self.levers = [
-            dict(
+            LeverState(
                 name=lv.name,
                 target=parties.index(lv.target),
                 effect=p(f"{prefix}.levers.{lv.name}.effect"),
                 duration=np.maximum(1, np.rint(p(f"{prefix}.levers.{lv.name}.duration"))),
                 use_prob=p(f"{prefix}.levers.{lv.name}.use_prob"),
-                until=np.zeros(n),
                 start=np.zeros(n),
+                until=np.zeros(n),
             )
             for lv in spec.levers
         ]
@@ -213,6 +239,8 @@ class MediatorAgent(mesa.Agent):
         self.respond_from = np.full((n, len(parties)), np.inf)
         self.pressure_used = np.zeros(n, dtype=np.int64)
         self.last_gap = np.full(n, np.inf)
+        # the scenario's proposal.rule (Nash where the scenario does not say)
+        self.rule: ProposalRule = PROPOSAL_RULES[getattr(spec, "rule", "nash")](model)
 
     def weights(self, t: int) -> np.ndarray:
         """Nash weights this round: the bias, moved away from parties it now presses."""
@@ -220,6 +248,76 @@ class MediatorAgent(mesa.Agent):
         w = self.base_weights - pressed * self.bias_shift[:, None]
         w = np.maximum(w, 0.02)
         return w / w.sum(axis=1, keepdims=True)
+
+    def notice_violations(self, violator: np.ndarray) -> None:
+        """Respond, after its lag, to the violations it attributes to each party (N, P)."""
+        m, t = self.model, self.model.round
+        for i, party in enumerate(m.party_agents):
+            seen = violator[:, i] & (m.shock(f"attribution.{party.name}") >= self.attribution_noise)
+            respond = seen & (m.shock(f"response.{party.name}") < self.response_prob)
+            self.respond_from[:, i] = np.where(
+                respond,
+                np.minimum(self.respond_from[:, i], t + self.response_lag),
+                self.respond_from[:, i],
+            )
+
+    def apply_pressure(self) -> None:
+        """Lower the BATNA of each party its levers are on this round."""
+        parties, t = self.model.party_agents, self.model.round
+        for lv in self.levers:
+            on = (lv.start <= t) & (t <= lv.until) & (lv.start > 0)
+            target = parties[lv.target]
+            target.pressure = target.pressure + np.where(on, lv.effect, 0.0)
+
+    def blocking_party(self, accept: np.ndarray, gap: np.ndarray) -> np.ndarray:
+        """The party furthest from accepting (N,); exact ties (identical parties) go to the
+        first name in alphabetical order, so the order parties are listed in is moot."""
+        shortfall = np.where(accept, -np.inf, gap)
+        names = [p.name for p in self.model.party_agents]
+        rank = np.argsort(np.argsort(names)).astype(float)
+        tied = shortfall >= np.max(shortfall, axis=1, keepdims=True)
+        return np.argmin(np.where(tied, rank, np.inf), axis=1)
+
+    def press(
+        self, rejected: np.ndarray, accept: np.ndarray, gap: np.ndarray
+    ) -> list[tuple[str, np.ndarray]]:
+        """Where the package was rejected, use at most one ready lever on the blocking
+        party (from next round); returns each lever's uses this round."""
+        m, t = self.model, self.model.round
+        blocking = self.blocking_party(accept, gap)
+        used = np.zeros(m.n, dtype=bool)
+        uses = []
+        for lv in self.levers:
+            pressed = self.respond_from[:, lv.target] <= t
+            prob = np.where(pressed, 1.0, lv.use_prob)
+            ready = (lv.until < t + 1) & (self.budget > 0)
+            use = (
+                rejected
+                & ~used
+                & ready
+                & (blocking == lv.target)
+                & (m.shock(f"lever.{lv.name}") < prob)
+            )
+            lv.start = np.where(use, t + 1, lv.start)
+            lv.until = np.where(use, t + lv.duration, lv.until)
+            self.budget = self.budget - use
+            self.pressure_used += use
+            used |= use
+            uses.append((lv.name, use))
+        return uses
+
+    def consider_exit(
+        self, made: np.ndarray, accept: np.ndarray, gap: np.ndarray, still: np.ndarray
+    ) -> np.ndarray:
+        """Whether the mediator leaves (N,): after its deadline, unless the talks made
+        progress and it extends, with its exit hazard."""
+        m, t = self.model, self.model.round
+        worst = np.where(made, np.max(np.where(accept, -np.inf, gap), axis=1), self.last_gap)
+        progress = worst < self.last_gap - 1e-9
+        self.last_gap = np.where(made, worst, self.last_gap)
+        past = still & (t > self.deadline)
+        extend = progress & (m.shock("extension") < self.extension_prob)
+        return past & ~extend & (m.shock("exit") < self.exit_hazard)
 
 
 def _columns(cols: list[np.ndarray], n: int) -> np.ndarray:

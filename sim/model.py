@@ -2,34 +2,34 @@
 
 ``NegotiationModel`` holds N replicates at once. Each agent (a party or the mediator)
 keeps its state as arrays over the replicates; replicates that have ended are masked
-out. A single-run trace is the same model with N = 1. One round (MODEL.md §5):
+out. A single-run trace is the same model with N = 1. One round, as the phases of
+:meth:`NegotiationModel.step`:
 
-1. shocks and events: strikes, truce violations, offensives and aid changes, the front
-   line's move; costs accumulate;
-2. each party re-values continued war (its BATNA) and updates its aspiration;
-3. the mediator proposes the Nash package over its estimates of the BATNAs, within the
-   win-sets it expects to ratify (without a mediator, the round's proposer offers its
-   stationary subgame-perfect package);
-4. each party accepts if the package is worth at least its aspiration (hence at least its
-   BATNA) and crosses no absolute red line;
-5. if all accept, each public votes; if all ratify, agreement. Otherwise a party may walk
-   out (breakdown), the mediator may press the blocking party, and after its deadline
-   it may leave (mediator exit);
-6. after the last round, what is left is a stalemate.
+1. events and world: the scenario's events act (``sim.events``), the mediator notices
+   violations, the front line moves, costs accumulate, the mediator's levers press;
+2. valuations: each party re-values continued war (its BATNA) and its aspiration;
+3. proposal: the mediator's rule (``sim.mediation``, the scenario's ``proposal.rule``)
+   or, without a mediator, the round's proposer chooses a package;
+4. responses: each party accepts if the package is worth at least its aspiration (hence
+   at least its BATNA) and crosses no absolute red line;
+5. ratification: if all accept, each public votes; if all ratify, agreement;
+6. walk-outs: a party far from its aspiration may leave (breakdown);
+7. mediator: it may press the blocking party and, after its deadline, leave;
+8. close: the round is recorded; after the last round what is left is a stalemate.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import mesa
+import mesa  # type: ignore[import-untyped]  # mesa ships no type information
 import numpy as np
 
 from sim.agents import MediatorAgent, PartyAgent
-from sim.bargaining import Geometry, best_for, select_nash, stationary_offer
-from sim.distributions import is_distribution
+from sim.bargaining import Geometry
+from sim.events import COUNTERS, RoundWorld, apply_events, build_events
+from sim.mediation import AlternatingOffers, ProposalRule
 from sim.outcomes import NO_ONE, EnsembleResult, Outcome
-from sim.scenario import Scenario, Shift, Strike, Truce
+from sim.rounds import RoundRecord, RoundState
+from sim.scenario import Scenario
 from sim.streams import Purpose, Streams
 
 
@@ -88,7 +88,7 @@ class NegotiationModel(mesa.Model):
             self.values[path] = np.broadcast_to(np.asarray(values, dtype=float), (self.n,)).copy()
         self.round = 0
         self.record = record
-        self.log: list[dict[str, Any]] = []
+        self.log: list[RoundRecord] = []
 
         issues = scenario.issue_names
         self.k = len(issues)
@@ -120,7 +120,7 @@ class NegotiationModel(mesa.Model):
         if self.front_issue is not None:
             for party in self.party_agents:
                 party.direction = np.where(party.ideal[:, self.front_issue] >= 0.5, 1.0, -1.0)
-        self._setup_events()
+        self.events = build_events(self)
 
         # the bargaining space: absolute red lines bound the box every proposal lies in
         lower, upper = np.zeros((self.n, self.k)), np.ones((self.n, self.k))
@@ -152,12 +152,15 @@ class NegotiationModel(mesa.Model):
         self.outcome = np.full(self.n, Outcome.STALEMATE, dtype=np.int8)
         self.end_round = np.full(self.n, scenario.rounds, dtype=np.int16)
         self.terms = np.full((self.n, self.k), np.nan)
-        self.strikes = np.zeros(self.n, dtype=np.int64)
-        self.violations = np.zeros(self.n, dtype=np.int64)
+        self.counters = {name: np.zeros(self.n, dtype=np.int64) for name in COUNTERS}
         self.failed_ratifications = np.zeros(self.n, dtype=np.int64)
         self.walkout_by = np.full(self.n, NO_ONE, dtype=np.int8)
         self.paused_until = np.zeros(self.n)
         self.proposal = np.full((self.n, self.k), np.nan)
+        self.move = np.zeros(self.n)  # the front line's move in the last round
+        self.protocol: ProposalRule = (
+            self.mediator.rule if self.mediator is not None else AlternatingOffers(self)
+        )
         self.running = True
 
     # ---- parameters ------------------------------------------------------------------
@@ -166,10 +169,10 @@ class NegotiationModel(mesa.Model):
         by mapping the replicate's uniform for that path through its quantile function."""
         out = {}
         for path, value in self.negotiation.parameters().items():
-            if is_distribution(value):
-                out[path] = value.ppf(self.streams.uniform(Purpose.PARAMETERS, path))
-            else:
+            if isinstance(value, int | float):
                 out[path] = np.full(self.n, float(value))
+            else:
+                out[path] = value.ppf(self.streams.uniform(Purpose.PARAMETERS, path))
         return out
 
     def param(self, path: str, default: float | None = None) -> np.ndarray:
@@ -183,70 +186,6 @@ class NegotiationModel(mesa.Model):
     def drawn_parameters(self) -> dict[str, np.ndarray]:
         """The parameters given as distributions, as drawn (for analysis)."""
         return {k: self.values[k] for k in self.negotiation.uncertain_parameters()}
-
-    # ---- events ----------------------------------------------------------------------
-    def _window(self, path: str, end_is_set: bool) -> tuple[np.ndarray, np.ndarray]:
-        start = np.rint(self.param(f"{path}.start_round", 1.0))
-        end = np.rint(self.param(f"{path}.end_round")) if end_is_set else np.full(self.n, np.inf)
-        return start, end
-
-    def _setup_events(self) -> None:
-        names = self.negotiation.party_names
-        self.strike_events, self.truces, self.shifts = [], [], []
-        for ev in self.negotiation.events:
-            path = f"events.{ev.name}"
-            start, end = self._window(path, ev.end_round is not None)
-            if isinstance(ev, Strike):
-                self.strike_events.append(
-                    dict(
-                        spec=ev,
-                        start=start,
-                        end=end,
-                        by=names.index(ev.by),
-                        target=names.index(ev.target),
-                        prob=self.param(f"{path}.prob_per_round"),
-                        loss=self.param(f"{path}.capacity_loss"),
-                        repair=0.5
-                        ** (1.0 / np.maximum(self.param(f"{path}.repair_halflife"), 1e-9)),
-                        coercion=self.param(f"{path}.coercion_cost"),
-                        bump=self.param(f"{path}.aspiration_bump"),
-                        duration=np.maximum(1, np.rint(self.param(f"{path}.backlash_duration"))),
-                        hazard_bump=self.param(f"{path}.walkout_hazard_bump"),
-                        capacity_out=np.zeros(self.n),
-                        backlash_until=np.zeros(self.n),
-                    )
-                )
-            elif isinstance(ev, Truce):
-                self.truces.append(
-                    dict(
-                        spec=ev,
-                        start=start,
-                        end=end,
-                        covers=ev.covers,
-                        strike_prob=self.param(f"{path}.strike_prob"),
-                        violation_prob=self.param(f"{path}.violation_prob"),
-                    )
-                )
-            elif isinstance(ev, Shift):
-                occurs = self.streams.uniform(Purpose.PARAMETERS, f"{path}.occurs") < self.param(
-                    f"{path}.probability"
-                )
-                self.shifts.append(
-                    dict(
-                        spec=ev,
-                        start=start,
-                        end=end,
-                        occurs=occurs,
-                        drift=self.param(f"{path}.drift_multiplier"),
-                        cost={
-                            names.index(k): self.param(f"{path}.cost_multiplier.{k}")
-                            for k in ev.cost_multiplier
-                        },
-                        optimism={
-                            names.index(k): self.param(f"{path}.optimism.{k}") for k in ev.optimism
-                        },
-                    )
-                )
 
     def _setup_win_sets(self) -> None:
         """Each party's ratification constraint as the mediator estimates it:
@@ -263,11 +202,13 @@ class NegotiationModel(mesa.Model):
             np.einsum("njk,nik->nji", self.geometry.vertices, coef) + const[:, None, :]
         )
 
-    def _shock(self, name: str) -> np.ndarray:
+    # ---- shocks ----------------------------------------------------------------------
+    def shock(self, name: str) -> np.ndarray:
         """This round's uniform for a named shock channel, per replicate."""
         return self.streams.uniform(Purpose.SHOCKS, f"{name}@{self.round}")
 
-    def _normal_shock(self, name: str) -> np.ndarray:
+    def normal_shock(self, name: str) -> np.ndarray:
+        """This round's standard normal for a named shock channel, per replicate."""
         return self.streams.normal(Purpose.SHOCKS, f"{name}@{self.round}")
 
     def expected_drift(self) -> np.ndarray:
@@ -284,286 +225,160 @@ class NegotiationModel(mesa.Model):
             war[:, self.front_issue] = front
         return war
 
-    def _apply_events(self, live: np.ndarray) -> dict[str, Any]:
-        t = self.round
-        happened: dict[str, Any] = {"strikes": [], "violations": [], "shifts": []}
-        parties = self.party_agents
-        # offensives and aid changes
-        self.drift_multiplier = np.ones(self.n)
-        for p in parties:
-            p.cost_multiplier = np.ones(self.n)
-            p.extra_optimism = np.zeros(self.n)
-        for sh in self.shifts:
-            on = sh["occurs"] & (sh["start"] <= t) & (t <= sh["end"])
-            self.drift_multiplier = np.where(
-                on, self.drift_multiplier * sh["drift"], self.drift_multiplier
-            )
-            for i, m in sh["cost"].items():
-                parties[i].cost_multiplier = np.where(
-                    on, parties[i].cost_multiplier * m, parties[i].cost_multiplier
-                )
-            for i, o in sh["optimism"].items():
-                parties[i].extra_optimism = parties[i].extra_optimism + np.where(on, o, 0.0)
-            happened["shifts"].append((sh["spec"].name, on))
-        # strikes and truces
-        for p in parties:
-            p.extra_cost = np.zeros(self.n)
-            p.backlash = np.zeros(self.n)
-            p.walkout_bump = np.zeros(self.n)
-        violator = np.full((self.n, self.n_parties), False)
-        for st in self.strike_events:
-            name = st["spec"].name
-            window = (st["start"] <= t) & (t <= st["end"])
-            prob = st["prob"]
-            in_truce = np.zeros(self.n, dtype=bool)
-            for tr in self.truces:
-                if tr["covers"] == name:
-                    force = (tr["start"] <= t) & (t <= tr["end"])
-                    prob = np.where(force, tr["strike_prob"], prob)
-                    in_truce |= force
-            struck = live & window & (self._shock(f"strike.{name}") < prob)
-            st["capacity_out"] = st["capacity_out"] * st["repair"] + np.where(
-                struck, st["loss"], 0.0
-            )
-            st["backlash_until"] = np.where(struck, t + st["duration"] - 1, st["backlash_until"])
-            self.strikes += struck
-            target = parties[st["target"]]
-            target.extra_cost = target.extra_cost + st["coercion"] * st["capacity_out"]
-            hardened = st["backlash_until"] >= t
-            target.backlash = target.backlash + np.where(hardened, st["bump"], 0.0)
-            target.walkout_bump = target.walkout_bump + np.where(hardened, st["hazard_bump"], 0.0)
-            violator[:, st["by"]] |= struck & in_truce
-            happened["strikes"].append((name, struck))
-        for tr in self.truces:
-            st = next(s for s in self.strike_events if s["spec"].name == tr["covers"])
-            force = live & (tr["start"] <= t) & (t <= tr["end"])
-            other = force & (self._shock(f"violation.{tr['spec'].name}") < tr["violation_prob"])
-            # both sides allege violations: the other salient violation is either side's
-            by_striker = self._shock(f"violator.{tr['spec'].name}") < 0.5
-            violator[:, st["by"]] |= other & by_striker
-            violator[:, st["target"]] |= other & ~by_striker
-        n_viol = violator.sum(axis=1)
-        self.violations += n_viol
-        happened["violations"] = violator
-        if self.mediator is not None and np.any(n_viol):
-            med = self.mediator
-            for i, party in enumerate(parties):
-                seen = violator[:, i] & (
-                    self._shock(f"attribution.{party.name}") >= med.attribution_noise
-                )
-                respond = seen & (self._shock(f"response.{party.name}") < med.response_prob)
-                med.respond_from[:, i] = np.where(
-                    respond,
-                    np.minimum(med.respond_from[:, i], t + med.response_lag),
-                    med.respond_from[:, i],
-                )
-        # the front line moves; costs accumulate
-        drift = self.expected_drift()
-        move = np.zeros(self.n)
-        if self.front is not None:
-            noise = self.noise_sd * self._normal_shock("front")
-            new_front = np.clip(self.front + drift + noise, 0.0, 1.0)
-            move = np.where(live, new_front - self.front, 0.0)
-            self.front = self.front + move
-        for p in parties:
-            gain = np.maximum(0.0, p.direction * move)
-            p.accumulated_cost += np.where(live, p.expected_cost(gain), 0.0)
-        # pressure currently applied by the mediator's levers
-        for p in parties:
-            p.pressure = np.zeros(self.n)
-        if self.mediator is not None:
-            for lv in self.mediator.levers:
-                on = (lv["start"] <= t) & (t <= lv["until"]) & (lv["start"] > 0)
-                parties[lv["target"]].pressure = parties[lv["target"]].pressure + np.where(
-                    on, lv["effect"], 0.0
-                )
-        happened["move"] = move
-        return happened
-
     # ---- one round -------------------------------------------------------------------
     def step(self) -> None:
-        """One round of talks for every replicate still running."""
+        """One round of talks for every replicate still running, phase by phase."""
         if not self.running:
             return
         self.round += 1
-        t = self.round
         live = self.active.copy()
-        happened = self._apply_events(live)
+        world = self._events_and_world(live)
+        self._valuations()
+        now = self._proposal(live, world)
+        self._responses(now)
+        self._ratification(now)
+        still = self._walkouts(now)
+        still = self._mediator_moves(now, still)
+        self._close(now, still)
+
+    def _events_and_world(self, live: np.ndarray) -> RoundWorld:
+        """Events act; the mediator notices violations; the front moves and costs accrue;
+        the mediator's levers in force press their targets."""
+        world = apply_events(self, live)
+        if self.mediator is not None and np.any(world.violator):
+            self.mediator.notice_violations(world.violator)
+        self.move = np.zeros(self.n)
+        if self.front is not None:
+            noise = self.noise_sd * self.normal_shock("front")
+            new_front = np.clip(self.front + self.expected_drift() + noise, 0.0, 1.0)
+            self.move = np.where(live, new_front - self.front, 0.0)
+            self.front = self.front + self.move
+        for p in self.party_agents:
+            gain = np.maximum(0.0, p.direction * self.move)
+            p.accumulated_cost += np.where(live, p.expected_cost(gain), 0.0)
+            p.pressure = np.zeros(self.n)
+        if self.mediator is not None:
+            self.mediator.apply_pressure()
+        return world
+
+    def _valuations(self) -> None:
+        """Each party re-values continued war, then updates its aspiration."""
         parties = self.agents_by_type[PartyAgent]
         parties.do("update_batna")
         parties.do("update_aspiration")
 
-        talking = live & (self.paused_until < t) & self.geometry.feasible
+    def _proposal(self, live: np.ndarray, world: RoundWorld) -> RoundState:
+        """The proposer's package where the talks are on (not paused, some package left)."""
+        talking = live & (self.paused_until < self.round) & self.geometry.feasible
         rows = np.flatnonzero(talking)
-        x = np.full((self.n, self.k), np.nan)
-        proposer = None
-        rule = np.full(self.n, -1, dtype=np.int8)
-        if rows.size:
-            batna = np.stack([p.batna for p in self.party_agents], axis=1)
-            if self.mediator is not None:
-                seen = batna + self.belief_error[:, -1, :].T
-                w = self.mediator.weights(t)
-                winset = self.mediator.respect_win_sets and self.any_win_set
-                pick = select_nash(
-                    self.geometry, seen, w, self.vertex_winset if winset else None, rows
-                )
-                free = np.flatnonzero(pick.rule == 1) if winset else np.arange(rows.size)
-                refined = self.geometry.refine_nash(
-                    _scatter(pick.x, rows, self.n, self.k),
-                    seen,
-                    w,
-                    rows[free],
-                    _scatter_1d(pick.segment, rows, self.n),
-                )
-                x[rows] = refined[rows]
-                rule[rows] = pick.rule
-            else:
-                order = self.negotiation.party_names
-                first = order.index(self.negotiation.first_proposer)
-                proposer = (first + t - 1) % self.n_parties
-                seen = batna + self.belief_error[:, proposer, :].T
-                seen[:, proposer] = batna[:, proposer]
-                offer = stationary_offer(
-                    self.geometry, proposer, seen[rows], self.delta[rows], rows
-                )
-                # a proposer never offers what it would itself reject: where the
-                # subgame-perfect offer is worth less to it than its aspiration, it offers
-                # the package that gives it its aspiration and the others the most
-                own = self.party_agents[proposer]
-                short = own.shape.utility(offer, rows=rows) < own.aspiration[rows] - 1e-12
-                if np.any(short):
-                    sub = rows[short]
-                    floors = np.zeros((sub.size, self.n_parties))
-                    floors[:, proposer] = own.aspiration[sub]
-                    other = (proposer + 1) % self.n_parties
-                    offer[short], _ = best_for(self.geometry, other, floors, sub)
-                x[rows] = offer
-        self.proposal = x
-        made = talking.copy()
+        batna = np.stack([p.batna for p in self.party_agents], axis=1)
+        proposal = self.protocol.propose(rows, batna) if rows.size else self.protocol.empty()
+        self.proposal = proposal.x
+        shape = (self.n, self.n_parties)
+        return RoundState(
+            live=live,
+            world=world,
+            talking=talking,
+            proposal=proposal,
+            utility=np.zeros(shape),
+            aspiration=np.stack([p.aspiration for p in self.party_agents], axis=1),
+            batna=batna,
+            accept=np.zeros(shape, dtype=bool),
+            votes=np.full(shape, np.nan),
+            failed=np.zeros(self.n, dtype=bool),
+            agreed=np.zeros(self.n, dtype=bool),
+            walked=np.zeros(self.n, dtype=bool),
+            exited=np.zeros(self.n, dtype=bool),
+        )
 
-        # responses
-        utility = np.stack([p.shape.utility(np.nan_to_num(x)) for p in self.party_agents], axis=1)
-        aspiration = np.stack([p.aspiration for p in self.party_agents], axis=1)
-        batna_now = np.stack([p.batna for p in self.party_agents], axis=1)
-        accept = made[:, None] & (utility >= aspiration - 1e-12) & (utility >= batna_now - 1e-12)
-        all_accept = np.all(accept, axis=1)
+    def _responses(self, now: RoundState) -> None:
+        """Each party accepts a package worth at least its aspiration and its BATNA."""
+        x = np.nan_to_num(now.proposal.x)
+        now.utility = np.stack([p.shape.utility(x) for p in self.party_agents], axis=1)
+        now.accept = (
+            now.talking[:, None]
+            & (now.utility >= now.aspiration - 1e-12)
+            & (now.utility >= now.batna - 1e-12)
+        )
 
-        # ratification
+    def _ratification(self, now: RoundState) -> None:
+        """Where all sign, each public votes; all ratify: agreement. A failed vote pauses
+        the talks and may restart the parties' concession clocks."""
+        t, x = self.round, now.proposal.x
+        all_accept = now.all_accept
         ratified = all_accept.copy()
-        votes = np.full((self.n, self.n_parties), np.nan)
         failing = np.zeros((self.n, self.n_parties), dtype=bool)
         for i, party in enumerate(self.party_agents):
             if party.ratifies_always:
                 continue
-            z = self._normal_shock(f"vote.{party.name}")
+            z = self.normal_shock(f"vote.{party.name}")
             logit = party.approval_logit(np.nan_to_num(x)) + party.vote_noise_sd * z
-            votes[:, i] = 1.0 / (1.0 + np.exp(-logit))
+            now.votes[:, i] = 1.0 / (1.0 + np.exp(-logit))
             fail = all_accept & (logit < party.rat_logit_threshold)
             failing[:, i] = fail
             ratified &= ~fail
-        agreed = ratified
-        self.outcome[agreed] = Outcome.AGREEMENT
-        self.end_round[agreed] = t
-        self.terms[agreed] = x[agreed]
-        failed = all_accept & ~ratified
-        self.failed_ratifications += failed
+        now.agreed = ratified
+        self._end(ratified, Outcome.AGREEMENT)
+        self.terms[ratified] = x[ratified]
+        now.failed = all_accept & ~ratified
+        self.failed_ratifications += now.failed
         for i, party in enumerate(self.party_agents):
             if party.ratifies_always:
                 continue
-            hit = failing[:, i]
             self.paused_until = np.where(
-                hit, np.maximum(self.paused_until, t + party.lost_rounds), self.paused_until
+                failing[:, i],
+                np.maximum(self.paused_until, t + party.lost_rounds),
+                self.paused_until,
             )
             if party.reset_aspiration:
                 for other in self.party_agents:
-                    other.clock_start = np.where(failed, t, other.clock_start)
+                    other.clock_start = np.where(now.failed, t, other.clock_start)
 
-        # walk-outs by parties that rejected
-        still = live & ~agreed
-        gap = aspiration - utility
+    def _walkouts(self, now: RoundState) -> np.ndarray:
+        """A party that rejected a package far below its aspiration may walk out. Returns
+        the replicates still negotiating."""
+        still = now.live & ~now.agreed
+        gap = now.aspiration - now.utility
         # where several parties leave in the same round, the breakdown is put down to the
         # first to go (draw lowest relative to its hazard), whatever order they are listed in
         clock = np.full((self.n, self.n_parties), np.inf)
         for i, party in enumerate(self.party_agents):
-            rejected = made & still & ~accept[:, i]
-            # a party far below its aspiration may leave; a strike's backlash raises that risk
+            rejected = now.talking & still & ~now.accept[:, i]
+            # a strike's backlash raises the risk (walkout_bump)
             far = gap[:, i] > party.walkout_gap
             hazard = np.where(far, party.walkout_hazard + party.walkout_bump, 0.0)
-            draw = self._shock(f"walkout.{party.name}")
+            draw = self.shock(f"walkout.{party.name}")
             out = rejected & (draw < hazard)
             clock[:, i] = np.where(out, draw / np.where(out, hazard, 1.0), np.inf)
-        walked = np.any(np.isfinite(clock), axis=1)
-        self.walkout_by[walked] = np.argmin(clock[walked], axis=1)
-        self.outcome[walked] = Outcome.BREAKDOWN
-        self.end_round[walked] = t
-        still &= ~walked
+        now.walked = np.any(np.isfinite(clock), axis=1)
+        self.walkout_by[now.walked] = np.argmin(clock[now.walked], axis=1)
+        self._end(now.walked, Outcome.BREAKDOWN)
+        return still & ~now.walked
 
-        # the mediator presses the blocking party, and may leave after its deadline
-        exited = np.zeros(self.n, dtype=bool)
-        lever_used: list[tuple[str, np.ndarray]] = []
-        if self.mediator is not None:
-            med = self.mediator
-            rejected_any = made & still & ~all_accept
-            # the party furthest from accepting; exact ties (identical parties) go to the
-            # first name in alphabetical order, so the order parties are listed in is moot
-            shortfall = np.where(accept, -np.inf, gap)
-            rank = np.argsort(np.argsort([p.name for p in self.party_agents])).astype(float)
-            tied = shortfall >= np.max(shortfall, axis=1, keepdims=True)
-            blocking = np.argmin(np.where(tied, rank, np.inf), axis=1)
-            used = np.zeros(self.n, dtype=bool)
-            for lv in med.levers:
-                pressed = med.respond_from[:, lv["target"]] <= t
-                prob = np.where(pressed, 1.0, lv["use_prob"])
-                ready = (lv["until"] < t + 1) & (med.budget > 0)
-                use = (
-                    rejected_any
-                    & ~used
-                    & ready
-                    & (blocking == lv["target"])
-                    & (self._shock(f"lever.{lv['name']}") < prob)
-                )
-                lv["start"] = np.where(use, t + 1, lv["start"])
-                lv["until"] = np.where(use, t + lv["duration"], lv["until"])
-                med.budget = med.budget - use
-                med.pressure_used += use
-                used |= use
-                lever_used.append((lv["name"], use))
-            worst = np.where(made, np.max(np.where(accept, -np.inf, gap), axis=1), med.last_gap)
-            progress = worst < med.last_gap - 1e-9
-            med.last_gap = np.where(made, worst, med.last_gap)
-            past = still & (t > med.deadline)
-            extend = progress & (self._shock("extension") < med.extension_prob)
-            exited = past & ~extend & (self._shock("exit") < med.exit_hazard)
-            self.outcome[exited] = Outcome.MEDIATOR_EXIT
-            self.end_round[exited] = t
-            still &= ~exited
+    def _mediator_moves(self, now: RoundState, still: np.ndarray) -> np.ndarray:
+        """The mediator presses the blocking party, and may leave after its deadline."""
+        if self.mediator is None:
+            return still
+        gap = now.aspiration - now.utility
+        rejected = now.talking & still & ~now.all_accept
+        now.levers = self.mediator.press(rejected, now.accept, gap)
+        now.exited = self.mediator.consider_exit(now.talking, now.accept, gap, still)
+        self._end(now.exited, Outcome.MEDIATOR_EXIT)
+        return still & ~now.exited
 
+    def _close(self, now: RoundState, still: np.ndarray) -> None:
+        """Record the round; after the last round what is left is a stalemate."""
         self.active = still
         if self.record:
-            self._record(
-                dict(
-                    happened=happened,
-                    x=x,
-                    made=made,
-                    utility=utility,
-                    aspiration=aspiration,
-                    batna=batna_now,
-                    accept=accept,
-                    votes=votes,
-                    failed=failed,
-                    agreed=agreed,
-                    walked=walked,
-                    exited=exited,
-                    lever_used=lever_used,
-                    proposer=proposer,
-                    rule=rule,
-                )
-            )
-        if t >= self.negotiation.rounds:
-            self.outcome[self.active] = Outcome.STALEMATE
-            self.end_round[self.active] = t
+            self.log.append(self._round_record(now, 0))
+        if self.round >= self.negotiation.rounds:
+            self._end(self.active, Outcome.STALEMATE)
             self.active[:] = False
         self.running = bool(self.active.any())
+
+    def _end(self, ended: np.ndarray, outcome: Outcome) -> None:
+        self.outcome[ended] = outcome
+        self.end_round[ended] = self.round
 
     def run(self) -> EnsembleResult:
         """Step until every replicate has ended; return the outcomes."""
@@ -573,7 +388,7 @@ class NegotiationModel(mesa.Model):
 
     # ---- results ---------------------------------------------------------------------
     def result(self) -> EnsembleResult:
-        """Per-replicate outcomes (MODEL.md §6)."""
+        """Per-replicate outcomes (see ``sim.outcomes``)."""
         agreed = self.outcome == Outcome.AGREEMENT
         war = self.war_package(self.front)
         end_state = np.where(agreed[:, None], np.nan_to_num(self.terms), war)
@@ -605,8 +420,7 @@ class NegotiationModel(mesa.Model):
             utility=np.stack(utility, axis=1),
             front_line=self.front.copy() if self.front is not None else np.full(self.n, np.nan),
             cost=np.stack([p.accumulated_cost for p in self.party_agents], axis=1),
-            strikes=self.strikes.copy(),
-            violations=self.violations.copy(),
+            counters={name: c.copy() for name, c in self.counters.items()},
             failed_ratifications=self.failed_ratifications.copy(),
             pressure_used=(
                 self.mediator.pressure_used.copy()
@@ -618,60 +432,40 @@ class NegotiationModel(mesa.Model):
             params=self.drawn_parameters(),
         )
 
-    def _record(self, now: dict[str, Any]) -> None:
-        """Keep the first replicate's round in plain values, for the trace."""
-        happened, x, made, utility = now["happened"], now["x"], now["made"], now["utility"]
-        aspiration, batna, accept, votes = (
-            now["aspiration"],
-            now["batna"],
-            now["accept"],
-            now["votes"],
-        )
-        failed, agreed, walked, exited = now["failed"], now["agreed"], now["walked"], now["exited"]
-        lever_used, proposer, rule = now["lever_used"], now["proposer"], now["rule"]
-        r = 0
+    def _round_record(self, now: RoundState, r: int) -> RoundRecord:
+        """Replicate r's round in plain values, for the trace."""
         names = self.negotiation.party_names
-        entry: dict[str, Any] = {
-            "round": self.round,
-            "active": bool(self.active[r] or agreed[r] or walked[r] or exited[r]),
-            "strikes": [n for n, s in happened["strikes"] if s[r]],
-            "violations": [names[i] for i in np.flatnonzero(happened["violations"][r])],
-            "shifts": [n for n, on in happened["shifts"] if on[r]],
-            "front": None if self.front is None else float(self.front[r]),
-            "move": float(happened["move"][r]),
-            "batna": {n: float(batna[r, i]) for i, n in enumerate(names)},
-            "aspiration": {n: float(aspiration[r, i]) for i, n in enumerate(names)},
-            "pressure": {p.name: float(p.pressure[r]) for p in self.party_agents},
-            "costs": {p.name: float(p.accumulated_cost[r]) for p in self.party_agents},
-            "proposal": None if not made[r] else [float(v) for v in x[r]],
-            "proposer": None if proposer is None else names[proposer],
-            "rule": int(rule[r]),
-            "utility": {n: float(utility[r, i]) for i, n in enumerate(names)} if made[r] else {},
-            "accept": {n: bool(accept[r, i]) for i, n in enumerate(names)} if made[r] else {},
-            "paused": bool(not made[r] and self.geometry.feasible[r]),
-            "feasible": bool(self.geometry.feasible[r]),
-            "votes": {
-                n: float(votes[r, i]) for i, n in enumerate(names) if not np.isnan(votes[r, i])
+        made = bool(now.talking[r])
+        x = now.proposal.x[r]
+        proposer = now.proposal.proposer
+        return RoundRecord(
+            round=self.round,
+            active=bool(self.active[r] or now.agreed[r] or now.walked[r] or now.exited[r]),
+            events=tuple(note for event in self.events for note in event.notes(r)),
+            front=None if self.front is None else float(self.front[r]),
+            move=float(self.move[r]),
+            batna={n: float(now.batna[r, i]) for i, n in enumerate(names)},
+            aspiration={n: float(now.aspiration[r, i]) for i, n in enumerate(names)},
+            pressure={p.name: float(p.pressure[r]) for p in self.party_agents},
+            costs={p.name: float(p.accumulated_cost[r]) for p in self.party_agents},
+            feasible=bool(self.geometry.feasible[r]),
+            paused=bool(not made and self.geometry.feasible[r]),
+            proposal=tuple(float(v) for v in x) if made else None,
+            proposer=None if proposer is None else names[proposer],
+            basis=self.protocol.explain(int(now.proposal.basis[r])),
+            utility={n: float(now.utility[r, i]) for i, n in enumerate(names)} if made else {},
+            accept={n: bool(now.accept[r, i]) for i, n in enumerate(names)} if made else {},
+            votes={
+                n: float(now.votes[r, i])
+                for i, n in enumerate(names)
+                if not np.isnan(now.votes[r, i])
             },
-            "ratification_failed": bool(failed[r]),
-            "agreed": bool(agreed[r]),
-            "walked": names[self.walkout_by[r]] if walked[r] else None,
-            "mediator_exit": bool(exited[r]),
-            "levers": [n for n, u in lever_used if u[r]],
-        }
-        self.log.append(entry)
-
-
-def _scatter(values: np.ndarray, rows: np.ndarray, n: int, k: int) -> np.ndarray:
-    out = np.full((n, k), np.nan)
-    out[rows] = values
-    return out
-
-
-def _scatter_1d(values: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
-    out = np.zeros(n, dtype=np.int64)
-    out[rows] = values
-    return out
+            ratification_failed=bool(now.failed[r]),
+            agreed=bool(now.agreed[r]),
+            walked=names[self.walkout_by[r]] if now.walked[r] else None,
+            mediator_exit=bool(now.exited[r]),
+            levers=tuple(name for name, used in now.levers if used[r]),
+        )
 
 
 def run_replicates(scenario: Scenario, seed: int, replicates: np.ndarray) -> EnsembleResult:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.events import COUNTERS
+
 
 class Outcome(IntEnum):
     """Why a replicate stopped. Never merged: each has its own cause."""
@@ -56,13 +58,16 @@ class EnsembleResult:
     utility: np.ndarray  # (N, A)
     front_line: np.ndarray  # (N,)
     cost: np.ndarray  # (N, P) accumulated cost of war
-    strikes: np.ndarray  # (N,) int
-    violations: np.ndarray  # (N,) int
+    counters: Mapping[str, np.ndarray]  # name -> (N,) int, in the order of sim.events
     failed_ratifications: np.ndarray  # (N,) int
     pressure_used: np.ndarray  # (N,) int, lever uses
     walkout_by: np.ndarray  # (N,) int8, party index or NO_ONE
     compromise: np.ndarray  # (N, K) salience-weighted mean of the parties' ideals
     params: Mapping[str, np.ndarray] = field(default_factory=dict)  # path -> (N,)
+
+    def counter(self, name: str) -> np.ndarray:
+        """One of the event counters (``strikes``, ``violations``, ...), per replicate."""
+        return self.counters[name]
 
     def __len__(self) -> int:
         return int(self.outcome.shape[0])
@@ -77,6 +82,7 @@ class EnsembleResult:
         sel = np.asarray(mask_or_index)
         kw = {name: getattr(self, name)[sel] for name in _ARRAY_FIELDS}
         return EnsembleResult(
+            counters={k: v[sel] for k, v in self.counters.items()},
             scenario=self.scenario,
             issues=self.issues,
             parties=self.parties,
@@ -102,6 +108,7 @@ class EnsembleResult:
             if all(k in p.params for p in parts)
         }
         return EnsembleResult(
+            counters={k: np.concatenate([p.counters[k] for p in parts]) for k in first.counters},
             scenario=first.scenario,
             issues=first.issues,
             parties=first.parties,
@@ -127,8 +134,8 @@ class EnsembleResult:
         cols["front_line"] = self.front_line
         for p, party in enumerate(self.parties):
             cols[f"cost.{party}"] = self.cost[:, p]
-        cols["strikes"] = self.strikes
-        cols["violations"] = self.violations
+        for name, counts in self.counters.items():
+            cols[name] = counts
         cols["failed_ratifications"] = self.failed_ratifications
         cols["pressure_used"] = self.pressure_used
         names = np.asarray(("",) + self.parties, dtype=object)
@@ -164,8 +171,6 @@ _ARRAY_FIELDS = (
     "utility",
     "front_line",
     "cost",
-    "strikes",
-    "violations",
     "failed_ratifications",
     "pressure_used",
     "walkout_by",
@@ -215,8 +220,7 @@ def read_replicates_csv(
         utility=np.column_stack([num(f"utility.{a}") for a in actors]),
         front_line=num("front_line"),
         cost=np.column_stack([num(f"cost.{p}") for p in parties]),
-        strikes=num("strikes", np.int64),
-        violations=num("violations", np.int64),
+        counters={name: num(name, np.int64) for name in COUNTERS},
         failed_ratifications=num("failed_ratifications", np.int64),
         pressure_used=num("pressure_used", np.int64),
         walkout_by=np.array([party_code.get(v, NO_ONE) for v in data["walkout_by"]], dtype=np.int8),

@@ -482,7 +482,7 @@ def prepare_strikes(
     left, runs are merged until each bin holds at least ``min_count`` replicates. A sparse
     remainder joins the last bin, which becomes ``"k+"``.
     """
-    strikes = np.asarray(result.strikes, dtype=np.int64)
+    strikes = np.asarray(result.counter("strikes"), dtype=np.int64)
     agreed = np.asarray(result.outcome) == Outcome.AGREEMENT
     n = len(result)
     if n == 0:

@@ -16,7 +16,7 @@ from sim.scenario import Scenario
 from sim.stats import mean_and_se, wilson_interval
 
 
-def _f(x: float) -> float | None:
+def _f(x: float | np.floating | np.ndarray) -> float | None:
     """A JSON-safe float (None for NaN)."""
     x = float(x)
     return None if np.isnan(x) else x
@@ -91,8 +91,7 @@ def summarize(result: EnsembleResult, scenario: Scenario, seed: int) -> dict[str
         "ideals": ideals,
         "front_line_end": {"mean": _f(np.mean(front)) if np.isfinite(front).all() else None},
         "costs": {p: _f(np.mean(result.cost[:, i])) for i, p in enumerate(result.parties)},
-        "strikes_mean": _f(np.mean(result.strikes)),
-        "violations_mean": _f(np.mean(result.violations)),
+        **{f"{name}_mean": _f(np.mean(c)) for name, c in result.counters.items()},
         "failed_ratifications_mean": _f(np.mean(result.failed_ratifications)),
         "pressure_used_mean": _f(np.mean(result.pressure_used)),
     }

@@ -35,11 +35,20 @@ def mediator(name: str, issue_names: Sequence[str], **kw) -> Mediator:
     return Mediator(name, name.upper(), **kw)
 
 
-def scenario(issue_list: Sequence[Issue], parties: Sequence[Party], med: Mediator | None = None,
-             *, rounds: int = 10, seed: int = 0, name: str = "test", **kw) -> Scenario:
+def scenario(
+    issue_list: Sequence[Issue],
+    parties: Sequence[Party],
+    med: Mediator | None = None,
+    *,
+    rounds: int = 10,
+    seed: int = 0,
+    name: str = "test",
+    **kw,
+) -> Scenario:
     """A scenario of 14-day rounds."""
-    return Scenario(name, "built by a test", rounds, 14.0, 1, seed, tuple(issue_list),
-                    tuple(parties), med, **kw)
+    return Scenario(
+        name, "built by a test", rounds, 14.0, 1, seed, tuple(issue_list), tuple(parties), med, **kw
+    )
 
 
 def run(sc: Scenario, n: int = 1, seed: int | None = None) -> EnsembleResult:
@@ -61,8 +70,9 @@ def paired_difference(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(d.mean()), float(d.std(ddof=1) / np.sqrt(d.size))
 
 
-def assert_diff_exceeds_se(larger: np.ndarray, smaller: np.ndarray, z: float = 4.0,
-                           min_effect: float = 0.0) -> float:
+def assert_diff_exceeds_se(
+    larger: np.ndarray, smaller: np.ndarray, z: float = 4.0, min_effect: float = 0.0
+) -> float:
     """Assert that mean(larger) - mean(smaller) > z standard errors (paired), and
     > ``min_effect``. Returns the difference."""
     diff, se = paired_difference(larger, smaller)

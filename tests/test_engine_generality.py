@@ -33,28 +33,45 @@ def river_basin(*, with_mediator: bool, batna_shift: float = 0.0):
     BATNAs (fixed, uncertain) are well below the compromise packages: a ZOPA exists."""
     common = dict(
         concession=Concession("conceder", beta=Uniform(1.0, 3.0), deadline=8.0),
-        walkout=Walkout(gap=0.6, hazard=0.02), belief_noise_sd=0.05, patience=0.97,
+        walkout=Walkout(gap=0.6, hazard=0.02),
+        belief_noise_sd=0.05,
+        patience=0.97,
     )
     upstream = party(
-        "upstream", {"water_share": 1.0, "dam_years": 1.0, "data_sharing": 0.0},
+        "upstream",
+        {"water_share": 1.0, "dam_years": 1.0, "data_sharing": 0.0},
         {"water_share": 0.5, "dam_years": 0.4, "data_sharing": 0.1},
-        batna=Uniform(0.2, 0.3) if batna_shift == 0 else 0.25 + batna_shift, **common)
+        batna=Uniform(0.2, 0.3) if batna_shift == 0 else 0.25 + batna_shift,
+        **common,
+    )
     midstream = party(
-        "midstream", {"water_share": 0.2, "dam_years": 0.3, "data_sharing": 1.0},
-        {"water_share": 0.3, "dam_years": 0.2, "data_sharing": 0.5}, loss="quadratic",
+        "midstream",
+        {"water_share": 0.2, "dam_years": 0.3, "data_sharing": 1.0},
+        {"water_share": 0.3, "dam_years": 0.2, "data_sharing": 0.5},
+        loss="quadratic",
         red_lines=(RedLine("water_share", "max", 0.8, penalty=0.5),),
-        batna=Uniform(0.3, 0.4) if batna_shift == 0 else 0.35 + batna_shift, **common)
+        batna=Uniform(0.3, 0.4) if batna_shift == 0 else 0.35 + batna_shift,
+        **common,
+    )
     delta = party(
-        "delta", {"water_share": 0.0, "dam_years": 0.0, "data_sharing": 1.0},
+        "delta",
+        {"water_share": 0.0, "dam_years": 0.0, "data_sharing": 1.0},
         {"water_share": 0.6, "dam_years": 0.3, "data_sharing": 0.1},
         war=War(cost_per_round=0.01, horizon=5.0),
-        ratification=Ratification(intercept=1.0, coefficients={"water_share": -1.0},
-                                  threshold=0.4, vote_noise_sd=0.5),
-        **common)
+        ratification=Ratification(
+            intercept=1.0, coefficients={"water_share": -1.0}, threshold=0.4, vote_noise_sd=0.5
+        ),
+        **common,
+    )
     med = mediator("basin_commission", ISSUES, budget=2.0) if with_mediator else None
-    return scenario(issues(*ISSUES, under_war={"water_share": 0.5, "dam_years": 0.5}),
-                    [upstream, midstream, delta], med, rounds=15, name="river_basin",
-                    first_proposer=None if with_mediator else "delta")
+    return scenario(
+        issues(*ISSUES, under_war={"water_share": 0.5, "dam_years": 0.5}),
+        [upstream, midstream, delta],
+        med,
+        rounds=15,
+        name="river_basin",
+        first_proposer=None if with_mediator else "delta",
+    )
 
 
 @pytest.mark.parametrize("with_mediator", [True, False])
@@ -89,8 +106,18 @@ def test_three_parties_without_zopa_never_agree(with_mediator):
 
 # ---------------------------------------------------------------------- reproducibility
 
-ARRAYS = ("outcome", "end_round", "terms", "utility", "front_line", "cost", "strikes",
-          "violations", "failed_ratifications", "pressure_used", "walkout_by", "compromise")
+ARRAYS = (
+    "outcome",
+    "end_round",
+    "terms",
+    "utility",
+    "front_line",
+    "cost",
+    "failed_ratifications",
+    "pressure_used",
+    "walkout_by",
+    "compromise",
+)
 
 
 @pytest.mark.parametrize("with_mediator", [True, False])
@@ -101,6 +128,8 @@ def test_same_seed_identical_different_seed_differs(with_mediator):
     b = NegotiationModel(sc, seed=7, n=n).run()
     for name in ARRAYS:
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    for name in a.counters:
+        np.testing.assert_array_equal(a.counter(name), b.counter(name), err_msg=name)
     assert a.params.keys() == b.params.keys() and len(a.params) > 0
     for key in a.params:
         np.testing.assert_array_equal(a.params[key], b.params[key], err_msg=key)

@@ -1,4 +1,4 @@
-"""The engine against bargaining theory (MODEL.md §8): closed forms and reference solvers.
+"""The engine against bargaining theory (docs/model.md): closed forms and reference solvers.
 
 Every test builds a scenario in which the theory applies exactly (complete information,
 no shocks, no concession, no ratification) and puts the theoretical value in the assert.
@@ -30,9 +30,13 @@ def nash_scenario(ideals, saliences, batnas, losses, bias=None):
     k = len(ideals[0])
     names = [f"issue{j}" for j in range(k)]
     parties = [
-        party(p, dict(zip(names, map(float, ideals[i]), strict=True)),
-              dict(zip(names, map(float, saliences[i]), strict=True)),
-              loss=losses[i], batna=float(batnas[i]))
+        party(
+            p,
+            dict(zip(names, map(float, ideals[i]), strict=True)),
+            dict(zip(names, map(float, saliences[i]), strict=True)),
+            loss=losses[i],
+            batna=float(batnas[i]),
+        )
         for i, p in enumerate((A, B))
     ]
     med = mediator("m", names, bias={} if bias is None else {A: float(bias)})
@@ -61,7 +65,7 @@ def linear_package_spread(ideals, saliences, u_star, slack=1e-10):
                 rows.append(r)
                 rhs.append(sign * ideals[i, j])
         r = np.zeros(3 * k)
-        r[k * (i + 1):k * (i + 2)] = s[i]
+        r[k * (i + 1) : k * (i + 2)] = s[i]
         rows.append(r)
         rhs.append(1.0 - u_star[i] + slack)
     bounds = [(0.0, 1.0)] * k + [(0.0, None)] * (2 * k)
@@ -119,8 +123,11 @@ def test_nash_first_round_matches_reference(problem):
 def test_nash_logroll_corner():
     """Opposite ideals at 0 and 1, each side caring most about a different issue: each
     gets its own issue (the corner (1, 1) of the box), worth 0.8 to both."""
-    res = run(nash_scenario([[1.0, 0.0], [0.0, 1.0]], [[0.8, 0.2], [0.2, 0.8]], [0.0, 0.0],
-                            ["linear", "linear"]))
+    res = run(
+        nash_scenario(
+            [[1.0, 0.0], [0.0, 1.0]], [[0.8, 0.2], [0.2, 0.8]], [0.0, 0.0], ["linear", "linear"]
+        )
+    )
     assert res.outcome[0] == Outcome.AGREEMENT and res.end_round[0] == 1
     assert res.terms[0] == pytest.approx([1.0, 1.0], abs=1e-12)
     assert res.utility[0, :2] == pytest.approx([0.8, 0.8], abs=1e-12)
@@ -148,8 +155,9 @@ def test_nash_quadratic_next_to_a_corner(d_b):
 def test_nash_weighted_one_issue_closed_form():
     """One issue, utilities x and 1 - x: x = d_a + w_a (1 - d_a - d_b)."""
     d_a, d_b, w_a = 0.1, 0.3, 0.7
-    res = run(nash_scenario([[1.0], [0.0]], [[1.0], [1.0]], [d_a, d_b], ["linear", "linear"],
-                            bias=w_a))
+    res = run(
+        nash_scenario([[1.0], [0.0]], [[1.0], [1.0]], [d_a, d_b], ["linear", "linear"], bias=w_a)
+    )
     assert res.terms[0, 0] == pytest.approx(d_a + w_a * (1 - d_a - d_b), abs=1e-12)
 
 
@@ -160,10 +168,18 @@ def test_nash_every_replicate_of_an_ensemble_matches_reference():
 
     names = ["issue0", "issue1"]
     parties = [
-        party(A, {"issue0": Uniform(0.6, 1.0), "issue1": Uniform(0.0, 0.4)},
-              {"issue0": Uniform(0.2, 1.0), "issue1": Uniform(0.2, 1.0)}, batna=Uniform(0.0, 0.3)),
-        party(B, {"issue0": Uniform(0.0, 0.4), "issue1": 1.0},
-              {"issue0": Uniform(0.2, 1.0), "issue1": Uniform(0.2, 1.0)}, batna=Uniform(0.0, 0.3)),
+        party(
+            A,
+            {"issue0": Uniform(0.6, 1.0), "issue1": Uniform(0.0, 0.4)},
+            {"issue0": Uniform(0.2, 1.0), "issue1": Uniform(0.2, 1.0)},
+            batna=Uniform(0.0, 0.3),
+        ),
+        party(
+            B,
+            {"issue0": Uniform(0.0, 0.4), "issue1": 1.0},
+            {"issue0": Uniform(0.2, 1.0), "issue1": Uniform(0.2, 1.0)},
+            batna=Uniform(0.0, 0.3),
+        ),
     ]
     sc = scenario(issues(*names), parties, mediator("m", names), rounds=2)
     model = NegotiationModel(sc, n=30)
@@ -203,8 +219,12 @@ def fearon_scenario(p, c_a, c_b, *, with_mediator=True, bias=None, via_war=False
 
 
 @settings(deadline=None, max_examples=30)
-@given(p=st.floats(0.05, 0.95), c_a=st.floats(0.01, 0.3), c_b=st.floats(0.01, 0.3),
-       bias=st.one_of(st.none(), st.floats(0.1, 0.9)))
+@given(
+    p=st.floats(0.05, 0.95),
+    c_a=st.floats(0.01, 0.3),
+    c_b=st.floats(0.01, 0.3),
+    bias=st.one_of(st.none(), st.floats(0.1, 0.9)),
+)
 def test_fearon_range_with_mediator(p, c_a, c_b, bias):
     res = run(fearon_scenario(p, c_a, c_b, bias=bias))
     low, high = analytic.fearon_range(p, c_a, c_b)
@@ -250,8 +270,9 @@ def rubinstein_scenario(d1, d2, first):
     return scenario(share, [a, b], rounds=5, first_proposer=first)
 
 
-@pytest.mark.parametrize("d1, d2", [(0.9, 0.8), (0.5, 0.99), (0.99, 0.98), (0.2, 0.3), (0.0, 0.5),
-                                    (0.999, 0.999)])
+@pytest.mark.parametrize(
+    "d1, d2", [(0.9, 0.8), (0.5, 0.99), (0.99, 0.98), (0.2, 0.3), (0.0, 0.5), (0.999, 0.999)]
+)
 def test_rubinstein_share(d1, d2):
     res = run(rubinstein_scenario(d1, d2, A))
     assert res.outcome[0] == Outcome.AGREEMENT and res.end_round[0] == 1
@@ -273,8 +294,12 @@ def test_rubinstein_share_property(d1, d2, first):
 
 
 @settings(deadline=None, max_examples=25)
-@given(data=st.data(), k=st.integers(1, 3), loss=st.sampled_from(["linear", "quadratic"]),
-       first=st.sampled_from([0, 1]))
+@given(
+    data=st.data(),
+    k=st.integers(1, 3),
+    loss=st.sampled_from(["linear", "quadratic"]),
+    first=st.sampled_from([0, 1]),
+)
 def test_stationary_offer_with_several_issues_matches_fixed_point(data, k, loss, first):
     """The stationary subgame-perfect offer over packages, against the reference fixed
     point. Linear loss: the frontier is an exact polyline (1e-6). Quadratic loss: the
@@ -287,9 +312,14 @@ def test_stationary_offer_with_several_issues_matches_fixed_point(data, k, loss,
     delta = np.array([data.draw(st.floats(0.3, 0.8)) for _ in range(2)])
     names = [f"issue{j}" for j in range(k)]
     parties = [
-        party(p, dict(zip(names, ideals[i].tolist(), strict=True)),
-              dict(zip(names, sal[i].tolist(), strict=True)), loss=loss, batna=0.0,
-              patience=float(delta[i]))
+        party(
+            p,
+            dict(zip(names, ideals[i].tolist(), strict=True)),
+            dict(zip(names, sal[i].tolist(), strict=True)),
+            loss=loss,
+            batna=0.0,
+            patience=float(delta[i]),
+        )
         for i, p in enumerate((A, B))
     ]
     res = run(scenario(issues(*names), parties, rounds=3, first_proposer=(A, B)[first]))
@@ -309,18 +339,36 @@ def red_line_scenario(with_mediator, a_bound, b_bound):
 
     names = ["territory", "guarantees"]
     common = dict(
-        war=War(cost_per_round=Uniform(0.0, 0.02), horizon=10.0), patience=0.95,
+        war=War(cost_per_round=Uniform(0.0, 0.02), horizon=10.0),
+        patience=0.95,
         concession=Concession("conceder", beta=Uniform(1.0, 3.0), deadline=5.0),
-        belief_noise_sd=0.1, walkout=Walkout(gap=0.5, hazard=0.01),
+        belief_noise_sd=0.1,
+        walkout=Walkout(gap=0.5, hazard=0.01),
     )
-    a = party(A, {"territory": 1.0, "guarantees": 0.0}, {"territory": 0.7, "guarantees": 0.3},
-              red_lines=(RedLine("territory", "min", a_bound, absolute=True),), **common)
-    b = party(B, {"territory": 0.0, "guarantees": 1.0}, {"territory": 0.6, "guarantees": 0.4},
-              red_lines=(RedLine("territory", "max", b_bound, absolute=True),), **common)
+    a = party(
+        A,
+        {"territory": 1.0, "guarantees": 0.0},
+        {"territory": 0.7, "guarantees": 0.3},
+        red_lines=(RedLine("territory", "min", a_bound, absolute=True),),
+        **common,
+    )
+    b = party(
+        B,
+        {"territory": 0.0, "guarantees": 1.0},
+        {"territory": 0.6, "guarantees": 0.4},
+        red_lines=(RedLine("territory", "max", b_bound, absolute=True),),
+        **common,
+    )
     med = mediator("m", names, budget=3.0) if with_mediator else None
     events = (Strike("raids", A, B, prob_per_round=0.5, coercion_cost=0.01),)
-    return scenario(issues(*names), [a, b], med, rounds=15, events=events,
-                    first_proposer=None if with_mediator else A)
+    return scenario(
+        issues(*names),
+        [a, b],
+        med,
+        rounds=15,
+        events=events,
+        first_proposer=None if with_mediator else A,
+    )
 
 
 @pytest.mark.parametrize("with_mediator", [True, False])

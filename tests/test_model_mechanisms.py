@@ -1,4 +1,4 @@
-"""Mechanisms move the chance of agreement the way MODEL.md says they do.
+"""Mechanisms move the chance of agreement the way docs/model.md says they do.
 
 One small two-issue scenario (``base``) where agreement is neither rare nor certain:
 party ``a`` concedes over time (Conceder), party ``b`` holds to its BATNA, and the mediator
@@ -28,24 +28,34 @@ ISSUES = ("land", "guarantees")
 def base(*, events=(), levers=(), budget=0.0, threshold=None):
     """The mechanism scenario; events, mediator pressure and b's ratification vary."""
     a = party(
-        "a", {"land": 1.0, "guarantees": 0.0}, {"land": 0.7, "guarantees": 0.3},
-        war=War(cost_per_round=Uniform(0.005, 0.02), horizon=10.0), patience=0.95,
+        "a",
+        {"land": 1.0, "guarantees": 0.0},
+        {"land": 0.7, "guarantees": 0.3},
+        war=War(cost_per_round=Uniform(0.005, 0.02), horizon=10.0),
+        patience=0.95,
         concession=Concession("conceder", beta=2.0, deadline=Uniform(5.0, 15.0)),
         walkout=Walkout(gap=0.25, hazard=0.05),
     )
     rat = None
     if threshold is not None:
-        rat = Ratification(intercept=1.0, coefficients={"land": -2.0}, threshold=threshold,
-                           vote_noise_sd=1.0)
+        rat = Ratification(
+            intercept=1.0, coefficients={"land": -2.0}, threshold=threshold, vote_noise_sd=1.0
+        )
     b = party(
-        "b", {"land": 0.0, "guarantees": 1.0}, {"land": 0.4, "guarantees": 0.6},
+        "b",
+        {"land": 0.0, "guarantees": 1.0},
+        {"land": 0.4, "guarantees": 0.6},
         war=War(cost_per_round=Uniform(0.005, 0.02), horizon=10.0, optimism=0.3),
-        patience=0.95, concession=Concession("none"), walkout=Walkout(gap=0.1, hazard=0.1),
-        belief_noise_sd=0.3, ratification=rat,
+        patience=0.95,
+        concession=Concession("none"),
+        walkout=Walkout(gap=0.1, hazard=0.1),
+        belief_noise_sd=0.3,
+        ratification=rat,
     )
     med = mediator("m", ISSUES, budget=budget, levers=levers)
-    return scenario(issues(*ISSUES, under_war={"land": 0.5}), [a, b], med, rounds=20,
-                    events=tuple(events))
+    return scenario(
+        issues(*ISSUES, under_war={"land": 0.5}), [a, b], med, rounds=20, events=tuple(events)
+    )
 
 
 def agreed(sc, seed=SEED):
@@ -54,8 +64,9 @@ def agreed(sc, seed=SEED):
 
 
 def strike(prob, **effects):
-    return Strike("raids", "a", "b", prob_per_round=prob, capacity_loss=1.0,
-                  repair_halflife=4.0, **effects)
+    return Strike(
+        "raids", "a", "b", prob_per_round=prob, capacity_loss=1.0, repair_halflife=4.0, **effects
+    )
 
 
 def test_base_scenario_is_informative():
@@ -71,7 +82,7 @@ def test_strikes_without_effects_change_no_outcome():
     but the strike count: the same outcomes, rounds and terms, replicate by replicate."""
     quiet, _ = agreed(base(events=[strike(0.0)]))
     loud, _ = agreed(base(events=[strike(0.8)]))
-    assert quiet.strikes.sum() == 0 and loud.strikes.mean() > 5
+    assert quiet.counter("strikes").sum() == 0 and loud.counter("strikes").mean() > 5
     np.testing.assert_array_equal(loud.outcome, quiet.outcome)
     np.testing.assert_array_equal(loud.end_round, quiet.end_round)
     np.testing.assert_array_equal(loud.terms, quiet.terms)
@@ -127,11 +138,17 @@ def test_stricter_ratification_lowers_agreement(seed=SEED):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [11, 12, 13, 14, 15])
-@pytest.mark.parametrize("check", [
-    test_coercive_strikes_raise_agreement, test_backlash_strikes_lower_agreement,
-    test_pressure_budget_raises_agreement,
-    test_stronger_lever_raises_agreement, test_stricter_ratification_lowers_agreement,
-], ids=lambda f: f.__name__[5:])
+@pytest.mark.parametrize(
+    "check",
+    [
+        test_coercive_strikes_raise_agreement,
+        test_backlash_strikes_lower_agreement,
+        test_pressure_budget_raises_agreement,
+        test_stronger_lever_raises_agreement,
+        test_stricter_ratification_lowers_agreement,
+    ],
+    ids=lambda f: f.__name__[5:],
+)
 def test_mechanisms_hold_for_other_seeds(check, seed):
-    """The directions above are not an accident of SEED (STYLE: a slow seed sweep)."""
+    """The directions above are not an accident of SEED (a slow seed sweep)."""
     check(seed=seed)

@@ -37,14 +37,18 @@ def make_result(**overrides) -> EnsembleResult:
         utility=np.zeros((10, 3)),
         front_line=np.array([0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9, 0.9, 0.5]),
         cost=np.column_stack([np.arange(10.0), 10 * np.arange(10.0)]),
-        strikes=np.array([0, 0, 1, 1, 0, 2, 3, 0, 1, 5], dtype=np.int64),
-        violations=np.zeros(10, dtype=np.int64),
+        counters={
+            "strikes": np.array([0, 0, 1, 1, 0, 2, 3, 0, 1, 5], dtype=np.int64),
+            "violations": np.zeros(10, dtype=np.int64),
+        },
         failed_ratifications=np.zeros(10, dtype=np.int64),
         pressure_used=np.zeros(10, dtype=np.int64),
         walkout_by=np.array([-1, -1, -1, -1, 0, 1, -1, -1, -1, -1], dtype=np.int8),
         compromise=np.column_stack([np.full(10, 0.45), np.full(10, 0.5)]),
         params={"actors.a.ideal.territory": np.array([0.0] * 5 + [0.2] * 5)},
     )
+    if "strikes" in overrides:
+        fields["counters"] = {**fields["counters"], "strikes": overrides.pop("strikes")}
     fields.update(overrides)
     return EnsembleResult(**fields)
 

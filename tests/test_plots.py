@@ -54,8 +54,10 @@ def make_result(**overrides) -> EnsembleResult:
         utility=np.zeros((10, 3)),
         front_line=np.array([0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9, 0.9, 0.5]),
         cost=np.column_stack([np.arange(10.0), 10 * np.arange(10.0)]),
-        strikes=np.array([0, 0, 1, 1, 0, 2, 3, 0, 1, 5], dtype=np.int64),
-        violations=np.zeros(10, dtype=np.int64),
+        counters={
+            "strikes": np.array([0, 0, 1, 1, 0, 2, 3, 0, 1, 5], dtype=np.int64),
+            "violations": np.zeros(10, dtype=np.int64),
+        },
         failed_ratifications=np.zeros(10, dtype=np.int64),
         pressure_used=np.zeros(10, dtype=np.int64),
         walkout_by=np.array([-1, -1, -1, -1, 0, 1, -1, -1, -1, -1], dtype=np.int8),
@@ -379,7 +381,7 @@ def test_drawing_never_imports_pyplot(tmp_path):
             round_days=7.0, replicate=np.arange(4), outcome=np.array([0, 1, 2, 3], np.int8),
             end_round=np.array([1, 2, 3, 3], np.int16), terms=np.array([[0.5], [np.nan]] * 2),
             utility=np.zeros((4, 2)), front_line=np.full(4, 0.3), cost=np.ones((4, 2)),
-            strikes=np.arange(4), violations=np.zeros(4, int),
+            counters={{"strikes": np.arange(4), "violations": np.zeros(4, int)}},
             failed_ratifications=np.zeros(4, int), pressure_used=np.zeros(4, int),
             walkout_by=np.full(4, -1, np.int8), compromise=np.full((4, 1), 0.5))
         plots.draw_run_figures(r, None, {str(tmp_path)!r}, "png")

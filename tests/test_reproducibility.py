@@ -82,9 +82,11 @@ def _ensemble(scenario, seed: int, runs: int, chunk_size: int) -> EnsembleResult
 
 def _assert_same(a: EnsembleResult, b: EnsembleResult) -> None:
     for name in ("replicate", "outcome", "end_round", "terms", "utility", "front_line", "cost",
-                 "strikes", "violations", "failed_ratifications", "pressure_used",
-                 "walkout_by", "compromise"):
+                 "failed_ratifications", "pressure_used", "walkout_by", "compromise"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    assert a.counters.keys() == b.counters.keys()
+    for name in a.counters:
+        np.testing.assert_array_equal(a.counter(name), b.counter(name), err_msg=name)
     assert a.params.keys() == b.params.keys()
     for key in a.params:
         np.testing.assert_array_equal(a.params[key], b.params[key], err_msg=key)

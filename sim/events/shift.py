@@ -1,0 +1,49 @@
+"""Shifts: an offensive or a change of aid. If it happens (with its probability, once per
+replicate), from its start to its end round it multiplies the front line's drift and the
+named parties' costs of war, and moves their optimism."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.events.base import EventKind, RoundWorld
+from sim.scenario import Shift
+from sim.streams import Purpose
+
+if TYPE_CHECKING:
+    from sim.model import NegotiationModel
+
+
+class ShiftEvent(EventKind[Shift]):
+    sections = ("offensive", "aid_change")
+    spec_type = Shift
+
+    def __init__(self, model: NegotiationModel, spec: Shift) -> None:
+        super().__init__(model, spec)
+        names = model.negotiation.party_names
+        p, path = model.param, self.path
+        draw = model.streams.uniform(Purpose.PARAMETERS, f"{path}.occurs")
+        self.occurs = draw < p(f"{path}.probability")
+        self.drift = p(f"{path}.drift_multiplier")
+        self.cost = {names.index(k): p(f"{path}.cost_multiplier.{k}") for k in spec.cost_multiplier}
+        self.optimism = {names.index(k): p(f"{path}.optimism.{k}") for k in spec.optimism}
+        self.on = np.zeros(model.n, dtype=bool)  # under way in the last round
+
+    def apply(self, world: RoundWorld) -> None:
+        model, parties = self.model, self.model.party_agents
+        on = self.occurs & self.in_window(world.round)
+        model.drift_multiplier = np.where(
+            on, model.drift_multiplier * self.drift, model.drift_multiplier
+        )
+        for i, m in self.cost.items():
+            parties[i].cost_multiplier = np.where(
+                on, parties[i].cost_multiplier * m, parties[i].cost_multiplier
+            )
+        for i, o in self.optimism.items():
+            parties[i].extra_optimism = parties[i].extra_optimism + np.where(on, o, 0.0)
+        self.on = on
+
+    def notes(self, r: int) -> list[str]:
+        return [f"{self.name} under way"] if self.on[r] else []

@@ -1,0 +1,57 @@
+"""Truces: while in force, a truce replaces the probability of the strike it covers, and
+other salient violations (alleged by either side) may happen each round."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.events.base import EventKind, RoundWorld
+from sim.events.strike import StrikeEvent
+from sim.scenario import Truce
+
+if TYPE_CHECKING:
+    from sim.model import NegotiationModel
+
+
+class TruceEvent(EventKind[Truce]):
+    sections = ("truce",)
+    spec_type = Truce
+
+    def __init__(self, model: NegotiationModel, spec: Truce) -> None:
+        super().__init__(model, spec)
+        n = model.n
+        self.strike_prob = model.param(f"{self.path}.strike_prob")
+        self.violation_prob = model.param(f"{self.path}.violation_prob")
+        # the last round, per replicate: in force, another violation, alleged by the striker
+        self.force = np.zeros(n, dtype=bool)
+        self.other = np.zeros(n, dtype=bool)
+        self.by_striker = np.zeros(n, dtype=bool)
+
+    def link(self, events: Sequence[EventKind[Any]]) -> None:
+        covered = [e for e in events if isinstance(e, StrikeEvent) and e.name == self.spec.covers]
+        if not covered:
+            raise ValueError(f"truce {self.name} covers no strike event {self.spec.covers}")
+        self.strike = covered[0]
+        self.strike.cover(self, self.strike_prob)
+
+    def apply(self, world: RoundWorld) -> None:
+        model = self.model
+        self.force = world.live & self.in_window(world.round)
+        self.other = self.force & (model.shock(f"violation.{self.name}") < self.violation_prob)
+        # both sides allege violations: the other salient violation is either side's
+        self.by_striker = model.shock(f"violator.{self.name}") < 0.5
+        world.violator[:, self.strike.by] |= self.other & self.by_striker
+        world.violator[:, self.strike.target] |= self.other & ~self.by_striker
+
+    def notes(self, r: int) -> list[str]:
+        strike = self.strike
+        violators = set()
+        if self.other[r]:
+            violators.add(strike.by if self.by_striker[r] else strike.target)
+        if strike.struck[r] and self.in_window(self.model.round)[r]:
+            violators.add(strike.by)
+        names = self.model.negotiation.party_names
+        return [f"a truce violation attributed to {names[i]}" for i in sorted(violators)]
