@@ -36,6 +36,13 @@ Channels and their equations:
 
 Ratification anticipation (two-level games): :func:`ratification_probability` and
 :func:`signs`.
+
+In the model: call :func:`time_share` with ``elapsed = round − 1`` and
+``believed_deadline = deadline − 1`` (at least 1) to reproduce the agents' current clock, in
+which the aspiration reaches the BATNA in the deadline round; the deadline is the party's
+own parameter. The behaviour channel needs last round's :func:`realised_share` of every
+party, the front channel the trend carried from round to round, the cost channel the cost
+accumulated before this round.
 """
 
 from __future__ import annotations
@@ -243,6 +250,12 @@ class ConcessionStep:
             "reciprocity": self.reciprocity,
             "coercion": self.coercion,
         }
+
+    def in_utility(self, batna: Values) -> dict[str, Array]:
+        """Each channel as the fall of the aspiration it caused, Δα (1 − b), for the trace
+        (b the BATNA the new aspiration is measured against)."""
+        scale = 1.0 - np.asarray(batna, dtype=float)
+        return {name: part * scale for name, part in self.channels().items()}
 
 
 def normalised_weights(weights: Values) -> Array:

@@ -205,6 +205,26 @@ def test_a_concession_by_the_other_side_raises_this_sides_next_concession():
     assert step.total[1] > step.total[0]
 
 
+def test_two_pure_tit_for_tat_players_never_move():
+    """w = (0, 0, 1) on both sides: nobody opens, so nobody concedes (why FSJ mix tactics)."""
+    alpha, last = np.array([0.2, 0.3]), np.zeros(2)
+    w = np.tile([0.0, 0.0, 1.0], (2, 1))
+    for _ in range(10):
+        h = cs.reciprocity_share(last[::-1, None], 1.0)
+        new = cs.concede(alpha, w, _zeros(2), _zeros(2), _zeros(2), h).conceded
+        last, alpha = cs.realised_share(alpha, new), new
+    np.testing.assert_array_equal(alpha, [0.2, 0.3])
+
+
+def test_channels_in_utility_units():
+    w = np.array([[0.5, 0.0, 0.5]])
+    step = cs.concede(np.array([0.2]), w, np.array([0.1]), _zeros(1), _zeros(1), np.array([0.3]))
+    parts = step.in_utility(np.array([0.4]))
+    assert parts["time"][0] == pytest.approx(0.8 * 0.5 * 0.1 * 0.6, abs=1e-15)
+    before, after = cs.aspiration(step.previous, 0.4), cs.aspiration(step.conceded, 0.4)
+    assert sum(v[0] for v in parts.values()) == pytest.approx(before[0] - after[0], abs=1e-15)
+
+
 def test_reciprocity_over_several_parties():
     last = np.array([[0.1, 0.3, -0.2]])  # a rebound counts as no concession
     assert cs.reciprocity_share(last, 1.0)[0] == pytest.approx(0.4 / 3, abs=1e-15)
