@@ -1,0 +1,599 @@
+"""The schema language: kinds of values (numbers, distributions, names, sections, ...)
+that check a marked node, convert it, and describe themselves for the docs."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sim import distributions as dist
+from sim.loader.tree import (
+    NAME_PATTERN,
+    SOURCE,
+    Node,
+    _fail,
+    _got,
+    _join,
+    _num,
+    _suggest,
+)
+from sim.provenance import Quote
+
+REQUIRED: Any = type("Required", (), {"__repr__": lambda self: "REQUIRED"})()
+
+
+@dataclass(frozen=True)
+class Range:
+    """An interval for numbers and for the support of distributions."""
+
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    hi_open: bool = False
+
+    def text(self) -> str:
+        g = dist._g
+        if self.lo is None and self.hi is None:
+            return "any real"
+        if self.hi is None:
+            return f"{'>' if self.lo_open else '>='} {g(self.lo)}"
+        if self.lo is None:
+            return f"{'<' if self.hi_open else '<='} {g(self.hi)}"
+        left, right = "(" if self.lo_open else "[", ")" if self.hi_open else "]"
+        return f"{left}{g(self.lo)}, {g(self.hi)}{right}"
+
+    def phrase(self) -> str:
+        return f"in {self.text()}" if self.lo is not None and self.hi is not None else self.text()
+
+    def holds(self, lo: float, hi: float, continuous: bool = False) -> bool:
+        """Whether [lo, hi] lies in the range. A continuous distribution never draws its
+        end points, so its support may touch an open bound."""
+        if self.lo is not None:
+            ok = lo > self.lo or (lo == self.lo and (not self.lo_open or continuous))
+            if not ok:
+                return False
+        if self.hi is not None:
+            ok = hi < self.hi or (hi == self.hi and (not self.hi_open or continuous))
+            if not ok:
+                return False
+        return True
+
+
+ANY = Range()
+UNIT = Range(0.0, 1.0)
+NONNEG = Range(0.0)
+POSITIVE = Range(0.0, lo_open=True)
+
+
+class _Ctx:
+    """What validation knows: declared names, and the quotes found so far."""
+
+    def __init__(self) -> None:
+        self.issues: list[str] = []
+        self.parties: list[str] = []
+        self.mediator: str | None = None
+        self.events: dict[str, str] = {}
+        self.quotes: list[Quote] = []
+
+    def names(self, what: str) -> list[str]:
+        if what == "issue":
+            return self.issues
+        if what == "party":
+            return self.parties
+        if what == "strike event":
+            return [k for k, t in self.events.items() if t == "strike"]
+        raise KeyError(what)
+
+    def quote(self, node: Node, owner: str) -> None:
+        """Record the quotes of a ``source:`` node of the mapping at ``owner``."""
+        error_path = _join(owner, SOURCE)
+        items = node.value if isinstance(node.value, list) else [node]
+        if isinstance(node.value, list) and not items:
+            _fail("expected a quote or a list of quotes (got an empty list)", node.mark, error_path)
+        for i, item in enumerate(items):
+            at = _join(error_path, i) if isinstance(node.value, list) else error_path
+            if not isinstance(item.value, str):
+                _fail(
+                    f"expected a quote (text) or a list of quotes (got {_got(item)})", item.mark, at
+                )
+            if not item.value.strip():
+                _fail('the quote is empty (got "")', item.mark, at)
+            self.quotes.append(
+                Quote(owner, item.value, item.mark.file, item.mark.line, item.mark.column, at)
+            )
+
+
+class Kind:
+    """A type of value in the schema: checks a node and converts it."""
+
+    def check(self, node: Node, path: str, ctx: _Ctx) -> Any:
+        raise NotImplementedError
+
+    def doc(self) -> str:
+        raise NotImplementedError
+
+
+class Text(Kind):
+    def check(self, node: Node, path: str, ctx: _Ctx) -> str:
+        if not isinstance(node.value, str):
+            _fail(f"expected text (got {_got(node)})", node.mark, path)
+        return node.value
+
+    def doc(self) -> str:
+        return "text"
+
+
+@dataclass(frozen=True)
+class OneOf(Kind):
+    choices: tuple[str, ...]
+
+    def check(self, node: Node, path: str, ctx: _Ctx) -> str:
+        if not isinstance(node.value, str) or node.value not in self.choices:
+            hint = _suggest(node.value, self.choices) if isinstance(node.value, str) else []
+            extra = f"; did you mean '{hint[0]}'?" if hint else ""
+            _fail(
+                f"must be one of {', '.join(self.choices)}{extra} (got {_got(node)})",
+                node.mark,
+                path,
+            )
+        return node.value
+
+    def doc(self) -> str:
+        return " \\| ".join(f"`{c}`" for c in self.choices)
+
+
+class Flag(Kind):
+    def check(self, node: Node, path: str, ctx: _Ctx) -> bool:
+        if not isinstance(node.value, bool):
+            _fail(f"expected true or false (got {_got(node)})", node.mark, path)
+        return node.value
+
+    def doc(self) -> str:
+        return "`true` \\| `false`"
+
+
+def _number(node: Node, path: str, what: str = "a number") -> float:
+    """A finite plain number (bool is not a number)."""
+    v = node.value
+    if isinstance(v, bool):
+        _fail(f"expected {what}, not a boolean (got {_got(v)})", node.mark, path)
+    if not isinstance(v, int | float):
+        _fail(f"expected {what} (got {_got(node)})", node.mark, path)
+    try:
+        x = float(v)
+    except OverflowError:
+        x = math.inf
+    if not math.isfinite(x):
+        _fail(f"expected a finite number (got {_got(v)})", node.mark, path)
+    return x
+
+
+@dataclass(frozen=True)
+class Whole(Kind):
+    """A plain whole number (rounds, runs, seed)."""
+
+    lo: int
+
+    def check(self, node: Node, path: str, ctx: _Ctx) -> int:
+        x = _number(node, path, "a whole number")
+        if not x.is_integer():
+            _fail(f"expected a whole number (got {_got(node)})", node.mark, path)
+        if x < self.lo:
+            _fail(f"must be >= {self.lo} (got {_got(node)})", node.mark, path)
+        return int(node.value)
+
+    def doc(self) -> str:
+        return f"whole number >= {self.lo}"
+
+
+@dataclass(frozen=True)
+class Real(Kind):
+    """A plain number (never a distribution)."""
+
+    range: Range
+
+    def check(self, node: Node, path: str, ctx: _Ctx) -> float:
+        x = _number(node, path)
+        if not self.range.holds(x, x):
+            _fail(f"must be {self.range.phrase()} (got {_got(node)})", node.mark, path)
+        return x
+
+    def doc(self) -> str:
+        return f"number {self.range.phrase()}"
+
+
+_DIST_PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "uniform": (("low", "high"), ()),
+    "normal": (("mean", "sd"), ("low", "high")),
+    "beta": (("a", "b"), ("low", "high")),
+    "triangular": (("low", "mode", "high"), ()),
+    "choice": (("values",), ("weights",)),
+}
+assert tuple(_DIST_PARAMETERS) == dist.DISTRIBUTION_KINDS
+
+
+def _numbers(node: Node, path: str) -> list[float]:
+    if not isinstance(node.value, list) or not node.value:
+        _fail(f"expected a non-empty list of numbers (got {_got(node)})", node.mark, path)
+    return [_number(item, _join(path, i)) for i, item in enumerate(node.value)]
+
+
+def _distribution(node: Node, path: str, ctx: _Ctx) -> dist.Distribution:
+    items: dict[str, Node] = node.value
+    kinds = ", ".join(dist.DISTRIBUTION_KINDS)
+    if "dist" not in items:
+        _fail(
+            f"expected a number or a distribution (a mapping with dist: {kinds}) "
+            f"(got {_got(node)})",
+            node.mark,
+            path,
+        )
+    knode = items["dist"]
+    kind = knode.value
+    if not isinstance(kind, str) or kind not in _DIST_PARAMETERS:
+        hint = _suggest(kind, _DIST_PARAMETERS) if isinstance(kind, str) else []
+        extra = f"; did you mean '{hint[0]}'?" if hint else f"; use one of {kinds}"
+        _fail(f"unknown distribution{extra} (got {_got(knode)})", knode.mark, _join(path, "dist"))
+    required, optional = _DIST_PARAMETERS[kind]
+    allowed = required + optional
+    for key, child in items.items():
+        if key == SOURCE:
+            ctx.quote(child, path)
+        elif key != "dist" and key not in allowed:
+            hint = _suggest(key, allowed)
+            extra = f"did you mean '{hint[0]}'?" if hint else f"{kind} takes {', '.join(allowed)}"
+            _fail(
+                f"unknown parameter of {kind}; {extra}",
+                child.key_mark or child.mark,
+                _join(path, key),
+            )
+    for key in required:
+        if key not in items:
+            _fail(
+                f"{kind} needs parameter '{key}' ({kind} takes {', '.join(allowed)})",
+                node.where,
+                path,
+            )
+    if kind == "choice":
+        values = _numbers(items["values"], _join(path, "values"))
+        if "weights" in items:
+            wnode = items["weights"]
+            weights = _numbers(wnode, _join(path, "weights"))
+            if len(weights) != len(values):
+                _fail(
+                    f"choice needs one weight per value (got {len(values)} values and "
+                    f"{len(weights)} weights)",
+                    wnode.mark,
+                    _join(path, "weights"),
+                )
+            for i, w in enumerate(weights):
+                if w < 0:
+                    _fail(
+                        f"choice weights must be >= 0 (got {_num(w)})",
+                        wnode.value[i].mark,
+                        _join(path, f"weights.{i}"),
+                    )
+            if sum(weights) <= 0:
+                shown = "[" + ", ".join(_got(w.value) for w in wnode.value) + "]"
+                _fail(
+                    f"choice weights must sum to a positive number (got {shown})",
+                    wnode.mark,
+                    _join(path, "weights"),
+                )
+        else:
+            weights = [1.0] * len(values)
+        return dist.Choice(tuple(values), tuple(weights))
+    p = {k: _number(items[k], _join(path, k)) for k in allowed if k in items}
+
+    def got(*keys: str) -> str:
+        """The parameters as written, e.g. ``low=0.9, high=0.8``."""
+        return ", ".join(f"{k}={_got(items[k].value) if k in items else _num(p[k])}" for k in keys)
+
+    def need(ok: bool, message: str, at: str | None = None) -> None:
+        if not ok:
+            where = items[at] if at else node
+            _fail(message, where.mark, _join(path, at) if at else path)
+
+    if kind in ("beta",):
+        p.setdefault("low", 0.0)
+        p.setdefault("high", 1.0)
+    if "low" in p and "high" in p:
+        need(p["low"] < p["high"], f"{kind} needs low < high (got {got('low', 'high')})")
+    if kind == "uniform":
+        return dist.Uniform(p["low"], p["high"])
+    if kind == "normal":
+        need(p["sd"] > 0, f"normal needs sd > 0 (got {got('sd')})", "sd")
+        return dist.Normal(p["mean"], p["sd"], p.get("low"), p.get("high"))
+    if kind == "beta":
+        need(p["a"] > 0, f"beta needs a > 0 (got {got('a')})", "a")
+        need(p["b"] > 0, f"beta needs b > 0 (got {got('b')})", "b")
+        return dist.Beta(p["a"], p["b"], p["low"], p["high"])
+    # triangular
+    need(
+        p["low"] <= p["mode"] <= p["high"],
+        f"triangular needs low <= mode <= high (got {got('low', 'mode', 'high')})",
+        "mode",
+    )
+    return dist.Triangular(p["low"], p["mode"], p["high"])
+
+
+@dataclass(frozen=True)
+class Param(Kind):
+    """A number or a distribution whose support lies in ``range``. ``whole``: a count of
+    rounds (a plain number must be whole; the model rounds draws to whole numbers)."""
+
+    range: Range = ANY
+    whole: bool = False
+
+    def check(self, node: Node, path: str, ctx: _Ctx) -> dist.Param:
+        if isinstance(node.value, dict):
+            d = _distribution(node, path, ctx)
+            lo, hi = d.support()
+            continuous = not isinstance(d, dist.Choice)
+            if not self.range.holds(lo, hi, continuous):
+                if isinstance(d, dist.Normal) and not (math.isfinite(lo) and math.isfinite(hi)):
+                    _fail(
+                        f"must be {self.range.phrase()}; normal is unbounded; give low/high "
+                        f"(got {d.describe()})",
+                        node.mark,
+                        path,
+                    )
+                _fail(
+                    f"must be {self.range.phrase()}, but the distribution spans "
+                    f"[{dist._g(lo)}, {dist._g(hi)}] (got {d.describe()})",
+                    node.mark,
+                    path,
+                )
+            if (
+                self.whole
+                and isinstance(d, dist.Choice)
+                and not all(float(v).is_integer() for v in d.values)
+            ):
+                _fail(
+                    f"a count of rounds: choice values must be whole numbers (got {d.describe()})",
+                    node.mark,
+                    path,
+                )
+            return d
+        what = "a whole number or a distribution" if self.whole else "a number or a distribution"
+        x = _number(node, path, what)
+        if not self.range.holds(x, x):
+            _fail(f"must be {self.range.phrase()} (got {_got(node)})", node.mark, path)
+        if self.whole and not x.is_integer():
+            _fail(f"expected a whole number of rounds (got {_got(node)})", node.mark, path)
+        return x
+
+    def doc(self) -> str:
+        rng = "" if self.range == ANY else f" {self.range.phrase()}"
+        return f"{'whole ' if self.whole else ''}P{rng}"
+
+
+@dataclass(frozen=True)
+class Ref(Kind):
+    """The name of a declared issue, party or strike event."""
+
+    what: str  # "issue", "party" or "strike event"
+
+    def check(self, node: Node, path: str, ctx: _Ctx) -> str:
+        name = node.value
+        names = ctx.names(self.what)
+        if isinstance(name, str) and name in names:
+            return name
+        if not isinstance(name, str):
+            _fail(f"expected the name of a {self.what} (got {_got(node)})", node.mark, path)
+        _fail(f"{_not_declared(name, self.what, ctx)} (got {_got(name)})", node.mark, path)
+        raise AssertionError  # unreachable
+
+    def doc(self) -> str:
+        return f"{self.what} name"
+
+
+def _not_declared(name: str, what: str, ctx: _Ctx) -> str:
+    if what == "party" and name == ctx.mediator:
+        return f"must name a party, not the mediator; parties: {', '.join(ctx.parties)}"
+    if what == "strike event" and name in ctx.events:
+        return f"must name a strike event, not a {ctx.events[name]} event"
+    names = ctx.names(what)
+    hint = _suggest(name, names)
+    if hint:
+        return f"not a declared {what}; did you mean '{hint[0]}'?"
+    if not names:
+        return f"not a declared {what}; there are no {what}s"
+    return f"not a declared {what}; declared: {', '.join(names)}"
+
+
+@dataclass(frozen=True)
+class Table(Kind):
+    """A mapping from declared names (issues or parties) to values."""
+
+    key: str  # "issue" or "party"
+    value: Kind
+
+    def check(self, node: Node, path: str, ctx: _Ctx) -> dict[str, Any]:
+        if not isinstance(node.value, dict):
+            _fail(
+                f"expected a mapping of {self.key} names to values (got {_got(node)})",
+                node.mark,
+                path,
+            )
+        out: dict[str, Any] = {}
+        for key, child in node.value.items():
+            sub = _join(path, key)
+            if key == SOURCE:
+                ctx.quote(child, path)
+                continue
+            if key not in ctx.names(self.key):
+                _fail(_not_declared(key, self.key, ctx), child.key_mark or child.mark, sub)
+            out[key] = self.value.check(child, sub, ctx)
+        return out
+
+    def doc(self) -> str:
+        return f"mapping {self.key} → {self.value.doc()}"
+
+
+class Quotes(Kind):
+    def check(self, node: Node, path: str, ctx: _Ctx) -> None:
+        raise AssertionError("source is handled by the mapping that holds it")
+
+    def doc(self) -> str:
+        return "quote or list of quotes"
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of a section: its kind, default and documentation.
+
+    ``default`` is REQUIRED, None (absent: the dataclass default or a rule given in
+    ``default_doc``), or a value (a mapping default is checked like a written one, so a
+    section's own defaults apply).
+    """
+
+    name: str
+    kind: Kind
+    default: Any = None
+    doc: str = ""
+    example: str = ""
+    default_doc: str | None = None
+
+
+@dataclass(frozen=True)
+class Section(Kind):
+    """A mapping with a fixed set of keys."""
+
+    title: str
+    keys: tuple[Key, ...]
+    intro: str = ""
+    others: Mapping[str, str] = field(default_factory=dict)  # key -> where it belongs
+
+    @property
+    def key_names(self) -> tuple[str, ...]:
+        return tuple(k.name for k in self.keys)
+
+    def key(self, name: str) -> Key:
+        for k in self.keys:
+            if k.name == name:
+                return k
+        raise KeyError(name)
+
+    def unknown(self, key: str, child: Node, path: str) -> None:
+        sub = _join(path, key)
+        if key in self.others:
+            _fail(
+                f"unknown key for {self.title}; '{key}' belongs to {self.others[key]}",
+                child.key_mark or child.mark,
+                sub,
+            )
+        hint = _suggest(key, self.key_names)
+        extra = f"did you mean '{hint[0]}'?" if hint else f"allowed: {', '.join(self.key_names)}"
+        _fail(f"unknown key; {extra}", child.key_mark or child.mark, sub)
+
+    def check_required(self, node: Node, path: str) -> None:
+        for k in self.keys:
+            if k.default is REQUIRED and k.name not in node.value:
+                _fail(f"missing required key '{k.name}'", node.where, path)
+
+    def check(self, node: Node, path: str, ctx: _Ctx) -> dict[str, Any]:
+        if not isinstance(node.value, dict):
+            _fail(
+                f"expected a mapping with keys {', '.join(self.key_names)} (got {_got(node)})",
+                node.mark,
+                path,
+            )
+        out: dict[str, Any] = {}
+        names = self.key_names
+        for key, child in node.value.items():
+            if key == SOURCE:
+                ctx.quote(child, path)
+            elif key not in names:
+                self.unknown(key, child, path)
+            else:
+                out[key] = self.key(key).kind.check(child, _join(path, key), ctx)
+        self.check_required(node, path)
+        for k in self.keys:
+            if k.name in out or k.default is None or k.default is REQUIRED:
+                continue
+            if isinstance(k.default, dict):
+                out[k.name] = k.kind.check(Node({}, node.where), _join(path, k.name), ctx)
+            else:
+                out[k.name] = k.default
+        return out
+
+    def doc(self) -> str:
+        return "mapping"
+
+
+@dataclass(frozen=True)
+class Named(Kind):
+    """A mapping from new names (issues, levers) to sections."""
+
+    what: str
+    item: Section
+
+    def check(self, node: Node, path: str, ctx: _Ctx) -> dict[str, dict[str, Any]]:
+        if not isinstance(node.value, dict):
+            _fail(
+                f"expected a mapping of {self.what} names to {self.what}s (got {_got(node)})",
+                node.mark,
+                path,
+            )
+        out = {}
+        for key, child in node.value.items():
+            if key == SOURCE:
+                ctx.quote(child, path)
+                continue
+            _check_name(key, child, _join(path, key))
+            out[key] = self.item.check(child, _join(path, key), ctx)
+        return out
+
+    def doc(self) -> str:
+        return f"mapping name → {self.what}"
+
+
+@dataclass(frozen=True)
+class Items(Kind):
+    """A list of sections (red lines)."""
+
+    what: str
+    item: Section
+
+    def check(self, node: Node, path: str, ctx: _Ctx) -> list[dict[str, Any]]:
+        if not isinstance(node.value, list):
+            _fail(f"expected a list of {self.what}s (got {_got(node)})", node.mark, path)
+        return [self.item.check(child, _join(path, i), ctx) for i, child in enumerate(node.value)]
+
+    def doc(self) -> str:
+        return f"list of {self.what}s"
+
+
+@dataclass(frozen=True)
+class Variants(Kind):
+    """A mapping from names to sections chosen by a selector key (role, type)."""
+
+    what: str
+    selector: str
+    variants: Mapping[str, Section]
+
+    def check(self, node: Node, path: str, ctx: _Ctx) -> dict[str, tuple[str, dict[str, Any]]]:
+        out = {}
+        for key, child in node.value.items():
+            if key == SOURCE:
+                ctx.quote(child, path)
+                continue
+            choice = child.value[self.selector].value
+            out[key] = (choice, self.variants[choice].check(child, _join(path, key), ctx))
+        return out
+
+    def doc(self) -> str:
+        return f"mapping name → {self.what}"
+
+
+def _check_name(name: str, node: Node, path: str) -> None:
+    if not NAME_PATTERN.match(name):
+        _fail(
+            "names must be lower-case letters, digits and _, starting with a letter "
+            f"(got {_got(name)})",
+            node.key_mark or node.mark,
+            path,
+        )

@@ -1,0 +1,182 @@
+"""``extends`` (deep merge of a base file) and ``--set PATH=VALUE`` overrides, applied to
+the marked tree before validation."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from sim.loader.kinds import Items, Kind, Named, Section, Table, Variants
+from sim.loader.schema import MEDIATOR_LAYOUT, STRIKE_LAYOUT, TOP
+from sim.loader.tree import SET_FILE, Mark, Node, _fail, _got, _is_real, _suggest
+from sim.loader.yaml_io import _parse, _read_root
+
+
+def _read_file(file: str, via: Node | None) -> str:
+    """The text of a scenario file; ``via`` is the ``extends`` node that named it."""
+    try:
+        return Path(file).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if via is not None:
+            _fail(f"file not found: {file} (got {_got(via)})", via.mark, "extends")
+        _fail("file not found", Mark(file), None)
+    except UnicodeDecodeError:
+        reason = "not UTF-8 text"
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+    if via is not None:
+        _fail(f"cannot read {file}: {reason} (got {_got(via)})", via.mark, "extends")
+    _fail(f"cannot read file: {reason}", Mark(file), None)
+    raise AssertionError  # unreachable
+
+
+def _merge(base: Node, over: Node) -> Node:
+    """Deep merge: mappings merged key by key (``over`` wins); lists, scalars and
+    distributions given with ``dist:`` replace the base value whole; ``key: null`` in
+    ``over`` deletes the inherited key."""
+    if isinstance(base.value, dict) and isinstance(over.value, dict) and "dist" not in over.value:
+        items = dict(base.value)
+        for key, value in over.value.items():
+            if value.value is None and key in items:
+                del items[key]  # `key: null` deletes an inherited key
+            else:
+                items[key] = _merge(items[key], value) if key in items else value
+        return Node(items, over.mark, over.key_mark)
+    return over
+
+
+def _resolve_extends(root: Node, file: str, chain: tuple[tuple[str, str], ...]) -> Node:
+    via = root.value.get("extends")
+    if via is None:
+        return root
+    if not isinstance(via.value, str) or not via.value.strip():
+        _fail(f"expected the path of a scenario file (got {_got(via)})", via.mark, "extends")
+    folder = os.path.dirname(file) if _is_real(file) else ""
+    base_file = os.path.normpath(os.path.join(folder, via.value.strip()))
+    real = os.path.realpath(base_file)
+    seen = [r for r, _ in chain]
+    if real in seen:
+        loop = [d for _, d in chain[seen.index(real) :]] + [base_file]
+        _fail(f"cycle: {' -> '.join(loop)}", via.mark, "extends")
+    base = _read_root(_read_file(base_file, via), base_file)
+    base = _resolve_extends(base, base_file, chain + ((real, base_file),))
+    own = Node({k: v for k, v in root.value.items() if k != "extends"}, root.mark, root.key_mark)
+    return _merge(base, own)
+
+
+def _resolve(root: Node, file: str) -> Node:
+    chain = ((os.path.realpath(file), file),) if _is_real(file) else ()
+    return _resolve_extends(root, file, chain)
+
+
+def _file_path(root: Node, parts: list[str], value: Node) -> list[str]:
+    """Translate a parameter path as in :meth:`Scenario.parameters` and replicates.csv
+    (``actors.us.budget``, ``actors.x.red_lines.0.bound``) to its path in the file
+    (``actors.us.pressure.budget``, ``actors.x.red_lines.0.max``); other paths unchanged."""
+    if len(parts) < 3 or parts[0] not in ("actors", "events"):
+        return parts
+    container = root.value.get(parts[0])
+    item = (
+        container.value.get(parts[1]) if container and isinstance(container.value, dict) else None
+    )
+    if item is None or not isinstance(item.value, dict):
+        return parts
+    selector = item.value.get("role" if parts[0] == "actors" else "type")
+    kind = selector.value if selector is not None else None
+    head, rest = parts[:2], parts[2:]
+    if kind == "mediator" and rest[0] in MEDIATOR_LAYOUT:
+        if rest[0] == "deadline" and (
+            len(rest) > 1 or (isinstance(value.value, dict) and "dist" not in value.value)
+        ):
+            return parts  # the file's own deadline mapping
+        return head + MEDIATOR_LAYOUT[rest[0]].split(".") + rest[1:]
+    if kind == "party" and len(rest) == 3 and rest[0] == "red_lines" and rest[2] == "bound":
+        lines = item.value.get("red_lines")
+        if (
+            lines
+            and isinstance(lines.value, list)
+            and rest[1].isdigit()
+            and int(rest[1]) < len(lines.value)
+        ):
+            line = lines.value[int(rest[1])]
+            if isinstance(line.value, dict):
+                for bound in ("min", "max"):
+                    if bound in line.value:
+                        return head + rest[:2] + [bound]
+    if kind == "strike" and rest[0] in STRIKE_LAYOUT:
+        return head + STRIKE_LAYOUT[rest[0]].split(".") + rest[1:]
+    return parts
+
+
+def _child_kind(kind: Kind | None, key: str, parent: Node) -> Kind | None:
+    """The schema kind of ``parent[key]``, when the schema knows it."""
+    if isinstance(kind, Section):
+        return kind.key(key).kind if key in kind.key_names else None
+    if isinstance(kind, Named | Items):
+        return kind.item
+    if isinstance(kind, Table):
+        return kind.value
+    if isinstance(kind, Variants) and isinstance(parent.value, dict):
+        child = parent.value.get(key)
+        if child is not None and isinstance(child.value, dict):
+            selector = child.value.get(kind.selector)
+            if selector is not None and isinstance(selector.value, str):
+                return kind.variants.get(selector.value)
+    return None
+
+
+def _apply_override(root: Node, text: str) -> None:
+    """Apply one ``PATH=VALUE``; an added key is checked later by the schema."""
+    path, sep, value_text = text.partition("=")
+    path = path.strip()
+    if not sep or not path:
+        _fail(f"expected PATH=VALUE (got {_got(text)})", Mark(SET_FILE), None)
+    parts = path.split(".")
+    if any(not p for p in parts):
+        _fail(f"empty key in the path (got {_got(path)})", Mark(SET_FILE), path)
+    value = _parse(value_text, SET_FILE, key_path=path, positions=False)
+    if value is None:
+        value = Node(None, Mark(SET_FILE))
+    value.key_mark = Mark(SET_FILE)
+    parts = _file_path(root, parts, value)
+    parent, where, kind = root, "the top level", TOP
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        kind = _child_kind(kind, part, parent)
+        if isinstance(parent.value, dict):
+            if part in parent.value:
+                if last:
+                    parent.value[part] = value
+                else:
+                    parent, where = parent.value[part], ".".join(parts[: i + 1])
+                continue
+            if last:  # a new key: allowed if the schema knows it (checked by validation)
+                parent.value[part] = value
+                continue
+            if isinstance(kind, Section):  # an optional section left out: create it
+                parent.value[part] = Node({}, Mark(SET_FILE), Mark(SET_FILE))
+                parent, where = parent.value[part], ".".join(parts[: i + 1])
+                continue
+            hint = _suggest(part, parent.value)
+            extra = f"; did you mean '{hint[0]}'?" if hint else ""
+            _fail(f"path not found: no key '{part}' in {where}{extra}", Mark(SET_FILE), path)
+        elif isinstance(parent.value, list):
+            n = len(parent.value)
+            if not re.fullmatch(r"[0-9]+", part) or int(part) >= n:
+                _fail(
+                    f"path not found: {where} is a list of {n} (items 0 to {n - 1}) "
+                    f"(got {_got(part)})",
+                    Mark(SET_FILE),
+                    path,
+                )
+            if last:
+                parent.value[int(part)] = value
+            else:
+                parent, where = parent.value[int(part)], ".".join(parts[: i + 1])
+        else:
+            _fail(
+                f"path not found: {where} is {_got(parent)}, not a mapping or a list",
+                Mark(SET_FILE),
+                path,
+            )
