@@ -11,27 +11,12 @@ from typing import Any
 
 from sim import distributions as dist
 from sim.loader.dump import _canonical_citations
-from sim.loader.kinds import OneOf, _check_name, _Ctx
-from sim.loader.schema import MEDIATOR_LAYOUT, STRIKE_LAYOUT, TOP  # noqa: F401
-from sim.loader.tree import SOURCE, Node, _fail, _got, _is_real, _plain
+from sim.loader.events import EVENT_CHECKS, EVENT_SECTIONS
+from sim.loader.kinds import Items, Named, OneOf, Section, Table, Variants, _check_name, _Ctx
+from sim.loader.schema import TOP
+from sim.loader.tree import SOURCE, Node, _fail, _got, _is_real, _node_at, _plain
 from sim.provenance import check_quotes
-from sim.scenario import (
-    EVENT_TYPES,
-    Concession,
-    FrontLine,
-    Issue,
-    Lever,
-    Mediator,
-    Party,
-    Ratification,
-    RedLine,
-    Scenario,
-    Shift,
-    Strike,
-    Truce,
-    Walkout,
-    War,
-)
+from sim.scenario import Mediator, Party, Scenario
 
 
 def _declare(root: Node, ctx: _Ctx) -> None:
@@ -56,7 +41,7 @@ def _declare(root: Node, ctx: _Ctx) -> None:
 
     for key, selector, choices in (
         ("actors", "role", ("party", "mediator")),
-        ("events", "type", EVENT_TYPES),
+        ("events", "type", tuple(EVENT_SECTIONS)),
     ):
         for name, node in container(key).items():
             path = f"{key}.{name}"
@@ -94,14 +79,6 @@ def _declare(root: Node, ctx: _Ctx) -> None:
         )
 
 
-def _get(d: Mapping[str, Any], dotted: str) -> Any:
-    for part in dotted.split("."):
-        if d is None or part not in d:
-            return None
-        d = d[part]
-    return d
-
-
 _BETA_BY_STRATEGY = {"boulware": 0.3, "conceder": 3.0, "linear": 1.0, "none": 1.0}
 
 
@@ -118,24 +95,56 @@ def _mean(value: dist.Param) -> float:
     return m
 
 
-def _node_at(root: Node, path: str) -> Node:
-    """The node at a dotted path (for positions of cross-field errors)."""
-    node = root
-    for part in path.split("."):
-        if isinstance(node.value, dict) and part in node.value:
-            node = node.value[part]
-        elif isinstance(node.value, list) and part.isdigit() and int(part) < len(node.value):
-            node = node.value[int(part)]
+# --- from checked mappings to dataclasses, by the layout the schema declares ---------------
+
+
+def fields_of(section: Section, checked: Mapping[str, Any]) -> dict[str, Any]:
+    """The dataclass fields of a checked section: each key to its field (``Key.attr``),
+    inline sub-sections flattened into it; absent optional keys are left to the dataclass
+    default."""
+    out: dict[str, Any] = {}
+    for k in section.keys:
+        if k.field_name is None or k.name not in checked:
+            continue
+        if k.inline:
+            assert isinstance(k.kind, Section)
+            out.update(fields_of(k.kind, checked[k.name]))
         else:
-            break
-    return node
+            out[k.field_name] = value_of(k.kind, checked[k.name])
+    return out
 
 
-def _build_party(name: str, d: dict[str, Any], top: dict[str, Any], root: Node, ctx: _Ctx) -> Party:
-    path = f"actors.{name}"
-    red_lines = []
+def make(section: Section, checked: Mapping[str, Any], **extra: Any) -> Any:
+    """The dataclass of a checked section (``extra``: fields the file gives by position,
+    such as the name of a named item)."""
+    fields = {**extra, **fields_of(section, checked)}
+    if section.make is not None:
+        return section.make(fields)
+    assert section.spec is not None, section.title
+    return section.spec(**fields)
+
+
+def value_of(kind: Any, checked: Any) -> Any:
+    """The dataclass value of one checked key."""
+    if isinstance(kind, Section) and kind.spec is not None:
+        return make(kind, checked)
+    if isinstance(kind, Named):
+        return tuple(make(kind.item, d, name=n) for n, d in checked.items())
+    if isinstance(kind, Items):
+        return tuple(make(kind.item, d) for d in checked)
+    if isinstance(kind, Variants):
+        return tuple(make(kind.variants[choice], d, name=n) for n, (choice, d) in checked.items())
+    if isinstance(kind, Table):
+        return dict(checked)
+    return checked
+
+
+# --- cross-field checks and defaults that depend on other keys -----------------------------
+
+
+def _check_red_lines(name: str, d: dict[str, Any], root: Node) -> None:
     for i, r in enumerate(d["red_lines"]):
-        rpath = f"{path}.red_lines.{i}"
+        rpath = f"actors.{name}.red_lines.{i}"
         if ("min" in r) == ("max" in r):
             node = _node_at(root, rpath)
             message = (
@@ -144,33 +153,10 @@ def _build_party(name: str, d: dict[str, Any], top: dict[str, Any], root: Node, 
                 else "a red line needs min or max"
             )
             _fail(f"{message} (got {_got(node)})", node.where, rpath)
-        kind = "min" if "min" in r else "max"
-        red_lines.append(RedLine(r["issue"], kind, r[kind], r["penalty"], r["absolute"]))
-    c = dict(d["concession"])
-    c.setdefault("beta", _BETA_BY_STRATEGY[c["strategy"]])
-    rat = d.get("ratification")
-    return Party(
-        name=name,
-        label=d.get("label", name),
-        ideal=d["ideal"],
-        salience=d["salience"],
-        loss=d.get("loss", top["loss"]),
-        red_lines=tuple(red_lines),
-        batna=d.get("batna"),
-        war=War(**d["war"]),
-        patience=d["patience"],
-        concession=Concession(**c),
-        belief_noise_sd=d["belief_noise_sd"],
-        walkout=Walkout(**d["walkout"]),
-        ratification=None if rat is None else Ratification(**rat),
-    )
 
 
-def _build_mediator(
-    name: str, d: dict[str, Any], top: dict[str, Any], root: Node, ctx: _Ctx
-) -> Mediator:
-    flat = {f: _get(d, p) for f, p in MEDIATOR_LAYOUT.items()}
-    bias = flat["bias"]
+def _check_bias(name: str, d: dict[str, Any], root: Node) -> None:
+    bias = d["proposal"]["bias"]
     if sum(_mean(v) for v in bias.values()) > 1.0 + 1e-9:
         node = _node_at(root, f"actors.{name}.proposal.bias")
         total = sum(_mean(v) for v in bias.values())
@@ -179,15 +165,21 @@ def _build_mediator(
             node.where,
             f"actors.{name}.proposal.bias",
         )
-    flat["levers"] = tuple(Lever(name=k, **v) for k, v in flat["levers"].items())
-    return Mediator(
-        name=name,
-        label=d.get("label", name),
-        ideal=d["ideal"],
-        salience=d["salience"],
-        loss=d.get("loss", top["loss"]),
-        **flat,
-    )
+
+
+def _complete_actor(
+    name: str, role: str, d: dict[str, Any], top: dict[str, Any], root: Node, ctx: _Ctx
+) -> None:
+    """Defaults that depend on other keys (label, loss, the concession exponent) and the
+    checks across keys of one actor, in the order the errors have always come."""
+    _complete_issues(name, d, root, ctx)
+    d.setdefault("label", name)
+    d.setdefault("loss", top["loss"])
+    if role == "party":
+        _check_red_lines(name, d, root)
+        d["concession"].setdefault("beta", _BETA_BY_STRATEGY[d["concession"]["strategy"]])
+    else:
+        _check_bias(name, d, root)
 
 
 def _complete_issues(name: str, d: dict[str, Any], root: Node, ctx: _Ctx) -> None:
@@ -208,11 +200,12 @@ def _complete_issues(name: str, d: dict[str, Any], root: Node, ctx: _Ctx) -> Non
         _fail(f"saliences must not all be zero (got {_got(node)})", node.where, f"{path}.salience")
 
 
-def _build_event(name: str, kind: str, d: dict[str, Any], root: Node) -> Strike | Truce | Shift:
+def _check_event(name: str, kind: str, d: dict[str, Any], root: Node) -> None:
     path = f"events.{name}"
-    start, end = d["start_round"], d.get("end_round")
+    start, end = d.get("start_round"), d.get("end_round")
     if (
-        end is not None
+        start is not None
+        and end is not None
         and not (dist.is_distribution(start) or dist.is_distribution(end))
         and end < start
     ):
@@ -222,17 +215,9 @@ def _build_event(name: str, kind: str, d: dict[str, Any], root: Node) -> Strike 
             node.mark,
             f"{path}.end_round",
         )
-    fields_ = {k: v for k, v in d.items() if k != "type"}
-    if kind == "strike":
-        if d["by"] == d["target"]:
-            node = _node_at(root, f"{path}.target")
-            _fail(f"a party cannot strike itself (got {_got(node)})", node.mark, f"{path}.target")
-        flat = {f: _get(d, p) for f, p in STRIKE_LAYOUT.items()}
-        del fields_["backlash"]
-        return Strike(name=name, **fields_, **flat)
-    if kind == "truce":
-        return Truce(name=name, **fields_)
-    return Shift(name=name, type=kind, **fields_)
+    check = EVENT_CHECKS.get(kind)
+    if check is not None:
+        check(name, d, root)
 
 
 def _build(root: Node, file: str) -> Scenario:
@@ -244,16 +229,9 @@ def _build(root: Node, file: str) -> Scenario:
     _declare(root, ctx)
     top = TOP.check(root, "", ctx)
 
-    parties, mediator = [], None
     for name, (role, d) in top["actors"].items():
-        _complete_issues(name, d, root, ctx)
-        if role == "party":
-            parties.append(_build_party(name, d, top, root, ctx))
-        else:
-            mediator = _build_mediator(name, d, top, root, ctx)
-
-    first = top["protocol"].get("first_proposer")
-    if mediator is None and first is None:
+        _complete_actor(name, role, d, top, root, ctx)
+    if ctx.mediator is None and top["protocol"].get("first_proposer") is None:
         where = root.value.get("protocol") or root.value["actors"]
         _fail(
             "required when there is no mediator (the parties alternate proposals, starting "
@@ -261,23 +239,16 @@ def _build(root: Node, file: str) -> Scenario:
             where.where,
             "protocol.first_proposer",
         )
-
-    fl = top["world"].get("front_line")
-    default_name = Path(file).stem if _is_real(file) else "scenario"
+    top.setdefault("name", Path(file).stem if _is_real(file) else "scenario")
     citations = check_quotes(ctx.quotes, scenario_file=file if _is_real(file) else None)
+    for name, (kind, d) in top["events"].items():
+        _check_event(name, kind, d, root)
+    fields = fields_of(TOP, top)
+    actors = fields.pop("actors")
     scenario = Scenario(
-        name=top.get("name", default_name),
-        description=top["description"],
-        rounds=top["rounds"],
-        round_days=top["round_days"],
-        runs=top["runs"],
-        seed=top["seed"],
-        issues=tuple(Issue(name=k, **v) for k, v in top["issues"].items()),
-        parties=tuple(parties),
-        mediator=mediator,
-        front_line=None if fl is None else FrontLine(**fl),
-        events=tuple(_build_event(k, kind, d, root) for k, (kind, d) in top["events"].items()),
-        first_proposer=first,
+        **fields,
+        parties=tuple(a for a in actors if isinstance(a, Party)),
+        mediator=next((a for a in actors if isinstance(a, Mediator)), None),
         citations=citations,
         path=file,
         resolved=_plain(root),

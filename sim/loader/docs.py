@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim import distributions as dist
+from sim.loader.events import EVENT_KINDS
 from sim.loader.kinds import REQUIRED, Key, Section
 from sim.loader.schema import (
-    BACKLASH,
     CONCESSION,
     DEADLINE,
     FRONT_LINE,
@@ -24,16 +24,25 @@ from sim.loader.schema import (
     PROTOCOL,
     RATIFICATION,
     RED_LINE,
-    SHIFT,
-    STRIKE,
     TOP,
-    TRUCE,
     VIOLATIONS,
     WALKOUT,
     WAR,
     WORLD,
 )
 from sim.loader.tree import _num
+
+
+def _event_doc_sections() -> tuple[tuple[str, Section], ...]:
+    """One table per registered event kind, then one per sub-section it holds."""
+    out: list[tuple[str, Section]] = []
+    for kind in EVENT_KINDS:
+        out.append((f"events.NAME with type: {' or '.join(kind.types)}", kind.section))
+        for k in kind.section.keys:
+            if isinstance(k.kind, Section):
+                out.append((f"events.NAME.{k.name} ({kind.types[0]})", k.kind))
+    return tuple(out)
+
 
 DOC_SECTIONS: tuple[tuple[str, Section], ...] = (
     ("Top level", TOP),
@@ -52,10 +61,7 @@ DOC_SECTIONS: tuple[tuple[str, Section], ...] = (
     ("actors.NAME.violations", VIOLATIONS),
     ("world", WORLD),
     ("world.front_line", FRONT_LINE),
-    ("events.NAME with type: strike", STRIKE),
-    ("events.NAME.backlash (strike)", BACKLASH),
-    ("events.NAME with type: truce", TRUCE),
-    ("events.NAME with type: offensive or aid_change", SHIFT),
+    *_event_doc_sections(),
     ("protocol", PROTOCOL),
 )
 

@@ -4,7 +4,7 @@ that check a marked node, convert it, and describe themselves for the docs."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,8 +82,8 @@ class _Ctx:
             return self.issues
         if what == "party":
             return self.parties
-        if what == "strike event":
-            return [k for k, t in self.events.items() if t == "strike"]
+        if what.endswith(" event"):  # e.g. "strike event": the events of that type
+            return [k for k, t in self.events.items() if t == what.removesuffix(" event")]
         raise KeyError(what)
 
     def quote(self, node: Node, owner: str) -> None:
@@ -127,7 +127,10 @@ class Text(Kind):
 
 @dataclass(frozen=True)
 class OneOf(Kind):
-    choices: tuple[str, ...]
+    """One of a fixed set of words. ``choices`` may be a live mapping (the registered event
+    types), read at each check."""
+
+    choices: Collection[str]
 
     def check(self, node: Node, path: str, ctx: _Ctx) -> str:
         if not isinstance(node.value, str) or node.value not in self.choices:
@@ -443,7 +446,14 @@ class Quotes(Kind):
 
 @dataclass(frozen=True)
 class Key:
-    """One key of a section: its kind, default and documentation.
+    """One key of a section: its kind, default, documentation and place in the dataclass.
+
+    This is the one declaration of the key: validation, building, dumping, ``--set`` paths
+    and the docs all read it. ``attr`` names the dataclass field when it differs from the
+    key (``violations.lag`` is ``Mediator.response_lag``); ``inline`` marks a sub-section
+    whose keys are fields of the enclosing dataclass rather than a dataclass of their own
+    (a mediator's ``proposal``, ``pressure``, ``deadline``, ``violations``; a strike's
+    ``backlash``), so the file nests where the dataclass is flat.
 
     ``default`` is REQUIRED, None (absent: the dataclass default or a rule given in
     ``default_doc``), or a value (a mapping default is checked like a written one, so a
@@ -456,6 +466,15 @@ class Key:
     doc: str = ""
     example: str = ""
     default_doc: str | None = None
+    attr: str | None = ""
+    inline: bool = False
+
+    @property
+    def field_name(self) -> str | None:
+        """The dataclass field that holds the value: the key itself unless ``attr`` names
+        another field; None when the value is not stored (``extends``, the top-level
+        ``loss``, which only supplies the actors' default)."""
+        return self.name if self.attr == "" else self.attr
 
 
 @dataclass(frozen=True)
@@ -466,6 +485,25 @@ class Section(Kind):
     keys: tuple[Key, ...]
     intro: str = ""
     others: Mapping[str, str] = field(default_factory=dict)  # key -> where it belongs
+    spec: type | None = None  # the dataclass it builds (None: inline or built by hand)
+    make: Callable[[dict[str, Any]], Any] | None = None  # builds ``spec`` when fields differ
+
+    def field_paths(self) -> dict[str, str]:
+        """Dataclass field -> key path in the file, for the fields whose path is not their
+        name (``{"response_lag": "violations.lag", "budget": "pressure.budget", ...}``)."""
+        out: dict[str, str] = {}
+        for k in self.keys:
+            if k.inline:
+                assert isinstance(k.kind, Section)
+                for f, sub in k.kind.field_paths().items():
+                    out[f] = f"{k.name}.{sub}"
+                for sk in k.kind.keys:
+                    name = sk.field_name
+                    if name is not None and not sk.inline and name not in out:
+                        out[name] = f"{k.name}.{sk.name}"
+            elif k.field_name is not None and k.field_name != k.name:
+                out[k.field_name] = k.name
+        return out
 
     @property
     def key_names(self) -> tuple[str, ...]:

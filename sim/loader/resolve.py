@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from sim.loader.kinds import Items, Kind, Named, Section, Table, Variants
-from sim.loader.schema import MEDIATOR_LAYOUT, STRIKE_LAYOUT, TOP
+from sim.loader.schema import TOP
 from sim.loader.tree import SET_FILE, Mark, Node, _fail, _got, _is_real, _suggest
 from sim.loader.yaml_io import _parse, _read_root
 
@@ -82,15 +82,21 @@ def _file_path(root: Node, parts: list[str], value: Node) -> list[str]:
     )
     if item is None or not isinstance(item.value, dict):
         return parts
-    selector = item.value.get("role" if parts[0] == "actors" else "type")
+    variants = TOP.key(parts[0]).kind
+    assert isinstance(variants, Variants)
+    selector = item.value.get(variants.selector)
     kind = selector.value if selector is not None else None
+    section = variants.variants.get(kind) if isinstance(kind, str) else None
+    if section is None:
+        return parts
     head, rest = parts[:2], parts[2:]
-    if kind == "mediator" and rest[0] in MEDIATOR_LAYOUT:
-        if rest[0] == "deadline" and (
+    layout = section.field_paths()
+    if rest[0] in layout:
+        if rest[0] in section.key_names and (
             len(rest) > 1 or (isinstance(value.value, dict) and "dist" not in value.value)
         ):
-            return parts  # the file's own deadline mapping
-        return head + MEDIATOR_LAYOUT[rest[0]].split(".") + rest[1:]
+            return parts  # the file's own key of that name (a mediator's deadline mapping)
+        return head + layout[rest[0]].split(".") + rest[1:]
     if kind == "party" and len(rest) == 3 and rest[0] == "red_lines" and rest[2] == "bound":
         lines = item.value.get("red_lines")
         if (
@@ -104,8 +110,6 @@ def _file_path(root: Node, parts: list[str], value: Node) -> list[str]:
                 for bound in ("min", "max"):
                     if bound in line.value:
                         return head + rest[:2] + [bound]
-    if kind == "strike" and rest[0] in STRIKE_LAYOUT:
-        return head + STRIKE_LAYOUT[rest[0]].split(".") + rest[1:]
     return parts
 
 

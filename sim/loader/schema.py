@@ -3,6 +3,9 @@ kind, default and documentation."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from sim.loader.events import EVENTS
 from sim.loader.kinds import (
     NONNEG,
     POSITIVE,
@@ -23,9 +26,33 @@ from sim.loader.kinds import (
     Variants,
     Whole,
 )
-from sim.scenario import EVENT_TYPES, LOSSES, STRATEGIES
+from sim.scenario import (
+    LOSSES,
+    STRATEGIES,
+    Concession,
+    FrontLine,
+    Issue,
+    Lever,
+    Mediator,
+    Party,
+    Ratification,
+    RedLine,
+    Scenario,
+    Walkout,
+    War,
+)
 
 P = Param
+
+
+def _red_line(fields: dict[str, Any]) -> RedLine:
+    """A red line's file keys ``min``/``max`` are the dataclass's ``kind`` and ``bound``
+    (the two-bounds and no-bound cases are rejected before building)."""
+    kind = "min" if "min" in fields else "max"
+    bound = fields.pop(kind)
+    return RedLine(kind=kind, bound=bound, **fields)
+
+
 UNIT_P = Param(UNIT)
 NONNEG_P = Param(NONNEG)
 
@@ -56,6 +83,7 @@ ISSUE = Section(
         ),
     ),
     intro="One dimension of the package space [0, 1].",
+    spec=Issue,
 )
 
 WAR = Section(
@@ -79,6 +107,7 @@ WAR = Section(
         Key("optimism", P(), 0.0, "added to the party's own value of war", "0.05"),
     ),
     intro="What continued war is worth to a party; its BATNA is recomputed from this each round.",
+    spec=War,
 )
 
 CONCESSION = Section(
@@ -116,6 +145,7 @@ CONCESSION = Section(
         ),
     ),
     intro="How a party's aspiration falls from 1 towards its BATNA over time.",
+    spec=Concession,
 )
 
 WALKOUT = Section(
@@ -132,6 +162,7 @@ WALKOUT = Section(
         Key("hazard", UNIT_P, 0.0, "probability per round of walking out beyond the gap", "0.05"),
     ),
     intro="Breakdown: a party may leave when its best hope falls far below its aspiration.",
+    spec=Walkout,
 )
 
 RATIFICATION = Section(
@@ -154,6 +185,7 @@ RATIFICATION = Section(
     ),
     intro="Domestic approval (Putnam's two-level game): logit(approval) = intercept + "
     "Σ coefficients[k]·x_k. Absent: the party always ratifies.",
+    spec=Ratification,
 )
 
 RED_LINE = Section(
@@ -170,6 +202,8 @@ RED_LINE = Section(
         Key("absolute", Flag(), False, "never accept a package that crosses it", "true"),
     ),
     intro="A bound on one issue: exactly one of `min` or `max`.",
+    spec=RedLine,
+    make=_red_line,
 )
 
 _ACTOR_COMMON = (
@@ -247,6 +281,7 @@ PARTY = Section(
     ),
     intro="An actor that must accept and ratify a package.",
     others={k: "mediators" for k in ("proposal", "pressure", "deadline", "violations")},
+    spec=Party,
 )
 
 PROPOSAL = Section(
@@ -288,6 +323,7 @@ LEVER = Section(
         Key("use_prob", UNIT_P, 1.0, "probability the mediator uses it when it would", "0.7"),
     ),
     intro="A pressure lever (sanctions, aid cuts).",
+    spec=Lever,
 )
 
 PRESSURE = Section(
@@ -315,6 +351,7 @@ DEADLINE = Section(
             "round after which the mediator may leave",
             "8",
             default_doc="absent: never leaves",
+            attr="deadline",
         ),
         Key(
             "extension_prob",
@@ -348,7 +385,14 @@ VIOLATIONS = Section(
         Key(
             "response_prob", UNIT_P, 0.0, "probability the mediator responds to a violation", "0.5"
         ),
-        Key("lag", Param(NONNEG, whole=True), 0.0, "rounds before it responds", "1"),
+        Key(
+            "lag",
+            Param(NONNEG, whole=True),
+            0.0,
+            "rounds before it responds",
+            "1",
+            attr="response_lag",
+        ),
         Key("bias_shift", UNIT_P, 0.0, "shift of its Nash weight away from the violator", "0.1"),
     ),
     intro="How the mediator responds to truce violations.",
@@ -358,15 +402,23 @@ MEDIATOR = Section(
     "a mediator",
     _ACTOR_COMMON
     + (
-        Key("proposal", PROPOSAL, {}, "proposal rule (see below)", "{bias: {delta: 0.4}}"),
-        Key("pressure", PRESSURE, {}, "budget and levers (see below)", "{budget: 2}"),
-        Key("deadline", DEADLINE, {}, "when it leaves (see below)", "{round: 8}"),
+        Key(
+            "proposal",
+            PROPOSAL,
+            {},
+            "proposal rule (see below)",
+            "{bias: {delta: 0.4}}",
+            inline=True,
+        ),
+        Key("pressure", PRESSURE, {}, "budget and levers (see below)", "{budget: 2}", inline=True),
+        Key("deadline", DEADLINE, {}, "when it leaves (see below)", "{round: 8}", inline=True),
         Key(
             "violations",
             VIOLATIONS,
             {},
             "response to truce violations (see below)",
             "{response_prob: 0.5}",
+            inline=True,
         ),
     ),
     intro="The actor that proposes packages and applies pressure; it need not sign. At most one.",
@@ -383,6 +435,7 @@ MEDIATOR = Section(
             "ratification",
         )
     },
+    spec=Mediator,
 )
 
 FRONT_LINE = Section(
@@ -401,6 +454,7 @@ FRONT_LINE = Section(
         Key("urban_slowdown", UNIT_P, 0.0, "drift × (1 − urban_slowdown · front line)", "0.5"),
     ),
     intro="The share of the contested territory the advancing side holds.",
+    spec=FrontLine,
 )
 
 WORLD = Section(
@@ -416,157 +470,6 @@ WORLD = Section(
         ),
     ),
     intro="The world between rounds.",
-)
-
-_ROUNDS = (
-    Key("start_round", Param(Range(1.0), whole=True), 1.0, "first round it applies", "3"),
-    Key(
-        "end_round",
-        Param(Range(1.0), whole=True),
-        None,
-        "last round it applies",
-        "10",
-        default_doc="absent: to the end",
-    ),
-)
-_TYPE = Key("type", OneOf(EVENT_TYPES), REQUIRED, "what kind of event", "strike")
-
-BACKLASH = Section(
-    "backlash",
-    (
-        Key(
-            "aspiration_bump",
-            NONNEG_P,
-            0.0,
-            "rise of the target's aspiration after a strike",
-            "0.05",
-        ),
-        Key("duration", Param(Range(1.0), whole=True), 1.0, "rounds the backlash lasts", "2"),
-        Key("walkout_hazard_bump", UNIT_P, 0.0, "rise of the target's walk-out hazard", "0.05"),
-    ),
-    intro="How a strike hardens the target's stance.",
-)
-
-STRIKE = Section(
-    "a strike event",
-    (
-        _TYPE,
-        Key("by", Ref("party"), REQUIRED, "the party that strikes", "upland"),
-        Key("target", Ref("party"), REQUIRED, "the party struck", "delta"),
-        Key("prob_per_round", UNIT_P, REQUIRED, "probability of a strike each round", "0.5"),
-    )
-    + _ROUNDS
-    + (
-        Key("capacity_loss", NONNEG_P, 1.0, "damage of one strike", "1.0"),
-        Key(
-            "repair_halflife",
-            Param(POSITIVE),
-            4.0,
-            "rounds for half the damage to be repaired",
-            "4",
-        ),
-        Key(
-            "coercion_cost",
-            NONNEG_P,
-            0.0,
-            "rise of the target's cost of war per unit of damage",
-            "0.01",
-        ),
-        Key(
-            "backlash",
-            BACKLASH,
-            {},
-            "hardening of the target (see below)",
-            "{aspiration_bump: 0.05}",
-        ),
-    ),
-    intro="Massive strikes by one party on another's energy system (`type: strike`).",
-    others={
-        k: "other event types"
-        for k in (
-            "covers",
-            "strike_prob",
-            "violation_prob",
-            "probability",
-            "drift_multiplier",
-            "cost_multiplier",
-            "optimism",
-        )
-    },
-)
-
-TRUCE = Section(
-    "a truce event",
-    (
-        _TYPE,
-        Key(
-            "covers",
-            Ref("strike event"),
-            REQUIRED,
-            "the strike event it restrains",
-            "energy_strikes",
-        ),
-        Key("strike_prob", UNIT_P, 0.0, "strike probability per round while it holds", "0.1"),
-        Key(
-            "violation_prob",
-            UNIT_P,
-            0.0,
-            "probability per round of another salient violation",
-            "0.05",
-        ),
-    )
-    + _ROUNDS,
-    intro="A truce over a strike event (`type: truce`).",
-    others={
-        k: "other event types"
-        for k in (
-            "by",
-            "target",
-            "prob_per_round",
-            "capacity_loss",
-            "repair_halflife",
-            "coercion_cost",
-            "backlash",
-            "probability",
-            "drift_multiplier",
-            "cost_multiplier",
-            "optimism",
-        )
-    },
-)
-
-SHIFT = Section(
-    "an offensive or aid_change event",
-    (_TYPE,)
-    + _ROUNDS
-    + (
-        Key("probability", UNIT_P, 1.0, "probability that it happens in a replicate", "0.5"),
-        Key("drift_multiplier", NONNEG_P, 1.0, "multiplies the front-line drift", "1.5"),
-        Key(
-            "cost_multiplier",
-            Table("party", NONNEG_P),
-            {},
-            "multiplies parties' cost of war",
-            "{upland: 1.3}",
-        ),
-        Key("optimism", Table("party", P()), {}, "added to parties' optimism", "{upland: 0.05}"),
-    ),
-    intro="An offensive or a change of aid (`type: offensive` or `type: aid_change`).",
-    others={
-        k: "other event types"
-        for k in (
-            "by",
-            "target",
-            "prob_per_round",
-            "capacity_loss",
-            "repair_halflife",
-            "coercion_cost",
-            "backlash",
-            "covers",
-            "strike_prob",
-            "violation_prob",
-        )
-    },
 )
 
 PROTOCOL = Section(
@@ -585,10 +488,6 @@ PROTOCOL = Section(
 )
 
 ACTORS = Variants("actor", "role", {"party": PARTY, "mediator": MEDIATOR})
-EVENTS = Variants(
-    "event", "type", {"strike": STRIKE, "truce": TRUCE, "offensive": SHIFT, "aid_change": SHIFT}
-)
-
 TOP = Section(
     "the top level",
     (
@@ -598,6 +497,7 @@ TOP = Section(
             None,
             "a scenario file this one builds on, relative to this file (see Extends)",
             "baseline.yaml",
+            attr=None,
         ),
         Key(
             "name",
@@ -612,7 +512,7 @@ TOP = Section(
         Key("round_days", Real(POSITIVE), 14.0, "days per round (axes and traces)", "14"),
         Key("runs", Whole(1), 1000, "default number of replicates", "2000"),
         Key("seed", Whole(0), 0, "default random seed", "42"),
-        Key("loss", OneOf(LOSSES), "linear", "default loss for actors", "quadratic"),
+        Key("loss", OneOf(LOSSES), "linear", "default loss for actors", "quadratic", attr=None),
         Key(
             "issues",
             Named("issue", ISSUE),
@@ -626,7 +526,14 @@ TOP = Section(
             REQUIRED,
             "the actors: at least two parties, at most one mediator (tables below)",
         ),
-        Key("world", WORLD, {}, "the world between rounds", "{front_line: {issue: territory}}"),
+        Key(
+            "world",
+            WORLD,
+            {},
+            "the world between rounds",
+            "{front_line: {issue: territory}}",
+            inline=True,
+        ),
         Key(
             "events",
             EVENTS,
@@ -634,29 +541,14 @@ TOP = Section(
             "shocks and truces, by name (tables below)",
         ),
         Key(
-            "protocol", PROTOCOL, {}, "who proposes without a mediator", "{first_proposer: upland}"
+            "protocol",
+            PROTOCOL,
+            {},
+            "who proposes without a mediator",
+            "{first_proposer: upland}",
+            inline=True,
         ),
     ),
     intro="The keys of a scenario file.",
+    spec=Scenario,
 )
-
-
-# dataclass field -> YAML path inside the actor or event, where the two differ
-MEDIATOR_LAYOUT = {
-    "bias": "proposal.bias",
-    "respect_win_sets": "proposal.respect_win_sets",
-    "budget": "pressure.budget",
-    "levers": "pressure.levers",
-    "deadline": "deadline.round",
-    "extension_prob": "deadline.extension_prob",
-    "exit_hazard": "deadline.exit_hazard",
-    "attribution_noise": "violations.attribution_noise",
-    "response_prob": "violations.response_prob",
-    "response_lag": "violations.lag",
-    "bias_shift": "violations.bias_shift",
-}
-STRIKE_LAYOUT = {
-    "aspiration_bump": "backlash.aspiration_bump",
-    "backlash_duration": "backlash.duration",
-    "walkout_hazard_bump": "backlash.walkout_hazard_bump",
-}

@@ -119,3 +119,16 @@ def _plain(node: Node | None) -> Any:
 
 def _is_real(file: str) -> bool:
     return not (file.startswith("<") and file.endswith(">"))
+
+
+def _node_at(root: Node, path: str) -> Node:
+    """The node at a dotted path (for positions of cross-field errors)."""
+    node = root
+    for part in path.split("."):
+        if isinstance(node.value, dict) and part in node.value:
+            node = node.value[part]
+        elif isinstance(node.value, list) and part.isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+        else:
+            break
+    return node
