@@ -90,7 +90,7 @@ def _mean(value: dist.Param) -> float:
         except (ValueError, ArithmeticError):
             m = math.nan
     if not math.isfinite(m):  # e.g. a truncated normal far in its tail
-        lo, hi = value.support() if dist.is_distribution(value) else (value, value)  # type: ignore[union-attr]
+        lo, hi = value.support() if dist.is_distribution(value) else (float(value), float(value))  # type: ignore[arg-type]
         m = 0.5 * (lo + hi) if math.isfinite(lo) and math.isfinite(hi) else 0.0
     return m
 

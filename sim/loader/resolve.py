@@ -144,7 +144,8 @@ def _apply_override(root: Node, text: str) -> None:
         value = Node(None, Mark(SET_FILE))
     value.key_mark = Mark(SET_FILE)
     parts = _file_path(root, parts, value)
-    parent, where, kind = root, "the top level", TOP
+    parent, where = root, "the top level"
+    kind: Kind | None = TOP
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         kind = _child_kind(kind, part, parent)

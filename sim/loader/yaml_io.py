@@ -138,6 +138,7 @@ def _construct(
             ],
             mark,
         )
+    assert isinstance(node, yaml.ScalarNode)
     return Node(_scalar(node, mark, key_path), mark)
 
 
