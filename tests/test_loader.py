@@ -743,3 +743,24 @@ def test_odd_keys_still_give_one_line():
         str(err.value)
         == "<string>:7:5: actors.ukraine.pati\\nence: unknown key; did you mean 'patience'?"
     )
+
+
+@pytest.mark.parametrize("name", ["a, b/c", "..", "../x", "/tmp/x", "Upper", "x\n", "x\ty"])
+def test_top_level_name_follows_the_name_rule(name):
+    with pytest.raises(ScenarioError, match=r"^<--set>: name: names must be lower-case"):
+        load_scenario_text(MINIMAL, overrides=[f"name={name!r}".replace("'", '"')])
+
+
+@pytest.mark.parametrize(
+    ("file", "name"),
+    [
+        ("energy_strikes.yaml", "energy_strikes"),
+        ("My-Talks.yaml", "my_talks"),
+        ("...yaml", "scenario"),
+        ("2026 talks.yaml", "scenario_2026_talks"),
+    ],
+)
+def test_default_name_is_the_file_name_made_a_name(tmp_path, file, name):
+    path = tmp_path / file
+    path.write_text(MINIMAL, encoding="utf-8")
+    assert load_scenario(path).name == name

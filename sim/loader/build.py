@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import replace
@@ -14,7 +15,7 @@ from sim.loader.dump import _canonical_citations
 from sim.loader.events import EVENT_CHECKS, EVENT_SECTIONS
 from sim.loader.kinds import Items, Named, OneOf, Section, Table, Variants, _check_name, _Ctx
 from sim.loader.schema import TOP
-from sim.loader.tree import SOURCE, Node, _fail, _got, _is_real, _node_at, _plain
+from sim.loader.tree import NAME_PATTERN, SOURCE, Node, _fail, _got, _is_real, _node_at, _plain
 from sim.provenance import check_quotes
 from sim.scenario import Mediator, Party, Scenario
 
@@ -220,6 +221,16 @@ def _check_event(name: str, kind: str, d: dict[str, Any], root: Node) -> None:
         check(name, d, root)
 
 
+def default_name(file: str) -> str:
+    """The scenario's name when the file gives none: the file name without ``.yaml``, made
+    to follow the rule of names (so a file called ``...yaml`` cannot name a folder ``..``)."""
+    stem = Path(file).stem if _is_real(file) else "scenario"
+    if NAME_PATTERN.fullmatch(stem):
+        return stem
+    name = re.sub(r"[^a-z0-9_]+", "_", stem.lower()).strip("_")
+    return name if NAME_PATTERN.fullmatch(name) else f"scenario_{name}".rstrip("_")
+
+
 def _build(root: Node, file: str) -> Scenario:
     ctx = _Ctx()
     if "extends" in root.value:  # only an override can put it back after resolution
@@ -239,7 +250,7 @@ def _build(root: Node, file: str) -> Scenario:
             where.where,
             "protocol.first_proposer",
         )
-    top.setdefault("name", Path(file).stem if _is_real(file) else "scenario")
+    top.setdefault("name", default_name(file))
     citations = check_quotes(ctx.quotes, scenario_file=file if _is_real(file) else None)
     for name, (kind, d) in top["events"].items():
         _check_event(name, kind, d, root)

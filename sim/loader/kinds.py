@@ -105,6 +105,9 @@ class _Ctx:
             )
 
 
+NAME_RULE = "names must be lower-case letters, digits and _, starting with a letter"
+
+
 class Kind:
     """A type of value in the schema: checks a node and converts it."""
 
@@ -123,6 +126,20 @@ class Text(Kind):
 
     def doc(self) -> str:
         return "text"
+
+
+class Name(Text):
+    """Text that follows the rule of names (the scenario's ``name``, which names its
+    results folder): lower-case letters, digits and _, starting with a letter."""
+
+    def check(self, node: Node, path: str, ctx: _Ctx) -> str:
+        name = super().check(node, path, ctx)
+        if not NAME_PATTERN.fullmatch(name):
+            _fail(NAME_RULE + f" (got {_got(name)})", node.mark, path)
+        return name
+
+    def doc(self) -> str:
+        return "name (`a-z`, `0-9`, `_`)"
 
 
 @dataclass(frozen=True)
@@ -497,10 +514,9 @@ class Variants(Kind):
 
 
 def _check_name(name: str, node: Node, path: str) -> None:
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):  # fullmatch: "$" would let a final newline pass
         _fail(
-            "names must be lower-case letters, digits and _, starting with a letter "
-            f"(got {_got(name)})",
+            NAME_RULE + f" (got {_got(name)})",
             node.key_mark or node.mark,
             path,
         )

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from sim.errors import ScenarioError
 
 SET_FILE = "<--set>"  # the file name of errors in command-line overrides
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")  # use fullmatch
 SOURCE = "source"  # the key of quotes; allowed in every mapping, so never a name
 
 
