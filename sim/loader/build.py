@@ -199,6 +199,14 @@ def _complete_issues(name: str, d: dict[str, Any], root: Node, ctx: _Ctx) -> Non
     if all(_mean(v) == 0 for v in d["salience"].values()):
         node = _node_at(root, f"{path}.salience")
         _fail(f"saliences must not all be zero (got {_got(node)})", node.where, f"{path}.salience")
+    if not math.isfinite(sum(_mean(v) for v in d["salience"].values())):
+        node = _node_at(root, f"{path}.salience")
+        _fail(
+            "saliences must sum to a finite number; they are divided by their sum "
+            f"(got {_got(node)})",
+            node.where,
+            f"{path}.salience",
+        )
 
 
 def _check_event(name: str, kind: str, d: dict[str, Any], root: Node) -> None:

@@ -29,6 +29,20 @@ def _number(node: Node, path: str, what: str = "a number") -> float:
     return x
 
 
+MIN_TRUNCATED_MASS = 1e-6  # below it a truncated normal draws its bound, whatever is meant
+
+
+def _normal_mass(mean: float, sd: float, low: float | None, high: float | None) -> float:
+    """The probability a normal(mean, sd) gives to [low, high] (None: unbounded)."""
+    z_lo = -math.inf if low is None else (low - mean) / sd
+    z_hi = math.inf if high is None else (high - mean) / sd
+    if z_lo > 0:  # both in the upper tail: use erfc for precision
+        return 0.5 * (math.erfc(z_lo / math.sqrt(2)) - math.erfc(z_hi / math.sqrt(2)))
+    if z_hi < 0:
+        return 0.5 * (math.erfc(-z_hi / math.sqrt(2)) - math.erfc(-z_lo / math.sqrt(2)))
+    return 0.5 * (math.erf(z_hi / math.sqrt(2)) - math.erf(z_lo / math.sqrt(2)))
+
+
 _DIST_PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "uniform": (("low", "high"), ()),
     "normal": (("mean", "sd"), ("low", "high")),
@@ -107,6 +121,14 @@ def _distribution(node: Node, path: str, ctx: _Ctx) -> dist.Distribution:
                     wnode.mark,
                     _join(path, "weights"),
                 )
+            if not math.isfinite(sum(weights)):  # plain sum: overflows to inf
+                shown = "[" + ", ".join(_got(w.value) for w in wnode.value) + "]"
+                _fail(
+                    "choice weights must sum to a finite number; they are divided by their "
+                    f"sum (got {shown})",
+                    wnode.mark,
+                    _join(path, "weights"),
+                )
         else:
             weights = [1.0] * len(values)
         return dist.Choice(tuple(values), tuple(weights))
@@ -130,6 +152,14 @@ def _distribution(node: Node, path: str, ctx: _Ctx) -> dist.Distribution:
         return dist.Uniform(p["low"], p["high"])
     if kind == "normal":
         need(p["sd"] > 0, f"normal needs sd > 0 (got {got('sd')})", "sd")
+        if "low" in p or "high" in p:
+            mass = _normal_mass(p["mean"], p["sd"], p.get("low"), p.get("high"))
+            need(
+                mass >= MIN_TRUNCATED_MASS,
+                f"normal has only a share of {mass:.2g} of its mass inside [low, high], so "
+                "every draw would sit at a bound; check mean, sd, low and high "
+                f"(got {got(*[k for k in ('mean', 'sd', 'low', 'high') if k in p])})",
+            )
         return dist.Normal(p["mean"], p["sd"], p.get("low"), p.get("high"))
     if kind == "beta":
         need(p["a"] > 0, f"beta needs a > 0 (got {got('a')})", "a")

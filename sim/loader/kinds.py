@@ -105,6 +105,9 @@ class _Ctx:
             )
 
 
+MAX_ROUNDS = 10_000  # the longest scenario the engine runs (its round counters are small)
+MAX_SEED = 2**63 - 1
+MAX_RUNS = 10_000_000
 NAME_RULE = "names must be lower-case letters, digits and _, starting with a letter"
 
 
@@ -179,6 +182,7 @@ class Whole(Kind):
     """A plain whole number (rounds, runs, seed)."""
 
     lo: int
+    hi: int | None = None  # what the engine can represent (rounds, seeds)
 
     def check(self, node: Node, path: str, ctx: _Ctx) -> int:
         x = _number(node, path, "a whole number")
@@ -186,10 +190,14 @@ class Whole(Kind):
             _fail(f"expected a whole number (got {_got(node)})", node.mark, path)
         if x < self.lo:
             _fail(f"must be >= {self.lo} (got {_got(node)})", node.mark, path)
+        if self.hi is not None and int(node.value) > self.hi:
+            _fail(f"must be <= {self.hi} (got {_got(node)})", node.mark, path)
         return int(node.value)
 
     def doc(self) -> str:
-        return f"whole number >= {self.lo}"
+        if self.hi is None:
+            return f"whole number >= {self.lo}"
+        return f"whole number from {self.lo} to {self.hi}"
 
 
 @dataclass(frozen=True)
@@ -235,6 +243,13 @@ class Param(Kind):
                     node.mark,
                     path,
                 )
+            if self.whole and hi > MAX_ROUNDS:
+                _fail(
+                    f"a count of rounds must be <= {MAX_ROUNDS}, but the distribution spans "
+                    f"[{dist._g(lo)}, {dist._g(hi)}] (got {d.describe()})",
+                    node.mark,
+                    path,
+                )
             if (
                 self.whole
                 and isinstance(d, dist.Choice)
@@ -252,6 +267,8 @@ class Param(Kind):
             _fail(f"must be {self.range.phrase()} (got {_got(node)})", node.mark, path)
         if self.whole and not x.is_integer():
             _fail(f"expected a whole number of rounds (got {_got(node)})", node.mark, path)
+        if self.whole and x > MAX_ROUNDS:
+            _fail(f"a count of rounds must be <= {MAX_ROUNDS} (got {_got(node)})", node.mark, path)
         return x
 
     def doc(self) -> str:

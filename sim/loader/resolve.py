@@ -5,18 +5,38 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
+import stat
 
-from sim.loader.kinds import Items, Kind, Named, Section, Table, Variants
+from sim.loader.kinds import Items, Kind, Named, Param, Section, Table, Variants
 from sim.loader.schema import TOP
 from sim.loader.tree import SET_FILE, Mark, Node, _fail, _got, _is_real, _suggest
-from sim.loader.yaml_io import _parse, _read_root
+from sim.loader.yaml_io import MAX_FILE_BYTES, _parse, _read_root
+
+YAML_SUFFIXES = (".yaml", ".yml")
 
 
 def _read_file(file: str, via: Node | None) -> str:
-    """The text of a scenario file; ``via`` is the ``extends`` node that named it."""
+    """The text of a scenario file; ``via`` is the ``extends`` node that named it.
+
+    Only a regular file of at most :data:`MAX_FILE_BYTES` is read (never a device, a pipe
+    or a folder), and errors about a file named by ``extends`` show the name, never what
+    the file holds."""
+    reason: str | None = None
     try:
-        return Path(file).read_text(encoding="utf-8")
+        info = os.stat(file)
+        if not stat.S_ISREG(info.st_mode):
+            reason = "not a regular file"
+        elif info.st_size > MAX_FILE_BYTES:
+            reason = f"larger than {MAX_FILE_BYTES // (1 << 20)} MiB; a scenario is a small text"
+        else:
+            with open(file, "rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                reason = (
+                    f"larger than {MAX_FILE_BYTES // (1 << 20)} MiB; a scenario is a small text"
+                )
+            else:
+                return data.decode("utf-8")
     except FileNotFoundError:
         if via is not None:
             _fail(f"file not found: {file} (got {_got(via)})", via.mark, "extends")
@@ -31,18 +51,48 @@ def _read_file(file: str, via: Node | None) -> str:
     raise AssertionError  # unreachable
 
 
-def _merge(base: Node, over: Node) -> Node:
+def _check_base(via: Node, base_file: str, top_folder: str) -> None:
+    """``extends`` names a YAML file: by a path relative to the scenario that stays inside
+    the top scenario's folder, or explicitly by an absolute path."""
+    name = via.value.strip()
+    if not name.lower().endswith(YAML_SUFFIXES):
+        _fail(
+            f"expected the path of a scenario file ending in .yaml or .yml (got {_got(via)})",
+            via.mark,
+            "extends",
+        )
+    if not os.path.isabs(name):
+        real = os.path.realpath(base_file)
+        if os.path.commonpath([real, top_folder]) != top_folder:
+            _fail(
+                f"a relative path must stay inside the scenario's folder; "
+                f"name a file elsewhere by its absolute path (got {_got(via)})",
+                via.mark,
+                "extends",
+            )
+
+
+def _merge(base: Node, over: Node, kind: Kind | None = None) -> Node:
     """Deep merge: mappings merged key by key (``over`` wins); lists, scalars and
     distributions given with ``dist:`` replace the base value whole; ``key: null`` in
-    ``over`` deletes the inherited key."""
-    if isinstance(base.value, dict) and isinstance(over.value, dict) and "dist" not in over.value:
-        items = dict(base.value)
-        for key, value in over.value.items():
-            if value.value is None and key in items:
-                del items[key]  # `key: null` deletes an inherited key
-            else:
-                items[key] = _merge(items[key], value) if key in items else value
-        return Node(items, over.mark, over.key_mark)
+    ``over`` deletes the inherited key.
+
+    ``kind`` is the schema's kind at this place: only where the schema expects a number or
+    a distribution does a ``dist`` key mean a distribution. Elsewhere ``dist`` is a name
+    (an issue, an actor, a lever) and the mapping is merged, keeping the inherited keys."""
+    if isinstance(base.value, dict) and isinstance(over.value, dict):
+        is_distribution = "dist" in over.value and (kind is None or isinstance(kind, Param))
+        if not is_distribution:
+            items = dict(base.value)
+            for key, value in over.value.items():
+                if value.value is None and key in items:
+                    del items[key]  # `key: null` deletes an inherited key
+                elif key in items:
+                    child = _child_kind(kind, key, over) or _child_kind(kind, key, base)
+                    items[key] = _merge(items[key], value, child)
+                else:
+                    items[key] = value
+            return Node(items, over.mark, over.key_mark)
     return over
 
 
@@ -54,6 +104,8 @@ def _resolve_extends(root: Node, file: str, chain: tuple[tuple[str, str], ...]) 
         _fail(f"expected the path of a scenario file (got {_got(via)})", via.mark, "extends")
     folder = os.path.dirname(file) if _is_real(file) else ""
     base_file = os.path.normpath(os.path.join(folder, via.value.strip()))
+    top_folder = os.path.dirname(chain[0][0]) if chain else os.path.realpath(os.curdir)
+    _check_base(via, base_file, top_folder)
     real = os.path.realpath(base_file)
     seen = [r for r, _ in chain]
     if real in seen:
@@ -62,7 +114,7 @@ def _resolve_extends(root: Node, file: str, chain: tuple[tuple[str, str], ...]) 
     base = _read_root(_read_file(base_file, via), base_file)
     base = _resolve_extends(base, base_file, chain + ((real, base_file),))
     own = Node({k: v for k, v in root.value.items() if k != "extends"}, root.mark, root.key_mark)
-    return _merge(base, own)
+    return _merge(base, own, TOP)
 
 
 def _resolve(root: Node, file: str) -> Node:

@@ -7,6 +7,9 @@ from typing import Any
 
 from sim.loader.events import EVENTS
 from sim.loader.kinds import (
+    MAX_ROUNDS,
+    MAX_RUNS,
+    MAX_SEED,
     NONNEG,
     POSITIVE,
     REQUIRED,
@@ -509,10 +512,10 @@ TOP = Section(
             default_doc="the file name without .yaml, made a name",
         ),
         Key("description", Text(), "", "what the scenario is about", "Strikes every other round"),
-        Key("rounds", Whole(1), REQUIRED, "number of negotiation rounds", "12"),
+        Key("rounds", Whole(1, MAX_ROUNDS), REQUIRED, "number of negotiation rounds", "12"),
         Key("round_days", Real(POSITIVE), 14.0, "days per round (axes and traces)", "14"),
-        Key("runs", Whole(1), 1000, "default number of replicates", "2000"),
-        Key("seed", Whole(0), 0, "default random seed", "42"),
+        Key("runs", Whole(1, MAX_RUNS), 1000, "default number of replicates", "2000"),
+        Key("seed", Whole(0, MAX_SEED), 0, "default random seed", "42"),
         Key("loss", OneOf(LOSSES), "linear", "default loss for actors", "quadratic", attr=None),
         Key(
             "issues",

@@ -104,10 +104,42 @@ def _position(file: str, ymark: Any, positions: bool) -> Mark:
     return Mark(file, ymark.line + 1, ymark.column + 1)
 
 
+# Bounds on what a small file can ask for: aliases may repeat a subtree many times over
+# (a 1 KB file of nested aliases expands to billions of values), so the expanded tree is
+# limited in size and depth. Real scenarios hold a few thousand values at most.
+MAX_VALUES = 100_000
+MAX_DEPTH = 64
+MAX_FILE_BYTES = 1 << 20
+
+
+class _Budget:
+    """The values left to construct before the file counts as too big."""
+
+    def __init__(self) -> None:
+        self.left = MAX_VALUES
+
+
 def _construct(
-    node: yaml.Node, file: str, key_path: str, positions: bool, active: frozenset
+    node: yaml.Node,
+    file: str,
+    key_path: str,
+    positions: bool,
+    active: frozenset,
+    budget: _Budget,
 ) -> Node:
     mark = _position(file, node.start_mark, positions)
+    budget.left -= 1
+    if budget.left < 0:
+        # the whole file is the problem; name the top-level key where the budget ran out
+        top_key = key_path.split(".")[0] or None
+        _fail(
+            f"invalid YAML: more than {MAX_VALUES} values once aliases are expanded",
+            Mark(file),
+            top_key,
+        )
+    if len(active) >= MAX_DEPTH:
+        top_key = key_path.split(".")[0] or None
+        _fail(f"invalid YAML: nested more than {MAX_DEPTH} levels deep", mark, top_key)
     if isinstance(node, yaml.MappingNode):
         if id(node) in active:
             _fail("recursive YAML alias", mark, key_path)
@@ -123,7 +155,7 @@ def _construct(
                 first = items[key].key_mark
                 where = f" (first at line {first.line})" if first and first.line else ""
                 _fail(f"duplicate key{where}", kmark, sub)
-            child = _construct(vnode, file, sub, positions, inner)
+            child = _construct(vnode, file, sub, positions, inner, budget)
             child.key_mark = kmark
             items[key] = child
         return Node(items, mark)
@@ -133,7 +165,7 @@ def _construct(
         inner = active | {id(node)}
         return Node(
             [
-                _construct(v, file, _join(key_path, i), positions, inner)
+                _construct(v, file, _join(key_path, i), positions, inner, budget)
                 for i, v in enumerate(node.value)
             ],
             mark,
@@ -170,7 +202,7 @@ def _parse(text: str, file: str, *, key_path: str = "", positions: bool = True) 
     if root is None:
         return None
     try:
-        return _construct(root, file, key_path, positions, frozenset())
+        return _construct(root, file, key_path, positions, frozenset(), _Budget())
     except RecursionError:
         _fail("invalid YAML: nested too deeply", Mark(file), key_path)
         raise AssertionError from None  # unreachable
