@@ -286,12 +286,12 @@ def _yaml_path(obj: Any) -> str:
     """The YAML prefix of a top-level component."""
     if isinstance(obj, Party | Mediator):
         return f"actors.{obj.name}"
-    if isinstance(obj, Strike | Truce | Shift):
-        return f"events.{obj.name}"
     if isinstance(obj, Issue):
         return f"issues.{obj.name}"
     if isinstance(obj, FrontLine):
         return "world.front_line"
+    if is_dataclass(obj) and isinstance(getattr(obj, "type", None), str):
+        return f"events.{obj.name}"  # any registered event kind: a dataclass with a type
     raise TypeError(obj)
 
 

@@ -70,6 +70,7 @@ def test_registered_kind_loads_dumps_and_reloads(blockade):
     assert isinstance(event, Blockade)
     assert (event.by, event.end_round, event.start_round) == ("alpha", 6.0, 1.0)
     assert load_scenario_text(dump_scenario(s)) == s
+    assert "events.port.severity" in s.uncertain_parameters()
 
 
 def test_registered_kind_is_a_type_choice_and_its_keys_hint_elsewhere(blockade):

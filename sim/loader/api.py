@@ -1,4 +1,5 @@
-"""Public API pieces (temporary)."""
+"""Loading: a file, a text or a plain mapping through parse, resolve and build to a
+validated :class:`~sim.scenario.Scenario`."""
 
 from __future__ import annotations
 
