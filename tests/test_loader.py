@@ -815,3 +815,11 @@ def test_extends_merges_a_mapping_with_a_key_named_dist(tmp_path):
 def test_a_top_level_file_that_is_not_regular_is_refused(tmp_path):
     with pytest.raises(ScenarioError, match=r": cannot read file: not a regular file$"):
         load_scenario(tmp_path)
+
+
+def test_a_variant_does_not_inherit_the_name(tmp_path):
+    write(tmp_path, "base.yaml", "name: base_talks\n" + MINIMAL)
+    child = write(tmp_path, "short_talks.yaml", "extends: base.yaml\nrounds: 3\n")
+    assert load_scenario(child).name == "short_talks"
+    named = write(tmp_path, "other.yaml", "extends: base.yaml\nname: mine\n")
+    assert load_scenario(named).name == "mine"

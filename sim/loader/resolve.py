@@ -114,6 +114,9 @@ def _resolve_extends(root: Node, file: str, chain: tuple[tuple[str, str], ...]) 
     base = _read_root(_read_file(base_file, via), base_file)
     base = _resolve_extends(base, base_file, chain + ((real, base_file),))
     own = Node({k: v for k, v in root.value.items() if k != "extends"}, root.mark, root.key_mark)
+    # the name is not inherited: a variant without its own is named after its file, so
+    # its results never land in the base's folder
+    base.value.pop("name", None)
     return _merge(base, own, TOP)
 
 
