@@ -9,7 +9,7 @@ Parameters are named (``low``, ``high``, ``mean``, ``sd``, ``a``, ``b``, ``mode`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -204,19 +204,23 @@ Param = float | Distribution
 DISTRIBUTION_KINDS = ("uniform", "normal", "beta", "triangular", "choice")
 
 
-def is_distribution(value: object) -> bool:
+def is_distribution(value: object) -> TypeGuard[Distribution]:
     """True for a distribution object, False for a plain number."""
     return isinstance(value, Uniform | Normal | Beta | Triangular | Choice)
 
 
 def param_mean(value: Param) -> float:
     """The mean of a distribution, or the number itself."""
-    return value.mean() if is_distribution(value) else float(value)  # type: ignore[union-attr]
+    if is_distribution(value):
+        return value.mean()
+    return float(value)  # type: ignore[arg-type]  # a number
 
 
 def describe(value: Param) -> str:
     """Short human-readable form of a parameter value."""
-    return value.describe() if is_distribution(value) else _g(value)  # type: ignore[union-attr]
+    if is_distribution(value):
+        return value.describe()
+    return _g(value)  # type: ignore[arg-type]  # a number
 
 
 def _g(x: float | None) -> str:

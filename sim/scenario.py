@@ -1,10 +1,18 @@
 """The scenario: an immutable, validated description of one negotiation.
 
-Field names equal the YAML keys (see ``docs/scenarios.md``), so a parameter's dotted path
-in the file (``actors.delta.war.cost_per_round``) is also its path here and the name of
-its column in ``replicates.csv``. Numeric fields hold a :data:`~sim.distributions.Param`:
-a number, or a distribution that each replicate draws from. Nothing here names a country:
-actors, issues and events are data.
+The dataclasses are flatter than the file. A parameter's path here (as in
+:meth:`Scenario.parameters` and the columns of ``replicates.csv``) is its path in the file
+except where the file nests what a dataclass keeps flat: a mediator's ``proposal``,
+``pressure``, ``deadline`` and ``violations`` mappings (``actors.m.pressure.budget`` in the
+file is ``Mediator.budget``, ``actors.m.budget`` here; ``violations.lag`` is
+``response_lag``; ``deadline.round`` is ``deadline``), a strike's ``backlash``
+(``backlash.duration`` is ``backlash_duration``), a red line's ``min:``/``max:``
+(``kind`` and ``bound``), and the top level's ``world.front_line`` and
+``protocol.first_proposer``. The schema in :mod:`sim.loader.schema` declares each key once
+with the field it fills (``Key.attr``, ``Key.inline``); building, dumping, ``--set`` and
+:func:`sim.loader.yaml_key_path` all read that declaration. Numeric fields hold a
+:data:`~sim.distributions.Param`: a number, or a distribution that each replicate draws
+from. Nothing here names a country: actors, issues and events are data.
 """
 
 from __future__ import annotations
@@ -56,6 +64,16 @@ class RedLine:
     bound: Param
     penalty: Param = 0.0
     absolute: bool = False
+
+    @property
+    def min(self) -> Param | None:
+        """The bound as the file writes it (``min:``), or None for a ``max`` line."""
+        return self.bound if self.kind == "min" else None
+
+    @property
+    def max(self) -> Param | None:
+        """The bound as the file writes it (``max:``), or None for a ``min`` line."""
+        return self.bound if self.kind == "max" else None
 
 
 @dataclass(frozen=True)
@@ -144,6 +162,7 @@ class Mediator:
     ideal: Mapping[str, Param]
     salience: Mapping[str, Param]
     loss: str = "linear"
+    rule: str = "nash"  # proposal.rule: how it chooses a package
     bias: Mapping[str, Param] = field(default_factory=dict)  # Nash weights by party
     respect_win_sets: bool = True
     budget: Param = 0.0
@@ -267,12 +286,12 @@ def _yaml_path(obj: Any) -> str:
     """The YAML prefix of a top-level component."""
     if isinstance(obj, Party | Mediator):
         return f"actors.{obj.name}"
-    if isinstance(obj, Strike | Truce | Shift):
-        return f"events.{obj.name}"
     if isinstance(obj, Issue):
         return f"issues.{obj.name}"
     if isinstance(obj, FrontLine):
         return "world.front_line"
+    if is_dataclass(obj) and isinstance(getattr(obj, "type", None), str):
+        return f"events.{obj.name}"  # any registered event kind: a dataclass with a type
     raise TypeError(obj)
 
 
@@ -289,6 +308,7 @@ _NOT_PARAMETERS = {
     "by",
     "covers",
     "strategy",
+    "rule",
     "absolute",
     "respect_win_sets",
     "reset_aspiration",

@@ -43,6 +43,20 @@ REQUIRED_CASES = {
     "quote_not_found",
     "bad_syntax",
     "bool_as_number",
+    # names, and input bounded so a small file cannot ask for unbounded work
+    "top_name_separator",
+    "top_name_dotdot",
+    "name_control_character",
+    "alias_bomb",
+    "nesting_too_deep",
+    "extends_not_yaml",
+    "extends_outside_folder",
+    "rounds_too_many",
+    "round_count_too_large",
+    "seed_too_large",
+    "salience_overflow",
+    "choice_weights_overflow",
+    "normal_no_mass_in_bounds",
 }
 
 

@@ -4,6 +4,7 @@ round trips, and the generated documentation."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import textwrap
 from pathlib import Path
 
@@ -731,7 +732,7 @@ def test_full_fixture_sets_every_schema_key():
 
 
 def test_required_keys_are_documented_as_required():
-    assert "| `rounds` | whole number >= 1 | **required** |" in schema_markdown()
+    assert "| `rounds` | whole number from 1 to 10000 | **required** |" in schema_markdown()
     assert MEDIATOR.key("ideal").default is REQUIRED
 
 
@@ -743,3 +744,82 @@ def test_odd_keys_still_give_one_line():
         str(err.value)
         == "<string>:7:5: actors.ukraine.pati\\nence: unknown key; did you mean 'patience'?"
     )
+
+
+@pytest.mark.parametrize("name", ["a, b/c", "..", "../x", "/tmp/x", "Upper", "x\n", "x\ty"])
+def test_top_level_name_follows_the_name_rule(name):
+    with pytest.raises(ScenarioError, match=r"^<--set>: name: names must be lower-case"):
+        load_scenario_text(MINIMAL, overrides=[f"name={name!r}".replace("'", '"')])
+
+
+@pytest.mark.parametrize(
+    ("file", "name"),
+    [
+        ("energy_strikes.yaml", "energy_strikes"),
+        ("My-Talks.yaml", "my_talks"),
+        ("...yaml", "scenario"),
+        ("2026 talks.yaml", "scenario_2026_talks"),
+    ],
+)
+def test_default_name_is_the_file_name_made_a_name(tmp_path, file, name):
+    path = tmp_path / file
+    path.write_text(MINIMAL, encoding="utf-8")
+    assert load_scenario(path).name == name
+
+
+# --- bounded input ----------------------------------------------------------------------
+
+
+def test_extends_refuses_a_named_pipe_without_reading_it(tmp_path):
+    os.mkfifo(tmp_path / "pipe.yaml")  # reading it would block forever
+    child = write(tmp_path, "child.yaml", "extends: pipe.yaml\nrounds: 4\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(child)
+    assert str(err.value) == (
+        f"{child}:1:10: extends: cannot read {tmp_path}/pipe.yaml: not a regular file "
+        '(got "pipe.yaml")'
+    )
+
+
+def test_extends_of_a_large_file_names_it_and_never_echoes_it(tmp_path):
+    (tmp_path / "big.yaml").write_text("secret: " + "x" * (1 << 20) + "\n", encoding="utf-8")
+    child = write(tmp_path, "child.yaml", "extends: big.yaml\nrounds: 4\n")
+    with pytest.raises(ScenarioError, match=r"big\.yaml: larger than 1 MiB") as err:
+        load_scenario(child)
+    assert "secret" not in str(err.value) and "\n" not in str(err.value)
+
+
+def test_extends_by_absolute_path_is_explicit_and_allowed(tmp_path):
+    base = write(tmp_path / "elsewhere", "base.yaml", MINIMAL)
+    child = write(tmp_path / "here", "child.yaml", f"extends: {base}\nrounds: 4\n")
+    assert load_scenario(child).rounds == 4
+
+
+def test_extends_merges_a_mapping_with_a_key_named_dist(tmp_path):
+    """``dist`` is a distribution only where the schema expects a number: an issue called
+    ``dist`` in a salience table is merged, and its inherited siblings are kept."""
+    text = MINIMAL.replace("security", "dist")
+    write(tmp_path, "base.yaml", text)
+    child = write(
+        tmp_path,
+        "child.yaml",
+        "extends: base.yaml\nactors:\n  ukraine:\n    salience: {dist: 0.5}\n",
+    )
+    base = load_scenario(tmp_path / "base.yaml")
+    s = load_scenario(child)
+    ukraine = s.parties[0]
+    assert ukraine.salience["dist"] == 0.5
+    assert ukraine.salience["territory"] == base.parties[0].salience["territory"] > 0
+
+
+def test_a_top_level_file_that_is_not_regular_is_refused(tmp_path):
+    with pytest.raises(ScenarioError, match=r": cannot read file: not a regular file$"):
+        load_scenario(tmp_path)
+
+
+def test_a_variant_does_not_inherit_the_name(tmp_path):
+    write(tmp_path, "base.yaml", "name: base_talks\n" + MINIMAL)
+    child = write(tmp_path, "short_talks.yaml", "extends: base.yaml\nrounds: 3\n")
+    assert load_scenario(child).name == "short_talks"
+    named = write(tmp_path, "other.yaml", "extends: base.yaml\nname: mine\n")
+    assert load_scenario(named).name == "mine"

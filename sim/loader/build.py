@@ -1,0 +1,275 @@
+"""Validation and building: the checked tree becomes a :class:`~sim.scenario.Scenario`."""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from sim import distributions as dist
+from sim.loader.dump import _canonical_citations
+from sim.loader.events import EVENT_CHECKS, EVENT_SECTIONS
+from sim.loader.kinds import Items, Named, OneOf, Section, Table, Variants, _check_name, _Ctx
+from sim.loader.schema import TOP
+from sim.loader.tree import NAME_PATTERN, SOURCE, Node, _fail, _got, _is_real, _node_at, _plain
+from sim.provenance import check_quotes
+from sim.scenario import Mediator, Party, Scenario
+
+
+def _declare(root: Node, ctx: _Ctx) -> None:
+    """Collect the names of issues, actors and events, so references can be checked in any
+    order; check roles, types and the number of parties and mediators."""
+    items: dict[str, Node] = root.value
+
+    def container(key: str) -> dict[str, Node]:
+        node = items.get(key)
+        if node is None:
+            return {}
+        if not isinstance(node.value, dict):
+            _fail(f"expected a mapping of names to {key} (got {_got(node)})", node.mark, key)
+        return {k: v for k, v in node.value.items() if k != SOURCE}
+
+    issues = container("issues")
+    for name, node in issues.items():
+        _check_name(name, node, f"issues.{name}")
+    if "issues" in items and not issues:
+        _fail("a scenario needs at least one issue (got none)", items["issues"].where, "issues")
+    ctx.issues = list(issues)
+
+    for key, selector, choices in (
+        ("actors", "role", ("party", "mediator")),
+        ("events", "type", tuple(EVENT_SECTIONS)),
+    ):
+        for name, node in container(key).items():
+            path = f"{key}.{name}"
+            _check_name(name, node, path)
+            if not isinstance(node.value, dict):
+                _fail(
+                    f"expected a mapping with {selector}: and the keys of the {key[:-1]} "
+                    f"(got {_got(node)})",
+                    node.mark,
+                    path,
+                )
+            if selector not in node.value:
+                _fail(
+                    f"missing required key '{selector}' ({' or '.join(choices)})", node.where, path
+                )
+            choice = OneOf(choices).check(node.value[selector], f"{path}.{selector}", ctx)
+            if key == "events":
+                ctx.events[name] = choice
+            elif choice == "party":
+                ctx.parties.append(name)
+            elif ctx.mediator is not None:
+                _fail(
+                    f"a scenario has at most one mediator (already: {ctx.mediator})",
+                    node.where,
+                    path,
+                )
+            else:
+                ctx.mediator = name
+    if "actors" in items and len(ctx.parties) < 2:
+        names = f": {', '.join(ctx.parties)}" if ctx.parties else ""
+        _fail(
+            f"a scenario needs at least two parties (got {len(ctx.parties)}{names})",
+            items["actors"].where,
+            "actors",
+        )
+
+
+_BETA_BY_STRATEGY = {"boulware": 0.3, "conceder": 3.0, "linear": 1.0, "none": 1.0}
+
+
+def _mean(value: dist.Param) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            m = float(dist.param_mean(value))
+        except (ValueError, ArithmeticError):
+            m = math.nan
+    if not math.isfinite(m):  # e.g. a truncated normal far in its tail
+        lo, hi = value.support() if dist.is_distribution(value) else (float(value), float(value))  # type: ignore[arg-type]
+        m = 0.5 * (lo + hi) if math.isfinite(lo) and math.isfinite(hi) else 0.0
+    return m
+
+
+# --- from checked mappings to dataclasses, by the layout the schema declares ---------------
+
+
+def fields_of(section: Section, checked: Mapping[str, Any]) -> dict[str, Any]:
+    """The dataclass fields of a checked section: each key to its field (``Key.attr``),
+    inline sub-sections flattened into it; absent optional keys are left to the dataclass
+    default."""
+    out: dict[str, Any] = {}
+    for k in section.keys:
+        if k.field_name is None or k.name not in checked:
+            continue
+        if k.inline:
+            assert isinstance(k.kind, Section)
+            out.update(fields_of(k.kind, checked[k.name]))
+        else:
+            out[k.field_name] = value_of(k.kind, checked[k.name])
+    return out
+
+
+def make(section: Section, checked: Mapping[str, Any], **extra: Any) -> Any:
+    """The dataclass of a checked section (``extra``: fields the file gives by position,
+    such as the name of a named item)."""
+    fields = {**extra, **fields_of(section, checked)}
+    if section.make is not None:
+        return section.make(fields)
+    assert section.spec is not None, section.title
+    return section.spec(**fields)
+
+
+def value_of(kind: Any, checked: Any) -> Any:
+    """The dataclass value of one checked key."""
+    if isinstance(kind, Section) and kind.spec is not None:
+        return make(kind, checked)
+    if isinstance(kind, Named):
+        return tuple(make(kind.item, d, name=n) for n, d in checked.items())
+    if isinstance(kind, Items):
+        return tuple(make(kind.item, d) for d in checked)
+    if isinstance(kind, Variants):
+        return tuple(make(kind.variants[choice], d, name=n) for n, (choice, d) in checked.items())
+    if isinstance(kind, Table):
+        return dict(checked)
+    return checked
+
+
+# --- cross-field checks and defaults that depend on other keys -----------------------------
+
+
+def _check_red_lines(name: str, d: dict[str, Any], root: Node) -> None:
+    for i, r in enumerate(d["red_lines"]):
+        rpath = f"actors.{name}.red_lines.{i}"
+        if ("min" in r) == ("max" in r):
+            node = _node_at(root, rpath)
+            message = (
+                "a red line has min or max, not both"
+                if "min" in r
+                else "a red line needs min or max"
+            )
+            _fail(f"{message} (got {_got(node)})", node.where, rpath)
+
+
+def _check_bias(name: str, d: dict[str, Any], root: Node) -> None:
+    bias = d["proposal"]["bias"]
+    if sum(_mean(v) for v in bias.values()) > 1.0 + 1e-9:
+        node = _node_at(root, f"actors.{name}.proposal.bias")
+        total = sum(_mean(v) for v in bias.values())
+        _fail(
+            f"bias weights must sum to at most 1 (got a sum of {total:.6g})",
+            node.where,
+            f"actors.{name}.proposal.bias",
+        )
+
+
+def _complete_actor(
+    name: str, role: str, d: dict[str, Any], top: dict[str, Any], root: Node, ctx: _Ctx
+) -> None:
+    """Defaults that depend on other keys (label, loss, the concession exponent) and the
+    checks across keys of one actor, in the order the errors have always come."""
+    _complete_issues(name, d, root, ctx)
+    d.setdefault("label", name)
+    d.setdefault("loss", top["loss"])
+    if role == "party":
+        _check_red_lines(name, d, root)
+        d["concession"].setdefault("beta", _BETA_BY_STRATEGY[d["concession"]["strategy"]])
+    else:
+        _check_bias(name, d, root)
+
+
+def _complete_issues(name: str, d: dict[str, Any], root: Node, ctx: _Ctx) -> None:
+    """Every issue needs an ideal; missing saliences are 0 and not all may be 0."""
+    path = f"actors.{name}"
+    missing = [i for i in ctx.issues if i not in d["ideal"]]
+    if missing:
+        node = _node_at(root, f"{path}.ideal")
+        _fail(
+            f"missing an ideal point for {', '.join(missing)} (every issue needs one)",
+            node.where,
+            f"{path}.ideal",
+        )
+    d["ideal"] = {i: d["ideal"][i] for i in ctx.issues}
+    d["salience"] = {i: d["salience"].get(i, 0.0) for i in ctx.issues}
+    if all(_mean(v) == 0 for v in d["salience"].values()):
+        node = _node_at(root, f"{path}.salience")
+        _fail(f"saliences must not all be zero (got {_got(node)})", node.where, f"{path}.salience")
+    if not math.isfinite(sum(_mean(v) for v in d["salience"].values())):
+        node = _node_at(root, f"{path}.salience")
+        _fail(
+            "saliences must sum to a finite number; they are divided by their sum "
+            f"(got {_got(node)})",
+            node.where,
+            f"{path}.salience",
+        )
+
+
+def _check_event(name: str, kind: str, d: dict[str, Any], root: Node) -> None:
+    path = f"events.{name}"
+    start, end = d.get("start_round"), d.get("end_round")
+    if (
+        start is not None
+        and end is not None
+        and not (dist.is_distribution(start) or dist.is_distribution(end))
+        and end < start
+    ):
+        node = _node_at(root, f"{path}.end_round")
+        _fail(
+            f"must be >= start_round ({dist._g(start)}) (got {_got(node)})",
+            node.mark,
+            f"{path}.end_round",
+        )
+    check = EVENT_CHECKS.get(kind)
+    if check is not None:
+        check(name, d, root)
+
+
+def default_name(file: str) -> str:
+    """The scenario's name when the file gives none: the file name without ``.yaml``, made
+    to follow the rule of names (so a file called ``...yaml`` cannot name a folder ``..``)."""
+    stem = Path(file).stem if _is_real(file) else "scenario"
+    if NAME_PATTERN.fullmatch(stem):
+        return stem
+    name = re.sub(r"[^a-z0-9_]+", "_", stem.lower()).strip("_")
+    return name if NAME_PATTERN.fullmatch(name) else f"scenario_{name}".rstrip("_")
+
+
+def _build(root: Node, file: str) -> Scenario:
+    ctx = _Ctx()
+    if "extends" in root.value:  # only an override can put it back after resolution
+        node = root.value["extends"]
+        _fail("extends cannot be set here (it is resolved before overrides)", node.where, "extends")
+    TOP.check_required(root, "")
+    _declare(root, ctx)
+    top = TOP.check(root, "", ctx)
+
+    for name, (role, d) in top["actors"].items():
+        _complete_actor(name, role, d, top, root, ctx)
+    if ctx.mediator is None and top["protocol"].get("first_proposer") is None:
+        where = root.value.get("protocol") or root.value["actors"]
+        _fail(
+            "required when there is no mediator (the parties alternate proposals, starting "
+            "with this party)",
+            where.where,
+            "protocol.first_proposer",
+        )
+    top.setdefault("name", default_name(file))
+    citations = check_quotes(ctx.quotes, scenario_file=file if _is_real(file) else None)
+    for name, (kind, d) in top["events"].items():
+        _check_event(name, kind, d, root)
+    fields = fields_of(TOP, top)
+    actors = fields.pop("actors")
+    scenario = Scenario(
+        **fields,
+        parties=tuple(a for a in actors if isinstance(a, Party)),
+        mediator=next((a for a in actors if isinstance(a, Mediator)), None),
+        citations=citations,
+        path=file,
+        resolved=_plain(root),
+    )
+    return replace(scenario, citations=_canonical_citations(scenario))

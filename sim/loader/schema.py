@@ -1,0 +1,558 @@
+"""The schema of a scenario file: one section per mapping, each key declared once with its
+kind, default and documentation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.loader.events import EVENTS
+from sim.loader.kinds import (
+    MAX_ROUNDS,
+    MAX_RUNS,
+    MAX_SEED,
+    NONNEG,
+    POSITIVE,
+    REQUIRED,
+    UNIT,
+    Flag,
+    Items,
+    Key,
+    Name,
+    Named,
+    OneOf,
+    Param,
+    Range,
+    Real,
+    Ref,
+    Section,
+    Table,
+    Text,
+    Variants,
+    Whole,
+)
+from sim.scenario import (
+    LOSSES,
+    STRATEGIES,
+    Concession,
+    FrontLine,
+    Issue,
+    Lever,
+    Mediator,
+    Party,
+    Ratification,
+    RedLine,
+    Scenario,
+    Walkout,
+    War,
+)
+
+P = Param
+
+
+def _red_line(fields: dict[str, Any]) -> RedLine:
+    """A red line's file keys ``min``/``max`` are the dataclass's ``kind`` and ``bound``
+    (the two-bounds and no-bound cases are rejected before building)."""
+    kind = "min" if "min" in fields else "max"
+    bound = fields.pop(kind)
+    return RedLine(kind=kind, bound=bound, **fields)
+
+
+UNIT_P = Param(UNIT)
+NONNEG_P = Param(NONNEG)
+
+ISSUE = Section(
+    "an issue",
+    (
+        Key(
+            "zero",
+            Text(),
+            REQUIRED,
+            "what 0 on this issue means",
+            "freeze along the current front line",
+        ),
+        Key(
+            "one",
+            Text(),
+            REQUIRED,
+            "what 1 on this issue means",
+            "the upstream state takes all the water it dams",
+        ),
+        Key(
+            "under_war",
+            UNIT_P,
+            0.0,
+            "the value continued war gives this issue (ignored for the "
+            "front-line issue, which takes the projected front line)",
+            "0",
+        ),
+    ),
+    intro="One dimension of the package space [0, 1].",
+    spec=Issue,
+)
+
+WAR = Section(
+    "war",
+    (
+        Key("cost_per_round", NONNEG_P, 0.0, "utility cost of one more round of war", "0.02"),
+        Key(
+            "cost_per_gain",
+            NONNEG_P,
+            0.0,
+            "extra cost per unit of own front-line gains in a round",
+            "0.5",
+        ),
+        Key(
+            "horizon",
+            Param(Range(1.0), whole=True),
+            13.0,
+            "rounds over which the party projects the war when it values it (its BATNA)",
+            "{dist: choice, values: [8, 13, 26]}",
+        ),
+        Key("optimism", P(), 0.0, "added to the party's own value of war", "0.05"),
+    ),
+    intro="What continued war is worth to a party; its BATNA is recomputed from this each round.",
+    spec=War,
+)
+
+CONCESSION = Section(
+    "concession",
+    (
+        Key(
+            "strategy",
+            OneOf(STRATEGIES),
+            "boulware",
+            "time-dependent concession tactic (Faratin, Sierra & Jennings)",
+            "conceder",
+        ),
+        Key(
+            "beta",
+            Param(POSITIVE),
+            None,
+            "concession exponent: < 1 holds out (Boulware), > 1 concedes early",
+            "{dist: uniform, low: 0.2, high: 0.5}",
+            default_doc="0.3 (boulware), 3 (conceder), 1 (linear, none)",
+        ),
+        Key(
+            "deadline",
+            Param(Range(1.0), whole=True),
+            None,
+            "round by which the aspiration reaches the BATNA",
+            "12",
+            default_doc="the scenario's `rounds`",
+        ),
+        Key(
+            "initial",
+            UNIT_P,
+            0.0,
+            "share of the way from 1 to the BATNA conceded at the start",
+            "0.1",
+        ),
+    ),
+    intro="How a party's aspiration falls from 1 towards its BATNA over time.",
+    spec=Concession,
+)
+
+WALKOUT = Section(
+    "walkout",
+    (
+        Key(
+            "gap",
+            NONNEG_P,
+            0.5,
+            "aspiration minus the utility of the table's package beyond "
+            "which the party may walk out",
+            "0.4",
+        ),
+        Key("hazard", UNIT_P, 0.0, "probability per round of walking out beyond the gap", "0.05"),
+    ),
+    intro="Breakdown: a party may leave when its best hope falls far below its aspiration.",
+    spec=Walkout,
+)
+
+RATIFICATION = Section(
+    "ratification",
+    (
+        Key("intercept", P(), 0.0, "logit of approval of the package at 0 on every issue", "1.0"),
+        Key(
+            "coefficients",
+            Table("issue", P()),
+            {},
+            "logit change per unit of each issue",
+            "{territory: -3.0}",
+        ),
+        Key("threshold", UNIT_P, 0.5, "approval share a package needs", "0.5"),
+        Key("vote_noise_sd", NONNEG_P, 0.0, "noise on the logit scale at each vote", "0.3"),
+        Key("lost_rounds", Param(NONNEG, whole=True), 1.0, "rounds lost after a failed vote", "2"),
+        Key(
+            "reset_aspiration", Flag(), True, "a failed vote restarts the concession clock", "false"
+        ),
+    ),
+    intro="Domestic approval (Putnam's two-level game): logit(approval) = intercept + "
+    "Σ coefficients[k]·x_k. Absent: the party always ratifies.",
+    spec=Ratification,
+)
+
+RED_LINE = Section(
+    "a red line",
+    (
+        Key("issue", Ref("issue"), REQUIRED, "the issue it bounds", "territory"),
+        Key(
+            "min", UNIT_P, None, "the package must have x ≥ min (give min or max, not both)", "0.5"
+        ),
+        Key(
+            "max", UNIT_P, None, "the package must have x ≤ max (give min or max, not both)", "0.2"
+        ),
+        Key("penalty", NONNEG_P, 0.0, "utility lost per unit of violation (soft red line)", "2.0"),
+        Key("absolute", Flag(), False, "never accept a package that crosses it", "true"),
+    ),
+    intro="A bound on one issue: exactly one of `min` or `max`.",
+    spec=RedLine,
+    make=_red_line,
+)
+
+_ACTOR_COMMON = (
+    Key("role", OneOf(("party", "mediator")), REQUIRED, "what the actor does", "party"),
+    Key("label", Text(), None, "name shown in output", "Delta", default_doc="the actor's name"),
+    Key(
+        "ideal",
+        Table("issue", UNIT_P),
+        REQUIRED,
+        "ideal point on every issue",
+        "{territory: 0.0, recognition: 0.0}",
+    ),
+    Key(
+        "salience",
+        Table("issue", NONNEG_P),
+        REQUIRED,
+        "weight of each issue; issues left out "
+        "weigh 0; not all 0 (on the means); normalised to sum 1 by the model",
+        "{territory: 0.5, recognition: 0.2}",
+    ),
+    Key(
+        "loss",
+        OneOf(LOSSES),
+        None,
+        "loss of distance from the ideal",
+        "quadratic",
+        default_doc="the top-level `loss`",
+    ),
+)
+
+PARTY = Section(
+    "a party",
+    _ACTOR_COMMON
+    + (
+        Key(
+            "red_lines",
+            Items("red line", RED_LINE),
+            [],
+            "bounds on issues",
+            "[{issue: territory, max: 0.2, penalty: 2}]",
+        ),
+        Key(
+            "batna",
+            P(),
+            None,
+            "a fixed value of no agreement, replacing the war projection",
+            "0.3",
+            default_doc="absent: computed from `war` each round",
+        ),
+        Key("war", WAR, {}, "what continued war is worth (see below)", "{cost_per_round: 0.02}"),
+        Key(
+            "patience",
+            Param(Range(0.0, 1.0, lo_open=True)),
+            1.0,
+            "discount factor per round",
+            "{dist: beta, a: 18, b: 2}",
+        ),
+        Key("concession", CONCESSION, {}, "concession tactic (see below)", "{strategy: boulware}"),
+        Key(
+            "belief_noise_sd",
+            NONNEG_P,
+            0.0,
+            "sd with which the others see this party's BATNA",
+            "0.1",
+        ),
+        Key("walkout", WALKOUT, {}, "walk-out rule (see below)", "{gap: 0.4, hazard: 0.05}"),
+        Key(
+            "ratification",
+            RATIFICATION,
+            None,
+            "domestic approval (see below)",
+            "{intercept: 1.0, coefficients: {territory: -3.0}}",
+            default_doc="absent: always ratifies",
+        ),
+    ),
+    intro="An actor that must accept and ratify a package.",
+    others={k: "mediators" for k in ("proposal", "pressure", "deadline", "violations")},
+    spec=Party,
+)
+
+PROPOSAL = Section(
+    "proposal",
+    (
+        Key(
+            "rule",
+            OneOf(("nash",)),
+            "nash",
+            "how the mediator chooses a package (the Nash "
+            "bargaining solution over the parties' estimated BATNAs)",
+            "nash",
+        ),
+        Key(
+            "bias",
+            Table("party", UNIT_P),
+            {},
+            "Nash weights by party; unlisted parties share "
+            "the rest equally; listed weights sum to at most 1 (on the means)",
+            "{delta: 0.4}",
+        ),
+        Key(
+            "respect_win_sets",
+            Flag(),
+            True,
+            "keep proposals inside what each public is expected to ratify",
+            "false",
+        ),
+    ),
+    intro="How the mediator proposes.",
+)
+
+LEVER = Section(
+    "a lever",
+    (
+        Key("target", Ref("party"), REQUIRED, "the party whose BATNA it lowers", "upland"),
+        Key("effect", NONNEG_P, REQUIRED, "how much it lowers the target's BATNA", "0.05"),
+        Key("duration", Param(Range(1.0), whole=True), 1.0, "rounds it lasts", "3"),
+        Key("use_prob", UNIT_P, 1.0, "probability the mediator uses it when it would", "0.7"),
+    ),
+    intro="A pressure lever (sanctions, aid cuts).",
+    spec=Lever,
+)
+
+PRESSURE = Section(
+    "pressure",
+    (
+        Key("budget", Param(NONNEG, whole=True), 0.0, "how many times levers may be used", "2"),
+        Key(
+            "levers",
+            Named("lever", LEVER),
+            {},
+            "the levers, by name",
+            "{aid_freeze: {target: upland, effect: 0.05}}",
+        ),
+    ),
+    intro="The mediator's pressure on the party that blocks a deal.",
+)
+
+DEADLINE = Section(
+    "deadline",
+    (
+        Key(
+            "round",
+            Param(Range(1.0), whole=True),
+            None,
+            "round after which the mediator may leave",
+            "8",
+            default_doc="absent: never leaves",
+            attr="deadline",
+        ),
+        Key(
+            "extension_prob",
+            UNIT_P,
+            0.0,
+            "probability it extends the deadline instead of leaving",
+            "0.3",
+        ),
+        Key(
+            "exit_hazard",
+            UNIT_P,
+            0.0,
+            "probability per round past the deadline that it leaves",
+            "0.5",
+        ),
+    ),
+    intro="When the mediator gives up.",
+)
+
+VIOLATIONS = Section(
+    "violations",
+    (
+        Key(
+            "attribution_noise",
+            UNIT_P,
+            0.0,
+            "probability that a violation is not attributed to the party that committed it "
+            "(the mediator then does not respond to it)",
+            "0.2",
+        ),
+        Key(
+            "response_prob", UNIT_P, 0.0, "probability the mediator responds to a violation", "0.5"
+        ),
+        Key(
+            "lag",
+            Param(NONNEG, whole=True),
+            0.0,
+            "rounds before it responds",
+            "1",
+            attr="response_lag",
+        ),
+        Key("bias_shift", UNIT_P, 0.0, "shift of its Nash weight away from the violator", "0.1"),
+    ),
+    intro="How the mediator responds to truce violations.",
+)
+
+MEDIATOR = Section(
+    "a mediator",
+    _ACTOR_COMMON
+    + (
+        Key(
+            "proposal",
+            PROPOSAL,
+            {},
+            "proposal rule (see below)",
+            "{bias: {delta: 0.4}}",
+            inline=True,
+        ),
+        Key("pressure", PRESSURE, {}, "budget and levers (see below)", "{budget: 2}", inline=True),
+        Key("deadline", DEADLINE, {}, "when it leaves (see below)", "{round: 8}", inline=True),
+        Key(
+            "violations",
+            VIOLATIONS,
+            {},
+            "response to truce violations (see below)",
+            "{response_prob: 0.5}",
+            inline=True,
+        ),
+    ),
+    intro="The actor that proposes packages and applies pressure; it need not sign. At most one.",
+    others={
+        k: "parties"
+        for k in (
+            "red_lines",
+            "batna",
+            "war",
+            "patience",
+            "concession",
+            "belief_noise_sd",
+            "walkout",
+            "ratification",
+        )
+    },
+    spec=Mediator,
+)
+
+FRONT_LINE = Section(
+    "front_line",
+    (
+        Key("issue", Ref("issue"), REQUIRED, "the issue the front line moves", "territory"),
+        Key("initial", UNIT_P, 0.0, "share of the contested territory held at the start", "0.0"),
+        Key(
+            "drift",
+            P(),
+            0.0,
+            "expected change per round (towards 1 when positive)",
+            "{dist: normal, mean: 0.03, sd: 0.01}",
+        ),
+        Key("noise_sd", NONNEG_P, 0.0, "sd of the change per round", "0.01"),
+        Key("urban_slowdown", UNIT_P, 0.0, "drift × (1 − urban_slowdown · front line)", "0.5"),
+    ),
+    intro="The share of the contested territory the advancing side holds.",
+    spec=FrontLine,
+)
+
+WORLD = Section(
+    "world",
+    (
+        Key(
+            "front_line",
+            FRONT_LINE,
+            None,
+            "the front line (see below)",
+            "{issue: territory}",
+            default_doc="absent: no front line",
+        ),
+    ),
+    intro="The world between rounds.",
+)
+
+PROTOCOL = Section(
+    "protocol",
+    (
+        Key(
+            "first_proposer",
+            Ref("party"),
+            None,
+            "the party that proposes first when there is no mediator (the parties then alternate)",
+            "upland",
+            default_doc="required when there is no mediator",
+        ),
+    ),
+    intro="Who proposes when there is no mediator.",
+)
+
+ACTORS = Variants("actor", "role", {"party": PARTY, "mediator": MEDIATOR})
+TOP = Section(
+    "the top level",
+    (
+        Key(
+            "extends",
+            Text(),
+            None,
+            "a scenario file this one builds on, relative to this file (see Extends)",
+            "baseline.yaml",
+            attr=None,
+        ),
+        Key(
+            "name",
+            Name(),
+            None,
+            "the scenario's name (results go to results/NAME/)",
+            "energy_strikes",
+            default_doc="the file name without .yaml, made a name",
+        ),
+        Key("description", Text(), "", "what the scenario is about", "Strikes every other round"),
+        Key("rounds", Whole(1, MAX_ROUNDS), REQUIRED, "number of negotiation rounds", "12"),
+        Key("round_days", Real(POSITIVE), 14.0, "days per round (axes and traces)", "14"),
+        Key("runs", Whole(1, MAX_RUNS), 1000, "default number of replicates", "2000"),
+        Key("seed", Whole(0, MAX_SEED), 0, "default random seed", "42"),
+        Key("loss", OneOf(LOSSES), "linear", "default loss for actors", "quadratic", attr=None),
+        Key(
+            "issues",
+            Named("issue", ISSUE),
+            REQUIRED,
+            "the issues, at least one",
+            "{territory: {zero: freeze, one: withdraw}}",
+        ),
+        Key(
+            "actors",
+            ACTORS,
+            REQUIRED,
+            "the actors: at least two parties, at most one mediator (tables below)",
+        ),
+        Key(
+            "world",
+            WORLD,
+            {},
+            "the world between rounds",
+            "{front_line: {issue: territory}}",
+            inline=True,
+        ),
+        Key(
+            "events",
+            EVENTS,
+            {},
+            "shocks and truces, by name (tables below)",
+        ),
+        Key(
+            "protocol",
+            PROTOCOL,
+            {},
+            "who proposes without a mediator",
+            "{first_proposer: upland}",
+            inline=True,
+        ),
+    ),
+    intro="The keys of a scenario file.",
+    spec=Scenario,
+)
