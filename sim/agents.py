@@ -240,7 +240,7 @@ class MediatorAgent(mesa.Agent):
         self.pressure_used = np.zeros(n, dtype=np.int64)
         self.last_gap = np.full(n, np.inf)
         # the scenario's proposal.rule (Nash where the scenario does not say)
-        self.rule: ProposalRule = PROPOSAL_RULES[getattr(spec, "rule", "nash")](model)
+        self.rule: ProposalRule = PROPOSAL_RULES[spec.rule](model)
 
     def weights(self, t: int) -> np.ndarray:
         """Nash weights this round: the bias, moved away from parties it now presses."""

@@ -30,6 +30,7 @@ from sim.loader.kinds import (
     Variants,
     Whole,
 )
+from sim.mediation import PROPOSAL_RULES
 from sim.scenario import (
     LOSSES,
     STRATEGIES,
@@ -293,7 +294,7 @@ PROPOSAL = Section(
     (
         Key(
             "rule",
-            OneOf(("nash",)),
+            OneOf(tuple(PROPOSAL_RULES)),
             "nash",
             "how the mediator chooses a package (the Nash "
             "bargaining solution over the parties' estimated BATNAs)",
