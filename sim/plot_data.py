@@ -39,6 +39,7 @@ __all__ = [
     "TermsData",
     "QUANTILES",
     "ideals_from_params",
+    "sampled_ranges",
     "prepare_compare",
     "prepare_compare_from_counts",
     "prepare_compare_from_table",
@@ -133,13 +134,15 @@ class IssueTerms:
 
 @dataclass(frozen=True, eq=False)
 class TermsData:
-    """Agreed terms, one :class:`IssueTerms` per issue."""
+    """Agreed terms, one :class:`IssueTerms` per issue. ``party_labels`` maps a party's
+    name to the label the scenario gives it (names without one are shown as words)."""
 
     scenario: str
     n: int
     n_agreements: int
     parties: tuple[str, ...]
     issues: tuple[IssueTerms, ...]
+    party_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -191,6 +194,7 @@ class EndState:
     front_line: np.ndarray
     parties: tuple[str, ...]
     cost: np.ndarray
+    party_labels: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def has_front(self) -> bool:
@@ -465,6 +469,7 @@ def prepare_terms(
     *,
     bins: int = TERM_BINS,
     issue_texts: Mapping[str, tuple[str, str]] | None = None,
+    party_labels: Mapping[str, str] | None = None,
 ) -> TermsData:
     """Agreed terms per issue over the agreements, with ideals and the naive compromise.
 
@@ -479,6 +484,8 @@ def prepare_terms(
         Histogram bins over [0, 1].
     issue_texts : Mapping[issue, (zero, one)], optional
         What 0 and 1 mean on each issue (the scenario's ``zero`` and ``one``).
+    party_labels : Mapping[party, str], optional
+        The scenario's labels for its parties.
     """
     texts = issue_texts or {}
     agreed = np.asarray(result.outcome) == Outcome.AGREEMENT
@@ -505,7 +512,14 @@ def prepare_terms(
         per_issue.append(
             IssueTerms(issue, values, edges, shares, party_ideals, compromise, zero, one)
         )
-    return TermsData(result.scenario, len(result), n_agree, result.parties, tuple(per_issue))
+    return TermsData(
+        result.scenario,
+        len(result),
+        n_agree,
+        result.parties,
+        tuple(per_issue),
+        dict(party_labels or {}),
+    )
 
 
 def prepare_time_to_end(result: EnsembleResult) -> CumulativeIncidence:
@@ -525,7 +539,9 @@ def prepare_time_to_end(result: EnsembleResult) -> CumulativeIncidence:
     )
 
 
-def prepare_end_state(result: EnsembleResult) -> EndState:
+def prepare_end_state(
+    result: EnsembleResult, party_labels: Mapping[str, str] | None = None
+) -> EndState:
     """Quantiles of the final front line and of each party's cost, by outcome class."""
     outcome = np.asarray(result.outcome, dtype=np.int64)
     counts = _class_counts(outcome)
@@ -540,7 +556,16 @@ def prepare_end_state(result: EnsembleResult) -> EndState:
         if result.parties
         else np.zeros((0, len(CLASSES), len(QUANTILES)))
     )
-    return EndState(result.scenario, len(result), CLASSES, counts, front, result.parties, cost)
+    return EndState(
+        result.scenario,
+        len(result),
+        CLASSES,
+        counts,
+        front,
+        result.parties,
+        cost,
+        dict(party_labels or {}),
+    )
 
 
 def prepare_strikes(
@@ -950,3 +975,15 @@ def prepare_prim_box(
         float(coverage),
         float(density),
     )
+
+
+def sampled_ranges(names: Sequence[str], x: np.ndarray) -> dict[str, tuple[float, float]]:
+    """Each parameter's (min, max) over the sample ``x`` (one column per name), the
+    ranges :func:`prepare_prim_box` draws a box against."""
+    values = np.asarray(x, dtype=float)
+    if values.ndim != 2 or values.shape[1] != len(names):
+        raise ValueError(f"x must have one column per parameter ({len(names)})")
+    return {
+        str(name): (float(np.nanmin(values[:, j])), float(np.nanmax(values[:, j])))
+        for j, name in enumerate(names)
+    }

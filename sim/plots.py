@@ -41,6 +41,7 @@ __all__ = [
     "draw_compare_figure",
     "draw_run_figures",
     "issue_texts",
+    "party_labels",
     "party_style",
     "plot_agreement_by_strikes",
     "plot_compare",
@@ -321,7 +322,11 @@ def plot_terms(data: pd.TermsData, ax: Axes | None = None) -> Figure:
         for party, ideal in terms.ideals.items():
             colour, dash = styles[party]
             line = a.axvline(
-                ideal, color=colour, linestyle=dash, linewidth=2, label=f"{_words(party)}'s ideal"
+                ideal,
+                color=colour,
+                linestyle=dash,
+                linewidth=2,
+                label=f"{_words(data.party_labels.get(party, party))}'s ideal",
             )
             handles.setdefault(f"ideal:{party}", line)
         if terms.compromise is not None:
@@ -480,7 +485,7 @@ def plot_end_state(data: pd.EndState, ax: Axes | None = None) -> Figure:
                     [colours[j]] * n_p,
                     0.8,
                 )
-            right.set_yticks(group, [_words(p) for p in data.parties])
+            right.set_yticks(group, [_words(data.party_labels.get(p, p)) for p in data.parties])
         right.set_xlabel("accumulated cost (utility units)", fontsize=TICK_SIZE)
         right.set_title("Each party's accumulated cost", fontsize=LABEL_SIZE)
         right.set_xlim(left=0)
@@ -1003,15 +1008,9 @@ def issue_texts(scenario: Any) -> dict[str, tuple[str, str]]:
     or None (then ``{}``). Never raises on a malformed file: the figures then fall back
     to "0 to 1 on the issue".
     """
+    scenario = _scenario_mapping(scenario)
     if scenario is None:
         return {}
-    if isinstance(scenario, str | os.PathLike):
-        import yaml
-
-        try:
-            scenario = yaml.safe_load(Path(scenario).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            return {}
     if isinstance(scenario, Mapping):
         issues = scenario.get("issues")
         if not isinstance(issues, Mapping):
@@ -1027,6 +1026,42 @@ def issue_texts(scenario: Any) -> dict[str, tuple[str, str]]:
             str(getattr(issue, "one", "") or ""),
         )
         for issue in getattr(scenario, "issues", ())
+    }
+
+
+def _scenario_mapping(scenario: Any) -> Any:
+    """A scenario file's mapping when given a path (None when unreadable), else as given."""
+    if isinstance(scenario, str | os.PathLike):
+        import yaml
+
+        try:
+            return yaml.safe_load(Path(scenario).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            return None
+    return scenario
+
+
+def party_labels(scenario: Any) -> dict[str, str]:
+    """The scenario's ``label`` of each actor that has one: ``{name: label}``.
+
+    Takes what :func:`issue_texts` takes; never raises on a malformed file.
+    """
+    scenario = _scenario_mapping(scenario)
+    if scenario is None:
+        return {}
+    if isinstance(scenario, Mapping):
+        actors = scenario.get("actors")
+        if not isinstance(actors, Mapping):
+            return {}
+        return {
+            str(name): str(spec["label"])
+            for name, spec in actors.items()
+            if isinstance(spec, Mapping) and spec.get("label")
+        }
+    return {
+        str(a.name): str(a.label)
+        for a in getattr(scenario, "actors", ())
+        if getattr(a, "label", "")
     }
 
 
@@ -1053,11 +1088,14 @@ def draw_run_figures(
     if scenario is None and (out.parent / "scenario.yaml").is_file():
         scenario = out.parent / "scenario.yaml"
     texts = issue_texts(scenario)
-    end_state = pd.prepare_end_state(result)
+    labels = party_labels(scenario)
+    end_state = pd.prepare_end_state(result, labels)
     strikes = pd.prepare_strikes(result)
     figures = {
         "outcomes": lambda: plot_outcome_probabilities(pd.prepare_outcomes(result)),
-        "terms": lambda: plot_terms(pd.prepare_terms(result, ideals, issue_texts=texts)),
+        "terms": lambda: plot_terms(
+            pd.prepare_terms(result, ideals, issue_texts=texts, party_labels=labels)
+        ),
         "time_to_end": lambda: plot_time_to_end(pd.prepare_time_to_end(result)),
         "end_state": (
             (lambda: plot_end_state(end_state))

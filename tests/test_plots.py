@@ -878,3 +878,23 @@ def test_five_party_compare_sweep_and_sensitivity_figures_draw():
         p.replace("_", " ") for p in parties
     ]
     assert_inside_figure(fig)
+
+
+def test_parties_are_shown_by_the_scenarios_labels(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("actors:\n  a: {label: Alpha Republic}\n  b: {role: party}\n")
+    labels = plots.party_labels(path)
+    assert labels == {"a": "Alpha Republic"}
+    assert plots.party_labels(tmp_path / "missing.yaml") == {}
+    fig = plots.plot_terms(pd.prepare_terms(make_result(), IDEALS, party_labels=labels))
+    names = {line.get_label() for line in fig.axes[0].get_lines()}
+    assert {"Alpha Republic's ideal", "b's ideal"} <= names
+    fig = plots.plot_end_state(pd.prepare_end_state(make_result(), labels))
+    assert [t.get_text() for t in fig.axes[1].get_yticklabels()] == ["Alpha Republic", "b"]
+
+
+def test_sampled_ranges_for_the_prim_box():
+    x = np.array([[0.0, 5.0], [2.0, 1.0], [1.0, 3.0]])
+    assert pd.sampled_ranges(["p", "q"], x) == {"p": (0.0, 2.0), "q": (1.0, 5.0)}
+    with pytest.raises(ValueError, match="one column per parameter"):
+        pd.sampled_ranges(["p"], x)
