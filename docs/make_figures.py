@@ -25,8 +25,19 @@ def regenerate(root: Path) -> None:
     img.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run"
-        code = main(["run", str(root / "scenarios" / "baseline.yaml"), "--runs", str(RUNS),
-                     "--seed", str(SEED), "--quiet", "--out", str(out)])
+        code = main(
+            [
+                "run",
+                str(root / "scenarios" / "baseline.yaml"),
+                "--runs",
+                str(RUNS),
+                "--seed",
+                str(SEED),
+                "--quiet",
+                "--out",
+                str(out),
+            ]
+        )
         if code:
             sys.exit(code)
         for png in sorted((out / "plots").glob("*.png")):
