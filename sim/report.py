@@ -399,23 +399,25 @@ def _sources(value: Any) -> list[str]:
 
 
 def parameter_rows(scenario: Mapping[str, Any]) -> Iterator[tuple[str, str, list[str]]]:
-    """Every value of a scenario file as (dotted path, value, sources), where the sources
-    are the ``source`` entries of the value's own mapping or the nearest one above it
-    (how a scenario file attaches a quote to the values it supports)."""
+    """Every value of a scenario file as (dotted path, value, sources): the sources are
+    the ``source`` entries of the mapping that holds the value (how a scenario file
+    attaches quotes to the values they support), or of the value itself (a distribution
+    with its own ``source``). The file's top-level ``source`` is about the whole scenario
+    and is not repeated on every value."""
 
-    def walk(node: Any, path: str, inherited: list[str]) -> Iterator[tuple[str, str, list[str]]]:
+    def walk(node: Any, path: str, held: list[str]) -> Iterator[tuple[str, str, list[str]]]:
         if isinstance(node, Mapping) and "dist" not in node:
-            own = _sources(node.get("source")) or inherited
+            own = _sources(node.get("source")) if path else []
             for key, value in node.items():
                 if key == "source":
                     continue
                 yield from walk(value, f"{path}.{key}" if path else str(key), own)
         elif isinstance(node, list) and any(isinstance(v, Mapping) for v in node):
             for i, value in enumerate(node):
-                yield from walk(value, f"{path}.{i}", inherited)
+                yield from walk(value, f"{path}.{i}", held)
         else:
             own = _sources(node.get("source")) if isinstance(node, Mapping) else []
-            yield path, _leaf_text(node), own or inherited
+            yield path, _leaf_text(node), own or held
 
     yield from walk(scenario, "", [])
 
@@ -464,7 +466,14 @@ def _parameter_table(path: Path) -> str:
         rows.append([(f"<code>{_e(key)}</code>", "name"), (_e(value), ""), (cited, "src")])
     description = data.get("description")
     intro = f"<p>{_e(description)}</p>" if description else ""
-    return intro + _table(["parameter", "value", "source"], rows)
+    general = _sources(data.get("source"))
+    if general:
+        intro += (
+            "<p>Sources for the scenario as a whole:</p><ul>"
+            + "".join(f"<li>“{_e(s)}”</li>" for s in general)
+            + "</ul>"
+        )
+    return intro + _table(["parameter", "value", "source the file cites for it"], rows)
 
 
 # ---- figures ---------------------------------------------------------------------------

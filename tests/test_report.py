@@ -16,6 +16,7 @@ from sim import plots
 from sim.report import REPORT_NAME, folder_kind, parameter_rows, render_report, write_report
 
 SCENARIO_YAML = """\
+source: "a general article"
 name: toy
 description: A toy negotiation.
 issues:
@@ -167,6 +168,9 @@ def test_run_report_is_self_contained_with_every_figure(tmp_path):
     assert "<code>actors.a.patience</code>" in text and "uniform(low=0.9, high=0.99)" in text
     row = text[text.index("<code>actors.a.red_lines.0.min</code>") :]
     assert "requires Kiev to withdraw" in row[: row.index("</tr>")]
+    assert "a general article" in text
+    name_row = text[text.index("<code>name</code>") :]
+    assert "a general article" not in name_row[: name_row.index("</tr>")]
     assert "2026-01-01T00:00:01Z" in text and "negsim run toy.yaml" not in text
     assert "&quot;argv&quot;" in text  # the whole manifest, escaped
 
@@ -286,6 +290,7 @@ def test_parameter_rows_attach_the_nearest_source():
         p: (v, s)
         for p, v, s in parameter_rows(
             {
+                "source": "about everything",
                 "issues": {"w": {"zero": "none", "source": "quote w"}},
                 "actors": {"a": {"ideal": {"w": 0.5}, "patience": 0.9}},
                 "x": [1, 2],
@@ -295,7 +300,8 @@ def test_parameter_rows_attach_the_nearest_source():
     assert rows["issues.w.zero"] == ("none", ["quote w"])
     assert rows["actors.a.ideal.w"] == ("0.5", [])
     assert rows["x"] == ("1, 2", [])
-    assert "issues.w.source" not in rows
+    assert "issues.w.source" not in rows and "source" not in rows
+    assert rows["x"][1] == []  # the top-level source is not repeated on every value
 
 
 def test_report_numbers_align_in_their_cells(tmp_path):
