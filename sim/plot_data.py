@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,7 @@ __all__ = [
     "EndState",
     "IssueTerms",
     "OutcomeProbabilities",
+    "PrimBox",
     "PrimTrajectory",
     "SensitivityData",
     "StrikeAgreement",
@@ -38,12 +39,15 @@ __all__ = [
     "TermsData",
     "QUANTILES",
     "ideals_from_params",
+    "sampled_ranges",
     "prepare_compare",
     "prepare_compare_from_counts",
     "prepare_compare_from_table",
     "prepare_end_state",
     "prepare_outcomes",
     "prepare_prim",
+    "prepare_prim_box",
+    "sensitivity_caveats",
     "prepare_sensitivity",
     "prepare_strikes",
     "prepare_sweep",
@@ -114,6 +118,8 @@ class IssueTerms:
     compromise : float or None
         Naive compromise: mean over replicates of the salience-weighted mean of the
         parties' ideals; None when unknown.
+    zero, one : str
+        What 0 and 1 mean on the issue, in the scenario's words ("" when unknown).
     """
 
     issue: str
@@ -122,17 +128,21 @@ class IssueTerms:
     shares: np.ndarray
     ideals: Mapping[str, float]
     compromise: float | None
+    zero: str = ""
+    one: str = ""
 
 
 @dataclass(frozen=True, eq=False)
 class TermsData:
-    """Agreed terms, one :class:`IssueTerms` per issue."""
+    """Agreed terms, one :class:`IssueTerms` per issue. ``party_labels`` maps a party's
+    name to the label the scenario gives it (names without one are shown as words)."""
 
     scenario: str
     n: int
     n_agreements: int
     parties: tuple[str, ...]
     issues: tuple[IssueTerms, ...]
+    party_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,6 +194,17 @@ class EndState:
     front_line: np.ndarray
     parties: tuple[str, ...]
     cost: np.ndarray
+    party_labels: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def has_front(self) -> bool:
+        """Whether the scenario has a front line (its values are NaN without one)."""
+        return bool(np.isfinite(self.front_line).any())
+
+    @property
+    def has_cost(self) -> bool:
+        """Whether any party accumulated a cost in any replicate."""
+        return bool(np.nan_to_num(self.cost).any())
 
 
 @dataclass(frozen=True, eq=False)
@@ -214,10 +235,20 @@ class StrikeAgreement:
     low: np.ndarray
     high: np.ndarray
 
+    @property
+    def has_strikes(self) -> bool:
+        """Whether any replicate suffered a strike (without, the figure has no point)."""
+        return bool(self.upper.size and int(self.upper.max()) > 0)
+
 
 @dataclass(frozen=True, eq=False)
 class CompareTable:
-    """Outcome probabilities of several scenarios: arrays of shape (S, C)."""
+    """Outcome probabilities of several scenarios: arrays of shape (S, C).
+
+    ``diff``, ``diff_low`` and ``diff_high`` are each scenario's difference from the
+    first (row 0, all zero) with its paired 95% interval (common random numbers), or
+    None when only counts were given.
+    """
 
     scenarios: tuple[str, ...]
     classes: tuple[str, ...]
@@ -226,6 +257,9 @@ class CompareTable:
     p: np.ndarray
     low: np.ndarray
     high: np.ndarray
+    diff: np.ndarray | None = None
+    diff_low: np.ndarray | None = None
+    diff_high: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -233,7 +267,7 @@ class SweepCurve:
     """Outcome probabilities as one parameter varies: arrays of shape (V, C)."""
 
     scenario: str
-    param: str
+    param: str  # the dotted path
     values: np.ndarray  # (V,)
     classes: tuple[str, ...]
     n: np.ndarray  # (V,) replicates per value
@@ -241,6 +275,7 @@ class SweepCurve:
     p: np.ndarray
     low: np.ndarray
     high: np.ndarray
+    label: str = ""  # the parameter in words ("" = made from ``param``)
 
 
 @dataclass(frozen=True, eq=False)
@@ -281,6 +316,10 @@ class SensitivityData:
         that sets the order: ``ST`` then ``S1`` (Sobol), ``mu_star`` then ``sigma`` (Morris).
     conf : Mapping[str, ndarray or None]
         Index name -> 95% confidence half-width (None where the method gives none).
+    flagged : ndarray of bool, aligned with ``names``
+        Estimates the sample cannot support (see :func:`sensitivity_caveats`).
+    caveats : tuple of str
+        One sentence per kind of flagged estimate, for the figure and the printed text.
     """
 
     scenario: str
@@ -290,6 +329,8 @@ class SensitivityData:
     names: tuple[str, ...]
     indices: Mapping[str, np.ndarray]
     conf: Mapping[str, np.ndarray | None]
+    flagged: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    caveats: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -318,6 +359,33 @@ class PrimTrajectory:
     chosen: int
     mass: np.ndarray | None = None
     restricted: np.ndarray | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class PrimBox:
+    """A PRIM box's limits against each restricted parameter's range.
+
+    Attributes
+    ----------
+    labels : tuple of str
+        Restricted parameters, in words.
+    low, high : ndarray, shape (K,)
+        The box's limits; NaN where the box leaves that side open.
+    range_low, range_high : ndarray, shape (K,)
+        The range the parameter was sampled over.
+    coverage, density : float
+        The box's coverage and density (shares).
+    """
+
+    scenario: str
+    outcome: str
+    labels: tuple[str, ...]
+    low: np.ndarray
+    high: np.ndarray
+    range_low: np.ndarray
+    range_high: np.ndarray
+    coverage: float
+    density: float
 
 
 # ---- helpers -----------------------------------------------------------------------
@@ -400,6 +468,8 @@ def prepare_terms(
     ideals: Mapping[str, Mapping[str, float]] | None = None,
     *,
     bins: int = TERM_BINS,
+    issue_texts: Mapping[str, tuple[str, str]] | None = None,
+    party_labels: Mapping[str, str] | None = None,
 ) -> TermsData:
     """Agreed terms per issue over the agreements, with ideals and the naive compromise.
 
@@ -412,7 +482,12 @@ def prepare_terms(
         take precedence.
     bins : int
         Histogram bins over [0, 1].
+    issue_texts : Mapping[issue, (zero, one)], optional
+        What 0 and 1 mean on each issue (the scenario's ``zero`` and ``one``).
+    party_labels : Mapping[party, str], optional
+        The scenario's labels for its parties.
     """
+    texts = issue_texts or {}
     agreed = np.asarray(result.outcome) == Outcome.AGREEMENT
     n_agree = int(agreed.sum())
     drawn = ideals_from_params(result)
@@ -433,8 +508,18 @@ def prepare_terms(
         compromise = None
         if comp is not None and np.isfinite(comp).any():
             compromise = float(comp[np.isfinite(comp)].mean())
-        per_issue.append(IssueTerms(issue, values, edges, shares, party_ideals, compromise))
-    return TermsData(result.scenario, len(result), n_agree, result.parties, tuple(per_issue))
+        zero, one = texts.get(issue, ("", ""))
+        per_issue.append(
+            IssueTerms(issue, values, edges, shares, party_ideals, compromise, zero, one)
+        )
+    return TermsData(
+        result.scenario,
+        len(result),
+        n_agree,
+        result.parties,
+        tuple(per_issue),
+        dict(party_labels or {}),
+    )
 
 
 def prepare_time_to_end(result: EnsembleResult) -> CumulativeIncidence:
@@ -454,7 +539,9 @@ def prepare_time_to_end(result: EnsembleResult) -> CumulativeIncidence:
     )
 
 
-def prepare_end_state(result: EnsembleResult) -> EndState:
+def prepare_end_state(
+    result: EnsembleResult, party_labels: Mapping[str, str] | None = None
+) -> EndState:
     """Quantiles of the final front line and of each party's cost, by outcome class."""
     outcome = np.asarray(result.outcome, dtype=np.int64)
     counts = _class_counts(outcome)
@@ -469,7 +556,16 @@ def prepare_end_state(result: EnsembleResult) -> EndState:
         if result.parties
         else np.zeros((0, len(CLASSES), len(QUANTILES)))
     )
-    return EndState(result.scenario, len(result), CLASSES, counts, front, result.parties, cost)
+    return EndState(
+        result.scenario,
+        len(result),
+        CLASSES,
+        counts,
+        front,
+        result.parties,
+        cost,
+        dict(party_labels or {}),
+    )
 
 
 def prepare_strikes(
@@ -530,13 +626,28 @@ def prepare_compare(
     results: Sequence[EnsembleResult] | Mapping[str, EnsembleResult],
 ) -> CompareTable:
     """Outcome probabilities of several runs; names are the mapping's keys or the scenarios'."""
+    from sim.stats import paired_difference_interval
+
     if isinstance(results, Mapping):
         names = tuple(str(k) for k in results)
         runs = list(results.values())
     else:
         runs = list(results)
         names = tuple(r.scenario for r in runs)
-    return prepare_compare_from_counts(names, [r.counts() for r in runs])
+    table = prepare_compare_from_counts(names, [r.counts() for r in runs])
+    if not runs or any(len(r) != len(runs[0]) for r in runs):
+        return table  # unequal runs are not paired
+    base = np.asarray(runs[0].outcome)
+    diff = np.zeros(table.p.shape)
+    low = np.zeros(table.p.shape)
+    high = np.zeros(table.p.shape)
+    for s, run in enumerate(runs):
+        for c in range(len(CLASSES)):
+            a = (np.asarray(run.outcome) == c).astype(float)
+            b = (base == c).astype(float)
+            diff[s, c] = a.mean() - b.mean()
+            low[s, c], high[s, c] = paired_difference_interval(a, b)
+    return replace(table, diff=diff, diff_low=low, diff_high=high)
 
 
 def prepare_compare_from_counts(
@@ -567,7 +678,15 @@ def prepare_compare_from_table(table: Mapping[str, Any]) -> CompareTable:
         counts = [{c: int(v["count"]) for c, v in row["outcomes"].items()} for row in rows]
     except (KeyError, TypeError) as exc:
         raise ValueError(f"not a compare table: missing {exc}") from None
-    return prepare_compare_from_counts(names, counts)
+    out = prepare_compare_from_counts(names, counts)
+    try:  # the paired differences, when the table has them
+        cells = [[row["outcomes"][c] for c in CLASSES] for row in rows]
+        diff = np.array([[float(v["diff"]) for v in r] for r in cells])
+        low = np.array([[float(v["diff_ci95"][0]) for v in r] for r in cells])
+        high = np.array([[float(v["diff_ci95"][1]) for v in r] for r in cells])
+    except (KeyError, TypeError, IndexError, ValueError):
+        return out
+    return replace(out, diff=diff, diff_low=low, diff_high=high)
 
 
 def prepare_sweep(
@@ -583,7 +702,12 @@ def prepare_sweep(
 
 
 def prepare_sweep_from_counts(
-    param: str, values: Sequence[float], counts: Sequence[Mapping[str, int]], *, scenario: str
+    param: str,
+    values: Sequence[float],
+    counts: Sequence[Mapping[str, int]],
+    *,
+    scenario: str,
+    label: str = "",
 ) -> SweepCurve:
     """Outcome probabilities at each swept value from counts per class."""
     if len(values) != len(counts):
@@ -596,7 +720,7 @@ def prepare_sweep_from_counts(
     n = table.sum(axis=1)
     p, low, high = _wilson(table, n[:, None])
     return SweepCurve(
-        scenario, param, np.asarray(values, dtype=float), CLASSES, n, table, p, low, high
+        scenario, param, np.asarray(values, dtype=float), CLASSES, n, table, p, low, high, label
     )
 
 
@@ -697,14 +821,88 @@ def prepare_sensitivity(
         conf[key] = None if half is None else np.asarray(half, dtype=float)
     # largest primary index (ST, or mu_star) first; NaN last; ties keep the given order
     order = np.argsort(-np.nan_to_num(indices[keys[0]], nan=-np.inf), kind="stable")
+    ordered = {k: indices[k][order] for k in keys}
+    ordered_conf: dict[str, np.ndarray | None] = {}
+    for k in keys:
+        half_width = conf[k]
+        ordered_conf[k] = None if half_width is None else half_width[order]
+    flagged, caveats = sensitivity_caveats(method, ordered, int(n), ordered_conf)
     return SensitivityData(
         scenario,
         method,
         outcome,
         int(n),
         tuple(names[i] for i in order),
-        {k: indices[k][order] for k in keys},
-        {k: None if conf[k] is None else conf[k][order] for k in keys},
+        ordered,
+        ordered_conf,
+        flagged,
+        caveats,
+    )
+
+
+SHARE_SLACK = 0.05  # a Sobol share this far outside [0, 1] is an estimation artefact
+MAX_SHARE_HALF_WIDTH = 0.5  # a total effect known to no better than ±0.5 says nothing
+
+
+def sensitivity_caveats(
+    method: str,
+    indices: Mapping[str, np.ndarray],
+    n: int,
+    conf: Mapping[str, np.ndarray | None] | None = None,
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Which estimates the sample cannot support, and why, in sentences.
+
+    Sobol indices are shares of a variance, so a true index lies in [0, 1] and S1 <= ST;
+    estimates outside [0, 1] (beyond :data:`SHARE_SLACK`) come from too small a base
+    sample, and so does a total effect whose 95% half-width exceeds
+    :data:`MAX_SHARE_HALF_WIDTH` (its interval spans most of the possible range). Morris'
+    mu* is a mean absolute change: an exact 0 means that no design step
+    changed the outcome share, which with a rare outcome and few replicates per point is
+    what sampling gives, not evidence that the parameter does nothing.
+
+    Returns a boolean array aligned with the indices and a tuple of sentences (empty when
+    nothing is flagged).
+    """
+    if method == "sobol":
+        st = np.asarray(indices["ST"], dtype=float)
+        s1 = np.asarray(indices["S1"], dtype=float)
+        outside = (
+            (st < -SHARE_SLACK)
+            | (st > 1 + SHARE_SLACK)
+            | (s1 < -SHARE_SLACK)
+            | (s1 > 1 + SHARE_SLACK)
+            | ~np.isfinite(st)
+        )
+        half = (conf or {}).get("ST")
+        wide = (
+            np.zeros(st.shape, dtype=bool)
+            if half is None
+            else np.nan_to_num(np.asarray(half, dtype=float)) > MAX_SHARE_HALF_WIDTH
+        ) & ~outside
+        sentences = []
+        if outside.any():
+            sentences.append(
+                f"{int(outside.sum())} of {st.size} parameters have an index outside [0, 1], "
+                "which no share of variance can have: the sample "
+                f"({n:,} evaluations) is too small to estimate them."
+            )
+        if wide.any():
+            sentences.append(
+                f"{int(wide.sum())} more have a total-effect interval of more than "
+                f"±{MAX_SHARE_HALF_WIDTH:g}, wider than half the possible range."
+            )
+        if sentences:
+            sentences.append("Rerun with a larger --n before reading the flagged bars.")
+        return outside | wide, (" ".join(sentences),) if sentences else ()
+    mu = np.asarray(indices["mu_star"], dtype=float)
+    zero = mu == 0
+    if not zero.any():
+        return zero, ()
+    k = int(zero.sum())
+    return zero, (
+        f"mu* is exactly 0 for {k} of {mu.size} parameters: no design step changed the "
+        f"outcome share in {n:,} evaluations (the outcome is rare on this design). That is "
+        "no evidence that they do nothing; rerun with more --runs or --n.",
     )
 
 
@@ -733,3 +931,59 @@ def prepare_prim(
         if arr is not None and arr.shape != cov.shape:
             raise ValueError(f"{name} must have one value per box")
     return PrimTrajectory(scenario, outcome, int(n), cov, den, int(chosen), m, r)
+
+
+def prepare_prim_box(
+    restrictions: Sequence[Any],
+    ranges: Mapping[str, tuple[float, float]],
+    *,
+    outcome: str,
+    scenario: str,
+    coverage: float,
+    density: float,
+) -> PrimBox:
+    """A box's limits against the sampled ranges of its parameters.
+
+    ``restrictions`` are :class:`sim.discovery.Restriction` objects or ``discovery.json``
+    mappings (``parameter``/``name``, ``label``, ``low``, ``high``); ``ranges`` maps each
+    parameter path to the (min, max) it was sampled over.
+    """
+    _class_index(outcome)
+
+    def get(r: Any, key: str) -> Any:
+        return r.get(key) if isinstance(r, Mapping) else getattr(r, key, None)
+
+    labels, low, high, rlow, rhigh = [], [], [], [], []
+    for r in restrictions:
+        name = get(r, "name") or get(r, "parameter")
+        if name not in ranges:
+            raise ValueError(f"no sampled range for {name!r}")
+        lo, hi = ranges[name]
+        labels.append(str(get(r, "label") or name))
+        low.append(np.nan if get(r, "low") is None else float(get(r, "low")))
+        high.append(np.nan if get(r, "high") is None else float(get(r, "high")))
+        rlow.append(float(lo))
+        rhigh.append(float(hi))
+    return PrimBox(
+        scenario,
+        outcome,
+        tuple(labels),
+        np.array(low, dtype=float),
+        np.array(high, dtype=float),
+        np.array(rlow, dtype=float),
+        np.array(rhigh, dtype=float),
+        float(coverage),
+        float(density),
+    )
+
+
+def sampled_ranges(names: Sequence[str], x: np.ndarray) -> dict[str, tuple[float, float]]:
+    """Each parameter's (min, max) over the sample ``x`` (one column per name), the
+    ranges :func:`prepare_prim_box` draws a box against."""
+    values = np.asarray(x, dtype=float)
+    if values.ndim != 2 or values.shape[1] != len(names):
+        raise ValueError(f"x must have one column per parameter ({len(names)})")
+    return {
+        str(name): (float(np.nanmin(values[:, j])), float(np.nanmax(values[:, j])))
+        for j, name in enumerate(names)
+    }

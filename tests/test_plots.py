@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -95,6 +96,19 @@ def assert_meta(fig: Figure, scenario: str = META[0], n_text: str = META[1]) -> 
     assert scenario in drawn and n_text in drawn
 
 
+def assert_inside_figure(fig: Figure) -> None:
+    """Everything drawn lies inside the figure (no title or label clipped at an edge)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw_without_rendering()
+    drawn = fig.get_tightbbox(renderer)  # inches, over what is actually drawn
+    width, height = fig.get_size_inches()
+    tol = 0.02
+    assert drawn.x0 >= -tol and drawn.y0 >= -tol, drawn
+    assert drawn.x1 <= width + tol and drawn.y1 <= height + tol, (drawn, width, height)
+
+
 def bar_containers(ax) -> list[BarContainer]:
     return [c for c in ax.containers if isinstance(c, BarContainer)]
 
@@ -165,7 +179,7 @@ def test_terms_one_panel_per_issue_with_ideals_and_compromise():
     assert aid == pytest.approx({"a's ideal": 1.0, "b's ideal": 0.0, "naive compromise": 0.6})
     for a in panels:
         assert a.get_xlabel()
-    assert panels[0].get_ylabel() == "share of agreements"
+    assert panels[0].get_ylabel() == "share of agreements (%)"
     assert "Agreed terms" in texts(fig)
     assert_meta(fig)
 
@@ -180,23 +194,36 @@ def test_terms_without_agreement_say_so():
     assert_meta(fig, n_text="n = 5 replicates")
 
 
-def test_time_to_end_lines_are_cumulative_incidence():
+def test_time_to_end_one_panel_per_class_on_its_own_scale():
     data = pd.prepare_time_to_end(make_result())
     fig = plots.plot_time_to_end(data)
-    ax = fig.axes[0]
-    lines = {
-        line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")
-    }
-    assert list(lines) == ["agreement", "breakdown", "mediator exit", "stalemate"]
-    for c, label in enumerate(pd.CLASSES):
-        line = lines[label.replace("_", " ")]
+    assert len(fig.axes) == 4  # every class happened in the toy result
+    for c, (ax, label) in enumerate(zip(fig.axes, pd.CLASSES, strict=True)):
+        (line,) = ax.get_lines()[:1]
         np.testing.assert_allclose(line.get_ydata()[: data.rounds.size], data.cif[c])
         np.testing.assert_allclose(line.get_xdata()[: data.rounds.size], data.rounds)
         assert to_rgba(line.get_color()) == colour_of(label)
-    assert ax.get_xlabel() == "round (1 round = 14 days)"
-    assert "probability" in ax.get_ylabel()
-    assert "days since the talks began" in texts(fig)
+        assert label.replace("_", " ") in ax.get_title()
+        assert "probability" in ax.get_ylabel()
+        # the axis ends just above the class's own total, and says so when cut
+        assert ax.get_ylim()[1] >= data.cif[c, -1]
+    assert "axis cut at 25%" in fig.axes[1].get_ylabel()  # breakdown: 2 of 10
+    assert fig.axes[1].get_ylim()[1] == pytest.approx(0.25 * 1.02)
+    assert fig.axes[-1].get_xlabel() == "round (1 round = 14 days)"
     assert_meta(fig)
+
+
+def test_a_rare_class_is_readable_not_flat():
+    r = make_result(outcome=np.array([A] + [S] * 9, dtype=np.int8))
+    r = make_result(
+        outcome=np.array([A] + [S] * 9, dtype=np.int8),
+        terms=np.where(np.arange(10)[:, None] == 0, 0.5, np.nan) * np.ones((10, 3)),
+    )
+    big = r
+    fig = plots.plot_time_to_end(pd.prepare_time_to_end(big))
+    agreement = fig.axes[0]
+    assert agreement.get_ylim()[1] <= 0.2 * 1.02  # a 10% curve on an axis cut at 20%
+    assert "axis cut at" in agreement.get_ylabel()
 
 
 def test_end_state_boxes_span_the_quartiles():
@@ -240,25 +267,82 @@ def test_agreement_by_strikes_bars_and_intervals():
 # ---- compare, sweep, sensitivity, discovery ------------------------------------------------
 
 
-def test_compare_grouped_bars_keep_class_colours():
+def errorbar_points(ax) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x, y, [low, high] per point) of the one errorbar drawn in ``ax``."""
+    (container,) = [c for c in ax.containers if not isinstance(c, BarContainer)]
+    line = container.lines[0]
+    segments = container.lines[2][0].get_segments()
+    ends = np.array([[min(s[0][0], s[1][0]), max(s[0][0], s[1][0])] for s in segments])
+    return np.asarray(line.get_xdata()), np.asarray(line.get_ydata()), ends
+
+
+def test_compare_draws_paired_differences_from_the_first():
+    base = make_result()
+    other = make_result(outcome=np.array([A, A, A, A, A, B, M, S, S, A], dtype=np.int8))
+    table = pd.prepare_compare({"base": base, "more agreement": other})
+    assert table.diff is not None
+    np.testing.assert_allclose(table.diff[1], [0.1, -0.1, 0, 0])
+    np.testing.assert_allclose(table.diff[0], 0)
+    fig = plots.plot_compare(table)
+    assert len(fig.axes) == 4  # one panel per class
+    for j, (ax, label) in enumerate(zip(fig.axes, pd.CLASSES, strict=True)):
+        x, y, ends = errorbar_points(ax)
+        np.testing.assert_allclose(x, 100 * table.diff[1:, j])  # percentage points
+        np.testing.assert_allclose(
+            ends, 100 * np.column_stack([table.diff_low[1:, j], table.diff_high[1:, j]])
+        )
+        assert label.replace("_", " ") in ax.get_title()
+        assert "percentage points" in ax.get_xlabel()
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["base", "more agreement"]
+    assert "paired 95% interval" in texts(fig) and "n = 10 replicates each" in texts(fig)
+
+
+def test_compare_from_the_json_table_keeps_its_differences():
+    table = {
+        "baseline": "a",
+        "rows": [
+            {
+                "scenario": name,
+                "runs": 10,
+                "outcomes": {
+                    c: {"count": k, "diff": d, "diff_ci95": [d - 0.1, d + 0.1]}
+                    for c, k, d in zip(pd.CLASSES, counts, diffs, strict=True)
+                },
+            }
+            for name, counts, diffs in (
+                ("a", (5, 2, 1, 2), (0, 0, 0, 0)),
+                ("b", (7, 1, 1, 1), (0.2, -0.1, 0, -0.1)),
+            )
+        ],
+    }
+    data = pd.prepare_compare_from_table(table)
+    np.testing.assert_allclose(data.diff, [[0, 0, 0, 0], [0.2, -0.1, 0, -0.1]])
+    np.testing.assert_allclose(data.diff_high - data.diff_low, 0.2)
+
+
+def test_compare_with_counts_only_shows_probabilities():
     table = pd.prepare_compare_from_counts(
         ["base", "truce"], [{"agreement": 3, "breakdown": 1}, {"stalemate": 4}]
     )
+    assert table.diff is None
     fig = plots.plot_compare(table)
-    ax = fig.axes[0]
-    assert len(bar_containers(ax)) == 4  # one per class
-    for j, (container, label) in enumerate(zip(bar_containers(ax), pd.CLASSES, strict=True)):
-        np.testing.assert_allclose([r.get_height() for r in container.patches], table.p[:, j])
-        np.testing.assert_allclose(
-            error_extents(container), np.column_stack([table.low[:, j], table.high[:, j]])
-        )
-        assert all(r.get_facecolor() == colour_of(label) for r in container.patches)
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["base", "truce"]
+    for j, ax in enumerate(fig.axes):
+        x, _, ends = errorbar_points(ax)
+        np.testing.assert_allclose(x, table.p[:, j])
+        np.testing.assert_allclose(ends, np.column_stack([table.low[:, j], table.high[:, j]]))
     assert "n = 4 replicates each" in texts(fig)
-    assert ax.get_ylabel() and ax.get_xlabel() and ax.get_title()
 
 
-def test_sweep_lines_and_bands():
+def test_compare_stays_legible_with_ten_long_names():
+    names = [f"scenario_number_{i}_with_a_rather_long_descriptive_name" for i in range(10)]
+    runs = {n: make_result(scenario=n) for n in names}
+    fig = plots.plot_compare(pd.prepare_compare(runs))
+    assert_inside_figure(fig)
+    labels = fig.axes[0].get_yticklabels()
+    assert len(labels) == 10 and all(len(t.get_text()) <= 30 for t in labels)
+
+
+def test_sweep_one_panel_per_class_with_bands_and_words():
     curve = pd.prepare_sweep_from_counts(
         "actors.a.patience",
         [0.5, 0.7, 0.9],
@@ -270,22 +354,38 @@ def test_sweep_lines_and_bands():
         scenario="toy",
     )
     fig = plots.plot_sweep(curve)
-    ax = fig.axes[0]
-    lines = {line.get_label(): line for line in ax.get_lines()}
-    np.testing.assert_allclose(lines["agreement"].get_ydata(), [0.2, 0.5, 0.9])
-    np.testing.assert_allclose(lines["agreement"].get_xdata(), [0.5, 0.7, 0.9])
-    assert to_rgba(lines["stalemate"].get_color()) == colour_of("stalemate")
-    assert len(ax.collections) == 4  # one interval band per class
-    band = ax.collections[0].get_paths()[0].vertices
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["agreement", "breakdown", "stalemate"]  # no mediator exit happened
+    agreement = fig.axes[0]
+    (line,) = agreement.get_lines()
+    np.testing.assert_allclose(line.get_ydata(), [0.2, 0.5, 0.9])
+    np.testing.assert_allclose(line.get_xdata(), [0.5, 0.7, 0.9])
+    assert to_rgba(fig.axes[2].get_lines()[0].get_color()) == colour_of("stalemate")
+    band = agreement.collections[0].get_paths()[0].vertices
     assert band[:, 1].min() == pytest.approx(curve.low[:, 0].min())
     assert band[:, 1].max() == pytest.approx(curve.high[:, 0].max())
-    assert "actors.a.patience" in ax.get_xlabel() and "probability" in ax.get_ylabel()
+    # breakdown (at most 10%) gets its own cut axis
+    assert fig.axes[1].get_ylim()[1] < 0.6 and "axis cut at" in fig.axes[1].get_ylabel()
+    xlabel = fig.axes[-1].get_xlabel()
+    assert xlabel.startswith("a's patience") and "actors.a.patience" in xlabel
     assert_meta(fig, n_text="n = 10 replicates per point")
+
+
+def test_sweep_label_given_is_used():
+    curve = pd.prepare_sweep_from_counts(
+        "actors.a.patience",
+        [0, 1],
+        [{"agreement": 1}, {"agreement": 2}],
+        scenario="toy",
+        label="Alpha's patience",
+    )
+    fig = plots.plot_sweep(curve)
+    assert fig.axes[0].get_xlabel().startswith("Alpha's patience")
 
 
 def test_sweep_heatmap_shows_the_grid():
     grid = pd.prepare_sweep_grid_from_counts(
-        ("x.p", "y.q"),
+        ("actors.a.patience", "world.front_line.drift"),
         [1, 2, 3],
         [10, 20],
         np.array([[1, 2, 3], [4, 5, 6]]),
@@ -296,7 +396,7 @@ def test_sweep_heatmap_shows_the_grid():
     fig = plots.plot_sweep_heatmap(grid)
     ax = fig.axes[0]
     np.testing.assert_allclose(ax.images[0].get_array(), [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]])
-    assert ax.get_xlabel().startswith("x.p") and ax.get_ylabel().startswith("y.q")
+    assert ax.get_xlabel() == "a's patience" and "front line" in ax.get_ylabel()
     assert "probability of breakdown" in texts(fig)
     assert len(fig.axes) == 2  # the colour bar
     assert_meta(fig, n_text="n = 10 replicates per point")
@@ -534,3 +634,269 @@ def test_plot_command_through_the_cli(tmp_path, capsys):
     folder = write_results(tmp_path / "run")
     assert main(["plot", str(folder), "--format", "pdf"]) == 0
     assert len(list((folder / "plots").glob("*.pdf"))) == len(plots.RUN_FIGURES)
+
+
+# ---- figures that fit the scenario ----------------------------------------------------------
+
+LONG_NAME = "a_scenario_whose_name_is_far_too_long_to_fit_on_one_line_of_any_title_at_all"
+
+
+def test_party_colours_distinct_for_ten_parties_and_none_black():
+    colours = [to_rgba(c) for c in plots.PARTY_COLOURS[:10]]
+    assert len(set(colours)) == 10
+    assert to_rgba("#000000") not in colours  # black is the naive compromise line
+    style = plots.party_style([f"p{i}" for i in range(12)])
+    assert len(set(style.values())) == 12
+
+
+def test_terms_say_what_zero_and_one_mean_in_the_issues_words():
+    texts_ = {"territory": ("freeze the line", "full withdrawal"), "security": ("none", "binding")}
+    data = pd.prepare_terms(make_result(), IDEALS, issue_texts=texts_)
+    fig = plots.plot_terms(data)
+    territory, security, aid = fig.axes
+    assert territory.get_xlabel() == "0 = freeze the line\n1 = full withdrawal"
+    assert security.get_xlabel() == "0 = none\n1 = binding"
+    assert " ".join(aid.get_xlabel().split()) == "agreed position (0 to 1 on the issue)"
+    r = make_result(issues=("security_guarantees", "b", "c"))
+    fig = plots.plot_terms(pd.prepare_terms(r))
+    assert fig.axes[0].get_title() == "security guarantees"
+
+
+def test_issue_texts_from_a_scenario_file_or_mapping(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("issues:\n  water: {zero: none, one: all}\n  x: {}\n")
+    assert plots.issue_texts(path) == {"water": ("none", "all"), "x": ("", "")}
+    assert plots.issue_texts({"issues": {"w": {"zero": "a", "one": "b"}}}) == {"w": ("a", "b")}
+    assert plots.issue_texts(None) == {}
+    (tmp_path / "bad.yaml").write_text("issues: [\n")
+    assert plots.issue_texts(tmp_path / "bad.yaml") == {}
+
+
+def test_end_state_without_a_front_has_no_front_panel():
+    r = make_result(front_line=np.full(10, np.nan))
+    data = pd.prepare_end_state(r)
+    assert not data.has_front and data.has_cost
+    fig = plots.plot_end_state(data)
+    (cost,) = fig.axes
+    assert cost.get_title() == "Each party's accumulated cost"
+    assert "war" not in texts(fig)
+
+
+def test_end_state_with_nothing_to_show_says_so():
+    r = make_result(front_line=np.full(10, np.nan), cost=np.zeros((10, 2)))
+    fig = plots.plot_end_state(pd.prepare_end_state(r))
+    assert "no front line and no accumulated cost" in texts(fig)
+
+
+def test_strikes_figure_carries_its_caveat():
+    fig = plots.plot_agreement_by_strikes(pd.prepare_strikes(make_result(), min_count=3))
+    drawn = " ".join(texts(fig).split())
+    assert "not the effect of strikes" in drawn and "sweep the strike rate" in drawn
+    assert_inside_figure(fig)
+
+
+def test_run_figures_only_for_what_the_scenario_has(tmp_path):
+    out = tmp_path / "plots"
+    plots.draw_run_figures(make_result(), SUMMARY, out)
+    assert (out / "agreement_by_strikes.png").is_file()
+    calm = make_result(
+        strikes=np.zeros(10, dtype=np.int64),
+        front_line=np.full(10, np.nan),
+        cost=np.zeros((10, 2)),
+    )
+    paths = plots.draw_run_figures(calm, SUMMARY, out)
+    assert [p.stem for p in paths] == ["outcomes", "terms", "time_to_end"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in paths)
+
+
+def test_run_figures_read_the_issue_texts_beside_the_plots(tmp_path):
+    (tmp_path / "scenario.yaml").write_text(
+        "issues:\n  territory: {zero: status quo, one: all of it}\n"
+    )
+    plots.draw_run_figures(make_result(), SUMMARY, tmp_path / "plots")
+    # checked on the prepared data the figure is drawn from
+    data = pd.prepare_terms(
+        make_result(), issue_texts=plots.issue_texts(tmp_path / "scenario.yaml")
+    )
+    assert (data.issues[0].zero, data.issues[0].one) == ("status quo", "all of it")
+
+
+def test_figure_files_are_world_readable(tmp_path):
+    paths = plots.draw_run_figures(make_result(), SUMMARY, tmp_path, "png")
+    assert all(p.stat().st_mode & 0o777 == 0o644 for p in paths)
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda r: plots.plot_outcome_probabilities(pd.prepare_outcomes(r)),
+        lambda r: plots.plot_terms(pd.prepare_terms(r, IDEALS)),
+        lambda r: plots.plot_time_to_end(pd.prepare_time_to_end(r)),
+        lambda r: plots.plot_end_state(pd.prepare_end_state(r)),
+        lambda r: plots.plot_agreement_by_strikes(pd.prepare_strikes(r, min_count=3)),
+    ],
+)
+def test_titles_never_clip_a_long_scenario_name(draw):
+    fig = draw(make_result(scenario=LONG_NAME))
+    assert_inside_figure(fig)
+    assert LONG_NAME[:20] in texts(fig)
+
+
+def test_sobol_estimates_outside_zero_one_are_flagged_on_the_figure():
+    sobol = {
+        "ST": [3.2, 0.5, -0.4],
+        "ST_conf": [0.1, 0.1, 0.1],
+        "S1": [0.1, 0.3, 0.0],
+        "S1_conf": [0.1, 0.1, 0.1],
+    }
+    data = pd.prepare_sensitivity(
+        sobol, ["a", "b", "c"], method="sobol", outcome="agreement", scenario="toy", n=64
+    )
+    assert list(data.flagged) == [True, False, True]
+    assert "2 of 3 parameters have an index outside [0, 1]" in data.caveats[0]
+    fig = plots.plot_sensitivity(data)
+    ax = fig.axes[0]
+    assert ax.get_xlim() == pytest.approx(plots.SOBOL_AXIS)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a (!)", "b", "c (!)"]
+    drawn = " ".join(texts(fig).split())
+    assert "3.20" in drawn and "outside [0, 1]" in drawn
+    assert_inside_figure(fig)
+
+
+def test_sobol_intervals_wider_than_the_range_are_flagged():
+    sobol = {"ST": [0.4, 0.3], "ST_conf": [0.9, 0.1], "S1": [0.1, 0.1], "S1_conf": [0.1, 0.1]}
+    data = pd.prepare_sensitivity(
+        sobol, ["a", "b"], method="sobol", outcome="agreement", scenario="toy", n=64
+    )
+    assert list(data.flagged) == [True, False]
+    assert "±0.5" in data.caveats[0]
+
+
+def test_morris_exact_zeros_are_flagged_not_read_as_no_effect():
+    morris = {"mu_star": [0.2, 0.0, 0.0], "mu_star_conf": [0.1, 0, 0], "sigma": [0.1, 0, 0]}
+    data = pd.prepare_sensitivity(
+        morris, ["a", "b", "c"], method="morris", outcome="agreement", scenario="toy", n=96
+    )
+    assert list(data.flagged) == [False, True, True]
+    assert "no evidence that they do nothing" in data.caveats[0]
+    fig = plots.plot_sensitivity(data)
+    drawn = " ".join(texts(fig).split())
+    assert "exactly 0 for 2 of 3" in drawn and "no effect seen" in drawn
+
+
+def test_unflagged_sensitivity_has_no_caveat():
+    morris = {"mu_star": [0.2, 0.1], "mu_star_conf": [0.1, 0.1], "sigma": [0.1, 0.1]}
+    data = pd.prepare_sensitivity(
+        morris, ["a", "b"], method="morris", outcome="agreement", scenario="toy", n=96
+    )
+    assert data.caveats == () and not data.flagged.any()
+
+
+def test_prim_box_limits_against_the_parameter_ranges():
+    restrictions = [
+        {"parameter": "x", "label": "the x", "low": 2.0, "high": None},
+        {"parameter": "y", "label": "the y", "low": 0.25, "high": 0.5},
+    ]
+    box = pd.prepare_prim_box(
+        restrictions,
+        {"x": (0.0, 10.0), "y": (0.0, 1.0)},
+        outcome="agreement",
+        scenario="toy",
+        coverage=0.6,
+        density=0.3,
+    )
+    fig = plots.plot_prim_box(box)
+    ax = fig.axes[0]
+    ranges, limits = bar_containers(ax)
+    np.testing.assert_allclose([r.get_x() for r in limits.patches], [0.2, 0.25])
+    np.testing.assert_allclose([r.get_width() for r in limits.patches], [0.8, 0.25])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["the x", "the y"]
+    drawn = texts(fig)
+    assert "≥ 2" in drawn and "≤ 0.5" in drawn and "10" in drawn
+    with pytest.raises(ValueError, match="no sampled range"):
+        pd.prepare_prim_box(
+            restrictions, {}, outcome="agreement", scenario="t", coverage=1, density=1
+        )
+
+
+def test_prim_trajectory_with_its_box_has_two_panels():
+    data = pd.prepare_prim([1.0, 0.5], [0.1, 0.3], 1, outcome="agreement", scenario="toy", n=10)
+    box = pd.prepare_prim_box(
+        [{"parameter": "x", "label": "x", "low": 1.0, "high": None}],
+        {"x": (0.0, 2.0)},
+        outcome="agreement",
+        scenario="toy",
+        coverage=0.5,
+        density=0.3,
+    )
+    fig = plots.plot_prim_trajectory(data, box=box)
+    assert len(fig.axes) == 2
+
+
+# ---- every run figure for a two-party and a five-party scenario ----------------------------
+
+DATA = Path(__file__).parent / "data" / "valid"
+
+
+@pytest.mark.parametrize("name, parties", [("minimal.yaml", 2), ("five_party.yaml", 5)])
+def test_run_figures_for_two_and_five_parties(tmp_path, name, parties):
+    from sim.ensemble import run_ensemble
+    from sim.loader import dump_scenario, load_scenario
+
+    scenario = load_scenario(DATA / name)
+    assert len(scenario.parties) == parties
+    result = run_ensemble(scenario, 24, seed=5)
+    (tmp_path / "scenario.yaml").write_text(dump_scenario(scenario))
+    paths = plots.draw_run_figures(result, None, tmp_path / "plots", "png", scenario=scenario)
+    assert {"outcomes", "terms", "time_to_end"} <= {p.stem for p in paths}
+    assert all(p.stat().st_size > 1000 for p in paths)
+    from sim.summary import summarize
+
+    ideals = summarize(result, scenario, 5)["ideals"]
+    terms = plots.plot_terms(
+        pd.prepare_terms(result, ideals, issue_texts=plots.issue_texts(scenario))
+    )
+    assert_inside_figure(terms)
+    ideal_colours = {
+        to_rgba(line.get_color())
+        for line in terms.axes[0].get_lines()
+        if line.get_label().endswith("ideal")
+    }
+    assert len(ideal_colours) == len([p for p in result.parties if p])  # one colour each
+    for issue in scenario.issues:
+        assert f"0 = {issue.zero}"[:20] in texts(terms)
+
+
+def test_five_party_compare_sweep_and_sensitivity_figures_draw():
+    parties = tuple(f"party_{i}" for i in range(5))
+    r = make_result(
+        parties=parties,
+        actors=parties,
+        cost=np.tile(np.arange(10.0)[:, None], (1, 5)),
+        utility=np.zeros((10, 5)),
+    )
+    fig = plots.plot_end_state(pd.prepare_end_state(r))
+    assert [t.get_text() for t in fig.axes[1].get_yticklabels()] == [
+        p.replace("_", " ") for p in parties
+    ]
+    assert_inside_figure(fig)
+
+
+def test_parties_are_shown_by_the_scenarios_labels(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("actors:\n  a: {label: Alpha Republic}\n  b: {role: party}\n")
+    labels = plots.party_labels(path)
+    assert labels == {"a": "Alpha Republic"}
+    assert plots.party_labels(tmp_path / "missing.yaml") == {}
+    fig = plots.plot_terms(pd.prepare_terms(make_result(), IDEALS, party_labels=labels))
+    names = {line.get_label() for line in fig.axes[0].get_lines()}
+    assert {"Alpha Republic's ideal", "b's ideal"} <= names
+    fig = plots.plot_end_state(pd.prepare_end_state(make_result(), labels))
+    assert [t.get_text() for t in fig.axes[1].get_yticklabels()] == ["Alpha Republic", "b"]
+
+
+def test_sampled_ranges_for_the_prim_box():
+    x = np.array([[0.0, 5.0], [2.0, 1.0], [1.0, 3.0]])
+    assert pd.sampled_ranges(["p", "q"], x) == {"p": (0.0, 2.0), "q": (1.0, 5.0)}
+    with pytest.raises(ValueError, match="one column per parameter"):
+        pd.sampled_ranges(["p"], x)
