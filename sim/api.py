@@ -38,8 +38,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from sim.discovery import DiscoveryResult
-    from sim.sensitivity import Design, Problem, SensitivityResult
-    from sim.sweep import SweepAxis, SweepResult
+    from sim.global_sensitivity import Design, Problem, SensitivityResult
+    from sim.sweep_grid import SweepAxis, SweepResult
 
 __all__ = [
     "Comparison",
@@ -356,7 +356,7 @@ class Comparison:
     @property
     def text(self) -> str:
         """The comparison table as the command prints it."""
-        from sim.compare import format_compare
+        from sim.comparison import format_compare
 
         return format_compare(self.summary)
 
@@ -369,7 +369,7 @@ class Comparison:
         argv: Sequence[str] | None = None,
     ) -> Path:
         """Write ``compare.json``, ``compare.csv``, ``plots/compare`` and ``manifest.json``."""
-        from sim.compare import compare_csv
+        from sim.comparison import compare_csv
 
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
@@ -403,7 +403,7 @@ def compare(
 ) -> Comparison:
     """Run every scenario with the same seed and runs and compare their outcomes; the first
     is the baseline (``negsim compare``). ``runs`` and ``seed`` default to the first's."""
-    from sim.compare import run_compare, unique_names
+    from sim.comparison import run_compare, unique_names
 
     if len(scenarios) < 2:
         raise NegsimError("compare needs at least two scenario files")
@@ -473,7 +473,7 @@ class Sweep:
 
     @property
     def text(self) -> str:
-        from sim.sweep import format_sweep
+        from sim.sweep_grid import format_sweep
 
         return format_sweep(self.result)
 
@@ -486,7 +486,7 @@ class Sweep:
         argv: Sequence[str] | None = None,
     ) -> Path:
         """Write ``sweep.csv``, the figure under ``plots/`` and ``manifest.json``."""
-        from sim.sweep import sweep_csv
+        from sim.sweep_grid import sweep_csv
 
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
@@ -527,7 +527,7 @@ def sweep(
 
     ``outcome`` is the class a two-parameter heat map shows.
     """
-    from sim.sweep import MAX_POINTS, SweepAxis, make_axis, run_sweep
+    from sim.sweep_grid import MAX_POINTS, SweepAxis, make_axis, run_sweep
 
     check_outcome(outcome)
     _check_executor(executor, scheduler)
@@ -585,7 +585,7 @@ class Sensitivity:
 
     @property
     def summary(self) -> dict[str, Any]:
-        from sim.sensitivity import sensitivity_json
+        from sim.global_sensitivity import sensitivity_json
 
         return sensitivity_json(self.result)
 
@@ -596,7 +596,7 @@ class Sensitivity:
 
         import pandas as pd
 
-        from sim.sensitivity import sensitivity_csv
+        from sim.global_sensitivity import sensitivity_csv
 
         return pd.read_csv(io.StringIO(sensitivity_csv(self.result)))
 
@@ -617,7 +617,7 @@ class Sensitivity:
 
     @property
     def text(self) -> str:
-        from sim.sensitivity import format_sensitivity
+        from sim.global_sensitivity import format_sensitivity
 
         return format_sensitivity(self.result)
 
@@ -642,7 +642,7 @@ class Sensitivity:
     ) -> Path:
         """Write ``design.csv``, ``sensitivity.csv``, ``sensitivity.json``, the figure
         (when the indices are defined) and ``manifest.json``."""
-        from sim.sensitivity import sensitivity_csv
+        from sim.global_sensitivity import sensitivity_csv
 
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
@@ -681,14 +681,14 @@ def sensitivity(
     point (both default to the method's defaults).
     """
     from sim.discovery import labels_for
-    from sim.loader import yaml_key_path
-    from sim.sensitivity import (
+    from sim.global_sensitivity import (
         DEFAULTS,
         analyze,
         evaluate_model,
         make_design,
         problem_from_scenario,
     )
+    from sim.loader import yaml_key_path
 
     check_outcome(outcome)
     _check_executor(executor, scheduler)
@@ -824,8 +824,8 @@ class Discovery:
             outcome=self.result.outcome,
             scenario=self.result.scenario,
             n=self.result.n_eval,
-            mass=t.mass,
-            restricted=t.restricted,
+            mass=[float(v) for v in t.mass],
+            restricted=[int(v) for v in t.restricted],
         )
         fig = plot_prim_trajectory(data, ax=ax)
         axes = ax if ax is not None else fig.axes[0]
@@ -878,7 +878,8 @@ def discover(
         names, x, y = read_replicates(folder, outcome)
         scenario = _folder_scenario(folder)
         name, seed = folder_meta(folder)
-        runs, jobs, files = len(y), 1, []
+        runs, jobs = len(y), 1
+        files: list[str] = []
     elif isinstance(source, Scenario) or Path(source).is_file():
         scenario, files = _scenario(source, overrides)
         name = scenario.name

@@ -64,7 +64,7 @@ def bargaining_reference(s: Scenario) -> BargainingReference:
     from sim.model import NegotiationModel
     from sim.runner import free_model
 
-    means = {path: param_mean(v) for path, v in s.uncertain_parameters().items()}
+    means = {path: np.array([param_mean(v)]) for path, v in s.uncertain_parameters().items()}
     model = NegotiationModel(s, seed=s.seed, n=1, parameter_values=means)
     try:
         # the model's own round-1 state: its geometry, red lines and BATNAs

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.global_sensitivity import evaluate_model, make_design, problem_from_scenario
 from sim.loader import load_scenario
 from sim.model import NegotiationModel
 from sim.runner import run_model, run_replicates
-from sim.sensitivity import evaluate_model, make_design, problem_from_scenario
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
 

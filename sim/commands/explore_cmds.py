@@ -2,8 +2,8 @@
 
 Each command writes a results folder like ``negsim run`` does (``results/<scenario>-<command>/
 <time>-seed<seed>/``, or exactly ``--out``), through a staging folder that only moves into
-place when everything is written. The work is done by :mod:`sim.api` (on :mod:`sim.sweep`,
-:mod:`sim.sensitivity` and :mod:`sim.discovery`); this module only wires options, folders
+place when everything is written. The work is done by :mod:`sim.api` (on :mod:`sim.sweep_grid`,
+:mod:`sim.global_sensitivity` and :mod:`sim.discovery`); this module only wires options, folders
 and printing.
 """
 
@@ -20,7 +20,7 @@ from sim.io import staged_output
 
 def sweep(args: argparse.Namespace) -> int:
     from sim import api
-    from sim.sweep import axes_from_options
+    from sim.sweep_grid import axes_from_options
 
     api.check_outcome(args.outcome)
     axes = axes_from_options(args.param, args.values, args.ranges)
@@ -51,7 +51,7 @@ def sweep(args: argparse.Namespace) -> int:
 
 def sensitivity(args: argparse.Namespace) -> int:
     from sim import api
-    from sim.sensitivity import DEFAULTS, design_points, problem_from_scenario
+    from sim.global_sensitivity import DEFAULTS, design_points, problem_from_scenario
 
     api.check_outcome(args.outcome)
     scenario = api.load(args.file, args.overrides)

@@ -125,7 +125,10 @@ def format_compare(table: dict[str, Any]) -> str:
     lines += ["", f"difference from {table['baseline']} [paired 95% interval]", head]
     for r in table["rows"][1:]:
         o = r["outcomes"]
-        cells = "".join(_cell(o[lab]["diff"], *o[lab]["diff_ci95"], signed=True) for lab in labels)
+        cells = "".join(
+            _cell(o[lab]["diff"], o[lab]["diff_ci95"][0], o[lab]["diff_ci95"][1], signed=True)
+            for lab in labels
+        )
         lines.append(f"{r['scenario']:<{width}}{cells}")
     return "\n".join(lines)
 
