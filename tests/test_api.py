@@ -214,3 +214,69 @@ def test_docs_api_examples(monkeypatch):
     result = runner.summarize(verbose=False)
     assert result.attempted > 10
     assert result.failed == 0
+
+
+def test_sensitivity_and_discover_give_the_cli_files(tmp_path):
+    import matplotlib.pyplot as plt
+
+    sens = sim.sensitivity(BASELINE, "morris", 2, 4, 5, outcome="stalemate")
+    cli = tmp_path / "sens"
+    assert (
+        main(
+            [
+                "sensitivity",
+                BASELINE,
+                "--method",
+                "morris",
+                "--n",
+                "2",
+                "--runs",
+                "4",
+                "--seed",
+                "5",
+                "--outcome",
+                "stalemate",
+                "--jobs",
+                "1",
+                "--quiet",
+                "--out",
+                str(cli),
+            ]
+        )
+        == 0
+    )
+    assert sens.summary == json.loads((cli / "sensitivity.json").read_text())
+    saved = sens.save(tmp_path / "sens_api")
+    assert (saved / "design.csv").read_text() == (cli / "design.csv").read_text()
+    assert len(sens.replicates) == sens.design.evaluations
+    assert sorted(sens.indices["parameter"]) == sorted(sens.problem.names)
+
+    found = sim.discover(BASELINE, "breakdown", 1500, 5)
+    cli = tmp_path / "disc"
+    assert (
+        main(
+            [
+                "discover",
+                BASELINE,
+                "--outcome",
+                "breakdown",
+                "--runs",
+                "1500",
+                "--seed",
+                "5",
+                "--jobs",
+                "1",
+                "--quiet",
+                "--out",
+                str(cli),
+            ]
+        )
+        == 0
+    )
+    assert found.summary == json.loads((cli / "discovery.json").read_text())
+    assert int((found.replicates["outcome"] == "breakdown").sum()) == int(found.y.sum())
+    fig, ax = plt.subplots()
+    try:
+        assert found.plot(ax=ax) is fig
+    finally:
+        plt.close(fig)
