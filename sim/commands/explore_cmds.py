@@ -76,7 +76,8 @@ def sensitivity(args: argparse.Namespace) -> int:
         )
         result.save(staging, fmt=args.format, argv=args.command_line)
     text = result.text
-    top = api.SENSITIVITY_FIGURE_TOP
+    from sim.results import SENSITIVITY_FIGURE_TOP as top
+
     if result.result.defined and len(result.problem.names) > top:
         text += f"\n(the figure shows the {top} largest)"
     finish(args, text, target)
