@@ -8,6 +8,7 @@ atomic writers) and plotting methods that take ``ax=`` (wrapping :mod:`sim.plots
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.errors import NegsimError
 from sim.io import manifest, utc_now, write_json_atomic, write_text_atomic
 from sim.outcomes import OUTCOME_LABELS, EnsembleResult
 from sim.scenario import Scenario
@@ -29,7 +31,17 @@ if TYPE_CHECKING:
     from sim.global_sensitivity import Design, Problem, SensitivityResult
     from sim.sweep_grid import SweepResult
 
-__all__ = ["Comparison", "Discovery", "Provenance", "Run", "Sensitivity", "Sweep", "Trace"]
+__all__ = [
+    "Comparison",
+    "Discovery",
+    "Provenance",
+    "Run",
+    "Sensitivity",
+    "Sweep",
+    "Trace",
+    "read_run_folder",
+    "read_summary",
+]
 
 PathLike = str | os.PathLike[str]
 
@@ -571,3 +583,58 @@ class Trace:
         write_text_atomic(out / "trace.txt", self.text + "\n")
         write_text_atomic(out / "rounds.csv", self.rounds.to_csv(index=False))
         return out
+
+
+# ---- reading a run folder back ---------------------------------------------------------
+
+
+# summary.json keys that rebuilding the replicates needs
+_REQUIRED = ("scenario", "rounds", "round_days", "issues", "parties", "actors")
+
+
+def read_summary(folder: Path) -> dict[str, Any]:
+    """``folder/summary.json`` as a dict, or a one-line :class:`NegsimError`."""
+    if not folder.is_dir():
+        raise NegsimError(f"{folder}: no such folder")
+    path = folder / "summary.json"
+    if not path.is_file():
+        raise NegsimError(f"{folder}: no summary.json (not a negsim results folder)")
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise NegsimError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NegsimError(f"{path}: cannot be read ({exc})") from None
+    if not isinstance(summary, dict):
+        raise NegsimError(f"{path}: expected a JSON object")
+    missing = [key for key in _REQUIRED if key not in summary]
+    if missing:
+        raise NegsimError(f"{path}: missing {', '.join(missing)} (not a negsim summary)")
+    return summary
+
+
+def read_run_folder(folder: Path) -> tuple[dict[str, Any], EnsembleResult]:
+    """A ``negsim run`` folder's summary and replicates, or a one-line :class:`NegsimError`."""
+    from sim.outcomes import read_replicates_csv
+
+    summary = read_summary(folder)
+    csv_path = folder / "replicates.csv"
+    if not csv_path.is_file():
+        raise NegsimError(f"{folder}: no replicates.csv (the run's per-replicate table)")
+    try:
+        result = read_replicates_csv(
+            csv_path,
+            scenario=str(summary["scenario"]),
+            issues=list(summary["issues"]),
+            parties=list(summary["parties"]),
+            actors=list(summary["actors"]),
+            rounds=int(summary["rounds"]),
+            round_days=float(summary["round_days"]),
+        )
+    except KeyError as exc:
+        raise NegsimError(f"{csv_path}: missing column or unknown value {exc}") from None
+    except (ValueError, IndexError, StopIteration) as exc:
+        raise NegsimError(f"{csv_path}: cannot be read ({exc or 'empty file'})") from None
+    if len(result) == 0:
+        raise NegsimError(f"{csv_path}: no replicates")
+    return summary, result
