@@ -548,7 +548,7 @@ def format_sensitivity(res: SensitivityResult, top: int | None = None) -> str:
     width = min(60, max(len("parameter"), *(len(lab) for lab in res.labels)) + 2)
     if res.method == "sobol":
         lines.append(f"{'parameter':<{width}}{'ST':>16}{'S1':>16}")
-        fmt = ("ST", "S1")
+        fmt: tuple[str, ...] = ("ST", "S1")
     else:
         lines.append(f"{'parameter':<{width}}{'mu*':>16}{'sigma':>10}{'mu':>10}")
         fmt = ("mu_star",)

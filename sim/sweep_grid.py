@@ -305,15 +305,15 @@ def run_sweep(file: str, axes: Sequence[SweepAxis], *, overrides: Iterable[str] 
         Replicates per chunk (default ``sim.ensemble.CHUNK_SIZE``, as ``negsim run``).
     """
     from sim.ensemble import plan_chunks
+    from sim.loader import load_scenario
 
-    if load is None:
-        from sim.loader import load_scenario as load
+    read = load_scenario if load is None else load
     overrides = list(overrides)
     points = grid_points(axes)
     scenarios = []
     for idx in points:
         sets = [f"{a.param}={a.texts[i]}" for a, i in zip(axes, idx, strict=True)]
-        scenarios.append(load(file, [*overrides, *sets]))
+        scenarios.append(read(file, [*overrides, *sets]))
     chunks = plan_chunks(runs) if chunk_size is None else plan_chunks(runs, chunk_size)
     tasks = [(s, seed, c) for s in scenarios for c in chunks]
     parts = []
