@@ -210,7 +210,8 @@ class Comparison:
 
     @property
     def replicates(self) -> pandas.DataFrame:
-        """Every scenario's replicates, with a ``scenario`` column first."""
+        """Every scenario's replicates, with a ``scenario`` column first (the drawn
+        parameters are not kept: compare differences, not parameters)."""
         import pandas as pd
 
         frames = []
