@@ -8,6 +8,7 @@ atomic writers) and plotting methods that take ``ax=`` (wrapping :mod:`sim.plots
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
     from sim.discovery import DiscoveryResult
     from sim.global_sensitivity import Design, Problem, SensitivityResult
+    from sim.rounds import RoundRecord
     from sim.sweep_grid import SweepResult
 
 __all__ = [
@@ -551,7 +553,7 @@ class Trace:
     replicate: int
     ensemble: EnsembleResult
     text: str
-    log: list[dict[str, Any]]
+    log: list[RoundRecord]
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -568,11 +570,11 @@ class Trace:
 
         rows = []
         for entry in self.log:
-            flat = dict(entry)
+            flat = dataclasses.asdict(entry)
             proposal = flat.pop("proposal")
             for k, issue in enumerate(self.scenario.issue_names):
                 flat[f"proposal.{issue}"] = np.nan if proposal is None else proposal[k]
-            for key in ("strikes", "violations", "shifts", "levers"):
+            for key in ("events", "levers"):
                 flat[key] = "; ".join(flat[key])
             rows.append(flat)
         return pd.json_normalize(rows)
