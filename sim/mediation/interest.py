@@ -121,25 +121,26 @@ class InterestChooser:
         qa = mm * b0 * b1
         qb = (c0 + c1) * b0 * b1 + mm * (a0 * b1 + a1 * b0)
         qc = c0 * b0 * a1 + c1 * b1 * a0 + mm * a0 * a1
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # f' has the sign of Q on the admissible interval (both surpluses positive) and f
+        # is concave there, so Q falls through zero at most once: the maximiser is lo where
+        # Q(lo) <= 0, hi where Q(hi) >= 0, else the one root of Q between them
+        q_lo = (qa * lo + qb) * lo + qc
+        q_hi = (qa * hi + qb) * hi + qc
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             disc = np.sqrt(np.maximum(qb * qb - 4 * qa * qc, 0.0))
-            # the root where f' falls through zero (f is concave on the admissible part)
-            lin = -qc / qb
             q = -0.5 * (qb + np.copysign(disc, qb))
-            r1, r2 = q / qa, qc / q
-        cands = [lo, hi, np.where(np.abs(qa) < 1e-15, lin, r1), r2]
-        best_t = lo.copy()
-        best_v = np.full_like(a0, -np.inf)
-        for t in cands:
-            t = np.where(np.isfinite(t), np.clip(t, lo, hi), lo)
-            s0 = a0 + b0 * t
-            s1 = a1 + b1 * t
-            ok = (hi >= lo) & (s0 > 0) & (s1 > 0)
-            v = c0 * _log_surplus(s0) + c1 * _log_surplus(s1) + om * (mp + mb * t)
-            v = np.where(ok, v, -np.inf)
-            take = v > best_v
-            best_t = np.where(take, t, best_t)
-            best_v = np.where(take, v, best_v)
+            r1 = np.where(np.abs(qa) > 1e-15, q / qa, -qc / qb)
+            r2 = qc / q
+        inside1 = (r1 >= lo) & (r1 <= hi)
+        root = np.where(inside1, r1, r2)
+        t = np.where(q_lo <= 0, lo, np.where(q_hi >= 0, hi, root))
+        t = np.where(np.isfinite(t), np.clip(t, lo, hi), lo)
+        s0 = a0 + b0 * t
+        s1 = a1 + b1 * t
+        ok = (hi >= lo) & (s0 > 0) & (s1 > 0)
+        best_v = c0 * _log_surplus(s0) + c1 * _log_surplus(s1) + om * (mp + mb * t)
+        best_v = np.where(ok, best_v, -np.inf)
+        best_t = t
         j = np.argmax(best_v, axis=1)
         i = np.arange(r.size)
         t = best_t[i, j]
