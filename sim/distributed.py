@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from typing import Any
 
 from sim.errors import NegsimError
+
+CONNECT_TIMEOUT = 10.0  # seconds a scheduler has to answer
+CLOSE_TIMEOUT = 3.0  # seconds the client and a local cluster have to shut down
 
 
 def _configure_dask() -> None:
@@ -28,46 +32,95 @@ def _worker_versions() -> str:
     return __version__
 
 
+def _connect(scheduler: str, timeout: float) -> Any:
+    """A client of the scheduler at ``scheduler``, or one line saying why not."""
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout=f"{timeout:g}s")
+    except Exception as exc:  # refused, timed out, a malformed address: all one line
+        why = " ".join(str(exc).split()) or type(exc).__name__
+        if len(why) > 200:
+            why = why[:197] + "..."
+        raise NegsimError(f"cannot reach dask scheduler {scheduler}: {why}") from None
+
+
+def _check_workers(client: Any, scheduler: str, timeout: float) -> None:
+    """Every worker can import negsim (else every task fails with a long remote
+    traceback); a cluster that does not answer within ``timeout`` is an error."""
+    import concurrent.futures
+
+    pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="negsim-dask-check")
+    try:
+        pool.submit(client.run, _worker_versions).result(timeout=timeout)
+    except concurrent.futures.TimeoutError:
+        raise NegsimError(
+            f"dask scheduler {scheduler} did not answer within {timeout:g} s"
+        ) from None
+    except Exception as exc:  # whatever the workers raised, in one line
+        raise NegsimError(
+            f"the workers of dask scheduler {scheduler} cannot run negsim "
+            f"({' '.join(str(exc).split())[:200] or type(exc).__name__}): install negsim on them"
+        ) from None
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _close(client: Any, cluster: Any) -> None:
+    """Close the client and the local cluster, bounded in time; worker processes that
+    outlive it are stopped."""
+    import multiprocessing
+
+    if client is not None:
+        with suppress(Exception):
+            client.close(timeout=CLOSE_TIMEOUT)
+    if cluster is not None:
+        with suppress(Exception):
+            cluster.close(timeout=CLOSE_TIMEOUT)
+        for proc in multiprocessing.active_children():
+            with suppress(Exception):
+                proc.terminate()
+                proc.join(CLOSE_TIMEOUT)
+                if proc.is_alive():
+                    proc.kill()
+
+
 def map_dask(
-    func: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], *, scheduler: str | None, jobs: int
+    func: Callable[..., Any],
+    tasks: Sequence[tuple[Any, ...]],
+    *,
+    scheduler: str | None,
+    jobs: int,
+    timeout: float = CONNECT_TIMEOUT,
 ) -> Iterator[Any]:
     """``func(*task)`` for every task on a dask cluster (a local one when ``scheduler`` is
-    None); results yielded in task order."""
+    None); results yielded in task order. A scheduler that does not answer within
+    ``timeout`` seconds is a one-line error."""
     try:
         from distributed import Client, LocalCluster
     except ImportError:
         raise NegsimError(
             "--executor dask needs the 'distributed' extra: pip install 'negsim[distributed]'"
         ) from None
-    from sim.executors import _windowed, sigint_deferred
+    from sim.executors import _windowed, _workers_starting
 
     _configure_dask()
     cluster = client = None
     try:
         if scheduler is None:
-            with sigint_deferred():  # workers never see Ctrl-C; this process stops the cluster
+            with _workers_starting():  # workers never see Ctrl-C; this process stops them
                 cluster = LocalCluster(
-                    n_workers=max(1, jobs), threads_per_worker=1, processes=True,
+                    n_workers=max(1, jobs),
+                    threads_per_worker=1,
+                    processes=True,
                     dashboard_address=None,
                     silence_logs=logging.ERROR,  # not the warnings of tasks cancelled by Ctrl-C
                 )
             client = Client(cluster)
         else:
-            try:
-                client = Client(scheduler, timeout="10s")
-            except OSError as exc:
-                raise NegsimError(f"cannot reach dask scheduler {scheduler}: {exc}") from None
-            try:  # a worker without negsim fails every task with a long remote traceback
-                client.run(_worker_versions)
-            except Exception as exc:  # whatever the workers raised, in one line
-                raise NegsimError(
-                    f"the workers of dask scheduler {scheduler} cannot run negsim "
-                    f"({str(exc).strip() or type(exc).__name__}): install negsim on them"
-                ) from None
+            client = _connect(scheduler, timeout)
+            _check_workers(client, scheduler, timeout)
         workers = max(jobs, len(client.scheduler_info().get("workers", {})))
         yield from _windowed(lambda task: client.submit(func, *task, pure=False), tasks, workers)
     finally:
-        if client is not None:
-            client.close()
-        if cluster is not None:
-            cluster.close()
+        _close(client, cluster)

@@ -50,3 +50,12 @@ class ScenarioError(NegsimError, ValueError):
             where += ": "
         key = f"{self.key_path}: " if self.key_path else ""
         return f"{where}{key}{self.message}"
+
+
+class Stopped(KeyboardInterrupt):
+    """A stop signal (SIGINT, SIGTERM, SIGHUP) turned into an exception, so the code that
+    cleans up after Ctrl-C cleans up after each of them. ``signum`` is the signal."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signum)

@@ -13,12 +13,14 @@ import itertools
 import os
 import signal
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 IN_FLIGHT_PER_WORKER = 2  # tasks submitted ahead per worker: bounds the results held
+ORPHAN_POLL_SECONDS = 1.0  # how often a worker checks that its parent is alive
 
 
 def default_jobs() -> int:
@@ -57,11 +59,40 @@ def map_ordered(
     # spawn: never fork a process that has imported threaded numerical libraries
     ctx = multiprocessing.get_context("spawn")
     workers = min(jobs, len(tasks))
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_ignore_sigint
-    ) as pool:
-        yield from _windowed(lambda task: pool.submit(func, *task), tasks, workers,
-                             first=sigint_deferred)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+    try:
+        yield from _windowed(
+            lambda task: pool.submit(func, *task), tasks, workers, first=_workers_starting
+        )
+    except BaseException:
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+@contextmanager
+def _workers_starting() -> Iterator[None]:
+    """Worker processes start with every stop signal held until they are running."""
+    from sim.stopping import signals_held
+
+    with signals_held(), sigint_deferred():
+        yield
+
+
+def stop_pool(pool: Any, grace: float = 2.0) -> None:
+    """Stop a process pool now: queued tasks cancelled, running ones killed (a chunk can
+    take minutes; a stopped run must not wait for it), every worker reaped."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        with suppress(OSError, ValueError, AttributeError):
+            proc.terminate()
+    for proc in processes:
+        with suppress(OSError, ValueError, AttributeError, AssertionError):
+            proc.join(grace)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(grace)
 
 
 def _windowed(
@@ -125,11 +156,24 @@ def sigint_deferred() -> Iterator[None]:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         signal.signal(signal.SIGINT, previous)
     if held:
+        handler = signal.getsignal(signal.SIGINT)
+        if callable(handler):  # sim.stopping's handler: the stop starts properly
+            handler(signal.SIGINT, None)
         raise KeyboardInterrupt
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops the run and cleans up."""
+def _worker_init() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the run and cleans up; and a worker
+    whose parent is gone (killed outright) exits instead of computing for nobody."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch_parent, name="negsim-orphan-watch", daemon=True).start()
 
 
+_ignore_sigint = _worker_init  # the name the executors used before

@@ -33,9 +33,23 @@ def interrupt_run(out: Path, *extra: str, early: bool = False) -> subprocess.Com
     replicates (``early``: as soon as its staging folder exists, while its workers are
     starting), and return how it ended."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "run", BASELINE, "--runs", RUNS, "--no-plots",
-         "--out", str(out), *extra],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            BASELINE,
+            "--runs",
+            RUNS,
+            "--no-plots",
+            "--out",
+            str(out),
+            *extra,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         start_new_session=True,
     )
     try:
@@ -77,12 +91,32 @@ def test_ctrl_c_while_workers_start_leaves_nothing(tmp_path):
 
 
 def test_ctrl_c_in_one_process_leaves_a_forced_folder_as_it_was(tmp_path):
+    """--force replaces a previous result only when the new one is complete."""
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "notes.txt").write_text("mine")
+    previous = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            BASELINE,
+            "--runs",
+            "50",
+            "--no-plots",
+            "--quiet",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert previous.returncode == 0, previous.stderr
+    before = {p: p.read_bytes() for p in out.iterdir()}
     assert_clean_interrupt(interrupt_run(out, "--jobs", "1", "--force"))
-    assert all_entries(tmp_path) == ["out", "out/notes.txt"]
-    assert (out / "notes.txt").read_text() == "mine"
+    assert {p: p.read_bytes() for p in out.iterdir()} == before
+    assert all_entries(tmp_path) == ["out", *(f"out/{p.name}" for p in sorted(before))]
 
 
 @pytest.mark.distributed
