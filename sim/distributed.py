@@ -77,12 +77,10 @@ def _close(client: Any, cluster: Any) -> None:
     if cluster is not None:
         with suppress(Exception):
             cluster.close(timeout=CLOSE_TIMEOUT)
-        for proc in multiprocessing.active_children():
+        for proc in multiprocessing.active_children():  # stop signals are blocked in them
             with suppress(Exception):
-                proc.terminate()
+                proc.kill()
                 proc.join(CLOSE_TIMEOUT)
-                if proc.is_alive():
-                    proc.kill()
 
 
 def map_dask(
@@ -102,9 +100,10 @@ def map_dask(
         raise NegsimError(
             "--executor dask needs the 'distributed' extra: pip install 'negsim[distributed]'"
         ) from None
-    from sim.executors import _windowed, _workers_starting
+    from sim.executors import _windowed, _workers_starting, start_resource_tracker
 
     _configure_dask()
+    start_resource_tracker()
     cluster = client = None
     try:
         if scheduler is None:
@@ -113,7 +112,7 @@ def map_dask(
                     n_workers=max(1, jobs),
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",  # any free port: never "8787 is in use"
                     silence_logs=logging.ERROR,  # not the warnings of tasks cancelled by Ctrl-C
                 )
             client = Client(cluster)

@@ -59,6 +59,7 @@ def map_ordered(
     # spawn: never fork a process that has imported threaded numerical libraries
     ctx = multiprocessing.get_context("spawn")
     workers = min(jobs, len(tasks))
+    start_resource_tracker()  # before the pool's queues register with it
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
     try:
         yield from _windowed(
@@ -73,26 +74,22 @@ def map_ordered(
 @contextmanager
 def _workers_starting() -> Iterator[None]:
     """Worker processes start with every stop signal held until they are running."""
-    from sim.stopping import signals_held
-
-    with signals_held(), sigint_deferred():
+    with stop_signals_deferred():
         yield
 
 
 def stop_pool(pool: Any, grace: float = 2.0) -> None:
     """Stop a process pool now: queued tasks cancelled, running ones killed (a chunk can
-    take minutes; a stopped run must not wait for it), every worker reaped."""
+    take minutes; a stopped run must not wait for it; the workers write nothing, and
+    their stop signals are blocked), every worker reaped."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
     for proc in processes:
         with suppress(OSError, ValueError, AttributeError):
-            proc.terminate()
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
     for proc in processes:
         with suppress(OSError, ValueError, AttributeError, AssertionError):
             proc.join(grace)
-            if proc.is_alive():
-                proc.kill()
-                proc.join(grace)
 
 
 def _windowed(
@@ -124,16 +121,23 @@ def _windowed(
         raise
 
 
-@contextmanager
-def sigint_deferred() -> Iterator[None]:
-    """Start worker processes inside this block: they never see SIGINT.
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
-    A terminal's Ctrl-C reaches the whole process group, and a worker still starting
-    would die on it printing a traceback of its imports. SIGINT is blocked in this thread
-    inside the block, and processes (and threads) started here inherit the blocked SIGINT;
-    this process stops the run and cleans up. A Ctrl-C pressed inside the block is held
-    and raises KeyboardInterrupt when the block ends, not in the middle of starting a
-    pool or a cluster. Only the main thread can do this; elsewhere the block does nothing.
+
+@contextmanager
+def stop_signals_deferred() -> Iterator[None]:
+    """Start worker processes inside this block: they never see a stop signal.
+
+    A terminal's Ctrl-C (and a closed terminal's SIGHUP) reaches the whole process group,
+    and a worker still starting would die on it printing a traceback of its imports.
+    SIGINT, SIGTERM and SIGHUP are blocked in this thread inside the block, and processes
+    (and threads) started here inherit them blocked: this process alone decides to stop
+    the run, stops its workers and cleans up. A signal received inside the block is held
+    and acted on when the block ends (KeyboardInterrupt, or the handler of
+    :mod:`sim.stopping`), not in the middle of starting a pool or a cluster. Only the
+    main thread can do this; elsewhere the block does nothing.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -141,25 +145,55 @@ def sigint_deferred() -> Iterator[None]:
     held: list[int] = []
     can_block = hasattr(signal, "pthread_sigmask")
     if can_block:
-        # multiprocessing's resource tracker, started with the first spawned process,
-        # unblocks SIGINT in the thread that starts it: start it first
-        from multiprocessing import resource_tracker
+        # multiprocessing's resource tracker unblocks SIGINT and SIGTERM (which it
+        # ignores) in the thread that starts it: start it first
+        start_resource_tracker()
+    from sim import stopping
 
-        resource_tracker.ensure_running()
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    def hold(signum: int, frame: Any) -> None:
+        held.append(signum)
+        if stopping.handles(previous.get(signum)):
+            stopping.begin(signum)  # the watchdog starts now, not after the workers
+
+    previous: dict[int, Any] = {}
+    for s in STOP_SIGNALS:
+        previous[s] = signal.signal(s, hold)
     if can_block:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_BLOCK, set(STOP_SIGNALS))
     try:
         yield
     finally:
         if can_block:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        signal.signal(signal.SIGINT, previous)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, set(STOP_SIGNALS))
+        for s, handler in previous.items():
+            signal.signal(s, handler)
     if held:
-        handler = signal.getsignal(signal.SIGINT)
+        handler = signal.getsignal(held[0])
         if callable(handler):  # sim.stopping's handler: the stop starts properly
-            handler(signal.SIGINT, None)
-        raise KeyboardInterrupt
+            handler(held[0], None)
+        if held[0] == signal.SIGINT:
+            raise KeyboardInterrupt
+        from sim.errors import Stopped
+
+        raise Stopped(held[0])
+
+
+def start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker (once per process) with SIGHUP blocked,
+    so that a closed terminal, whose SIGHUP reaches the whole process group, does not
+    kill it while this process still needs it (it ignores SIGINT and SIGTERM itself)."""
+    if not hasattr(signal, "pthread_sigmask") or not hasattr(signal, "SIGHUP"):
+        return
+    from multiprocessing import resource_tracker
+
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+sigint_deferred = stop_signals_deferred  # its name when it held SIGINT only
 
 
 def _worker_init() -> None:

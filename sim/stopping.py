@@ -15,8 +15,6 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import FrameType
 
 from sim.errors import Stopped
@@ -47,9 +45,21 @@ def message(signum: int) -> str:
 def _on_signal(signum: int, frame: FrameType | None) -> None:
     if _stopping:
         return  # already stopping: let the cleanup finish
-    _stopping.append(signum)
-    _start_watchdog(signum)
+    begin(signum)
     raise Stopped(signum)
+
+
+def begin(signum: int) -> None:
+    """Start stopping without raising (for a signal held while workers start): later
+    signals are absorbed and the watchdog bounds the time left."""
+    if not _stopping:
+        _stopping.append(signum)
+        _start_watchdog(signum)
+
+
+def handles(handler: object) -> bool:
+    """Whether ``handler`` is this module's stop handler."""
+    return handler is _on_signal
 
 
 def install() -> None:
@@ -63,34 +73,20 @@ def install() -> None:
 
 
 def restore() -> None:
-    """Python's defaults again (for in-process callers such as the tests)."""
+    """Python's defaults again (for in-process callers such as the tests). After a stop,
+    the stop signals stay absorbed instead: the process is about to exit, and a late
+    Ctrl-C must not kill it by the signal after it has cleaned up and said so."""
     if threading.current_thread() is not threading.main_thread():
+        return
+    if _stopping:
+        cancel_watchdog()
+        for s in STOP_SIGNALS:
+            if signal.getsignal(s) is _on_signal:
+                signal.signal(s, signal.SIG_IGN)
         return
     for s in STOP_SIGNALS:
         if signal.getsignal(s) is _on_signal:
             signal.signal(s, signal.default_int_handler if s == signal.SIGINT else signal.SIG_DFL)
-
-
-@contextmanager
-def signals_held() -> Iterator[list[int]]:
-    """Hold SIGTERM and SIGHUP (at Python level) inside the block: they are recorded and
-    raised as :class:`Stopped` when the block ends, not in the middle of starting worker
-    processes. (SIGINT is held by :func:`sim.executors.sigint_deferred`.)"""
-    held: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield held
-        return
-    previous = {}
-    for s in STOP_SIGNALS:
-        if s != signal.SIGINT and signal.getsignal(s) is _on_signal:
-            previous[s] = signal.signal(s, lambda signum, frame: held.append(signum))
-    try:
-        yield held
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-    if held:
-        _on_signal(held[0], None)
 
 
 def descendants() -> list[int]:
