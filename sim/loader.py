@@ -1142,10 +1142,7 @@ ISSUE = Section(
             "freeze along the current front line",
         ),
         Key(
-            "one",
-            Text(),
-            REQUIRED,
-            "what 1 on this issue means",
+            "one", Text(), REQUIRED, "what 1 on this issue means",
             "the upstream state takes all the water it dams",
         ),
         Key(
@@ -2457,7 +2454,7 @@ def schema_markdown() -> str:
             )
         lines += [
             "| `source` | quote or list of quotes | absent | quotes from `seeds/` that "
-            'support the values here | `source: "a sentence from a file in seeds/"` |',
+            'support the values here | `source: \"a sentence from a file in seeds/\"` |',
             "",
         ]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -25,10 +25,8 @@ SENSITIVITY_FIGURE_TOP = 20  # parameters in the bar chart (all are in the CSV)
 
 def _check_outcome(outcome: str) -> None:
     if outcome not in OUTCOME_LABELS:
-        raise NegsimError(
-            f"--outcome: unknown outcome class {outcome!r} "
-            f"(expected one of {', '.join(OUTCOME_LABELS)})"
-        )
+        raise NegsimError(f"--outcome: unknown outcome class {outcome!r} "
+                          f"(expected one of {', '.join(OUTCOME_LABELS)})")
 
 
 def _jobs(args: argparse.Namespace) -> int:
@@ -63,17 +61,9 @@ def sweep(args: argparse.Namespace) -> int:
     with staged_output(target) as staging:
         progress = Progress(runs * n_points, args.quiet, f"{base.name} sweep")
         try:
-            result = run_sweep(
-                args.file,
-                axes,
-                overrides=args.overrides,
-                runs=runs,
-                seed=seed,
-                jobs=jobs,
-                executor=args.executor,
-                scheduler=args.scheduler,
-                progress=progress.update,
-            )
+            result = run_sweep(args.file, axes, overrides=args.overrides, runs=runs, seed=seed,
+                               jobs=jobs, executor=args.executor, scheduler=args.scheduler,
+                               progress=progress.update)
         finally:
             progress.close()
         write_text_atomic(staging / "sweep.csv", sweep_csv(result))
@@ -82,23 +72,11 @@ def sweep(args: argparse.Namespace) -> int:
         if len(axes) == 1:
             _save(plot_sweep(result.curve()), staging / "plots", "sweep", args.format)
         else:
-            _save(
-                plot_sweep_heatmap(result.grid(args.outcome)),
-                staging / "plots",
-                f"sweep_{args.outcome}",
-                args.format,
-            )
-        write_manifest(
-            staging,
-            args,
-            command="sweep",
-            scenario_files=[args.file],
-            seed=seed,
-            runs=runs,
-            jobs=jobs,
-            started=started,
-            sweep={a.param: list(a.values) for a in axes},
-        )
+            _save(plot_sweep_heatmap(result.grid(args.outcome)), staging / "plots",
+                  f"sweep_{args.outcome}", args.format)
+        write_manifest(staging, args, command="sweep", scenario_files=[args.file], seed=seed,
+                       runs=runs, jobs=jobs, started=started,
+                       sweep={a.param: list(a.values) for a in axes})
     if not args.quiet:
         print(format_sweep(result))
         print(f"\nresults written to {target}/")
@@ -108,9 +86,8 @@ def sweep(args: argparse.Namespace) -> int:
 # ---- sensitivity ---------------------------------------------------------------------
 
 
-def _design_csv(
-    names: tuple[str, ...], x: np.ndarray, sets: np.ndarray, runs: int, y: np.ndarray
-) -> str:
+def _design_csv(names: tuple[str, ...], x: np.ndarray, sets: np.ndarray, runs: int,
+                y: np.ndarray) -> str:
     """One row per design point: its replicate set, parameter values and outcome share."""
     head = ["point", "replicate_start", "replicates", *(f"param.{n}" for n in names), "p"]
     lines = [",".join(head)]
@@ -149,57 +126,27 @@ def sensitivity(args: argparse.Namespace) -> int:
     with staged_output(target) as staging:
         progress = Progress(design.evaluations, args.quiet, f"{scenario.name} {args.method}")
         try:
-            codes = evaluate_model(
-                scenario,
-                problem,
-                design,
-                seed,
-                jobs=jobs,
-                executor=args.executor,
-                scheduler=args.scheduler,
-                progress=progress.update,
-            )
+            codes = evaluate_model(scenario, problem, design, seed, jobs=jobs,
+                                   executor=args.executor, scheduler=args.scheduler,
+                                   progress=progress.update)
         finally:
             progress.close()
         y = (codes == OUTCOME_LABELS.index(args.outcome)).astype(float)
-        write_text_atomic(
-            staging / "design.csv", _design_csv(problem.names, design.x, design.sets, runs, y)
-        )
-        result = analyze(
-            problem,
-            design,
-            y,
-            seed=seed,
-            outcome=args.outcome,
-            labels=labels_for(problem.names, scenario),
-            scenario=scenario.name,
-            file_keys=[yaml_key_path(scenario, p) for p in problem.names],
-        )
+        write_text_atomic(staging / "design.csv",
+                          _design_csv(problem.names, design.x, design.sets, runs, y))
+        result = analyze(problem, design, y, seed=seed, outcome=args.outcome,
+                         labels=labels_for(problem.names, scenario), scenario=scenario.name,
+                         file_keys=[yaml_key_path(scenario, p) for p in problem.names])
         write_text_atomic(staging / "sensitivity.csv", sensitivity_csv(result))
         write_json_atomic(staging / "sensitivity.json", sensitivity_json(result))
         if result.defined:
             from sim.plots import plot_sensitivity
 
-            _save(
-                plot_sensitivity(result.plot_data(SENSITIVITY_FIGURE_TOP)),
-                staging / "plots",
-                f"sensitivity_{args.method}",
-                args.format,
-            )
-        write_manifest(
-            staging,
-            args,
-            command="sensitivity",
-            scenario_files=[args.file],
-            seed=seed,
-            runs=design.evaluations,
-            jobs=jobs,
-            started=started,
-            method=args.method,
-            n=n,
-            runs_per_point=runs,
-            outcome=args.outcome,
-        )
+            _save(plot_sensitivity(result.plot_data(SENSITIVITY_FIGURE_TOP)), staging / "plots",
+                  f"sensitivity_{args.method}", args.format)
+        write_manifest(staging, args, command="sensitivity", scenario_files=[args.file],
+                       seed=seed, runs=design.evaluations, jobs=jobs, started=started,
+                       method=args.method, n=n, runs_per_point=runs, outcome=args.outcome)
     if not args.quiet:
         print(format_sensitivity(result))
         if result.defined and len(problem.names) > SENSITIVITY_FIGURE_TOP:
@@ -211,16 +158,8 @@ def sensitivity(args: argparse.Namespace) -> int:
 # ---- discover ------------------------------------------------------------------------
 
 
-def _simulate_with_params(
-    staging: Path,
-    scenario: Any,
-    runs: int,
-    seed: int,
-    jobs: int,
-    executor: str,
-    scheduler: str | None,
-    quiet: bool,
-) -> EnsembleResult:
+def _simulate_with_params(staging: Path, scenario: Any, runs: int, seed: int, jobs: int,
+                          executor: str, scheduler: str | None, quiet: bool) -> EnsembleResult:
     """Run the replicates, stream ``replicates.csv`` into ``staging`` and keep the drawn
     parameters (which PRIM needs)."""
     from sim.commands.run_cmds import Progress
@@ -232,16 +171,8 @@ def _simulate_with_params(
     try:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             first = True
-            for out in iter_chunks(
-                scenario,
-                seed,
-                runs,
-                jobs=jobs,
-                executor=executor,
-                scheduler=scheduler,
-                with_csv=True,
-                keep_params=True,
-            ):
+            for out in iter_chunks(scenario, seed, runs, jobs=jobs, executor=executor,
+                                   scheduler=scheduler, with_csv=True, keep_params=True):
                 if first:  # the first chunk's rows begin with the header (sim.ensemble)
                     header = ",".join(out.result.columns()) + "\n"
                     if not out.csv_rows.startswith(header):
@@ -289,31 +220,16 @@ def _trajectory_figure(box: Any, n_eval: int, outcome: str, scenario: str) -> An
     from sim.plots import OUTCOME_COLOURS, TICK_SIZE, plot_prim_trajectory
 
     t = box.trajectory
-    data = prepare_prim(
-        np.nan_to_num(t.coverage),
-        np.nan_to_num(t.density),
-        t.chosen,
-        outcome=outcome,
-        scenario=scenario,
-        n=n_eval,
-        mass=t.mass,
-        restricted=t.restricted,
-    )
+    data = prepare_prim(np.nan_to_num(t.coverage), np.nan_to_num(t.density), t.chosen,
+                        outcome=outcome, scenario=scenario, n=n_eval, mass=t.mass,
+                        restricted=t.restricted)
     fig = plot_prim_trajectory(data)
     ax = fig.axes[0]
     k = len(box.restrictions)
-    ax.plot(
-        [box.coverage],
-        [box.density],
-        linestyle="none",
-        marker="D",
-        markersize=9,
-        markerfacecolor="white",
-        markeredgecolor=OUTCOME_COLOURS[outcome],
-        markeredgewidth=2,
-        label=f"reported: box {t.chosen} simplified to {k} restriction{'s' if k != 1 else ''} "
-        f"(coverage {box.coverage:.0%}, density {box.density:.0%})",
-    )
+    ax.plot([box.coverage], [box.density], linestyle="none", marker="D", markersize=9,
+            markerfacecolor="white", markeredgecolor=OUTCOME_COLOURS[outcome], markeredgewidth=2,
+            label=f"reported: box {t.chosen} simplified to {k} restriction{'s' if k != 1 else ''} "
+                  f"(coverage {box.coverage:.0%}, density {box.density:.0%})")
     ax.legend(loc="upper right", fontsize=TICK_SIZE, frameon=False)
     return fig
 
@@ -339,9 +255,8 @@ def discover(args: argparse.Namespace) -> int:
     scenario = None
     if source.is_dir():
         if args.runs or args.seed is not None or args.overrides:
-            raise NegsimError(
-                "--runs, --seed and --set apply to a scenario file, not to a results folder"
-            )
+            raise NegsimError("--runs, --seed and --set apply to a scenario file, "
+                              "not to a results folder")
         names, x, y = read_replicates(source, args.outcome)
         scenario = _folder_scenario(source)
         name, seed = _folder_meta(source)
@@ -353,9 +268,8 @@ def discover(args: argparse.Namespace) -> int:
         name = scenario.name
         runs, seed, jobs = resolve_common(args, scenario)
         if not scenario.uncertain_parameters():
-            raise NegsimError(
-                f"{args.file}: no uncertain parameters to search (give some as distributions)"
-            )
+            raise NegsimError(f"{args.file}: no uncertain parameters to search "
+                              "(give some as distributions)")
     else:
         raise NegsimError(f"{args.file}: no such scenario file or results folder")
     target = target_dir(args, f"{name}-discover", seed)
@@ -363,29 +277,18 @@ def discover(args: argparse.Namespace) -> int:
         if scenario is not None and source.is_file():
             from sim.summary import summarize
 
-            result = _simulate_with_params(
-                staging, scenario, runs, seed, jobs, args.executor, args.scheduler, args.quiet
-            )
+            result = _simulate_with_params(staging, scenario, runs, seed, jobs, args.executor,
+                                           args.scheduler, args.quiet)
             write_json_atomic(staging / "summary.json", summarize(result, scenario, seed))
             write_text_atomic(staging / "scenario.yaml", dump_scenario(scenario))
             names = list(result.params)
             x = np.column_stack([result.params[p] for p in names])
             y = result.outcome == OUTCOME_LABELS.index(args.outcome)
         if not y.any():
-            raise NegsimError(
-                f"{args.outcome} never happened in the {len(y):,} replicates: "
-                "nothing to discover (try more --runs or another --outcome)"
-            )
-        res = prim(
-            x,
-            y,
-            names,
-            labels=labels_for(names, scenario),
-            alpha=args.peel,
-            min_mass=args.min_mass,
-            scenario=name,
-            outcome=args.outcome,
-        )
+            raise NegsimError(f"{args.outcome} never happened in the {len(y):,} replicates: "
+                              "nothing to discover (try more --runs or another --outcome)")
+        res = prim(x, y, names, labels=labels_for(names, scenario), alpha=args.peel,
+                   min_mass=args.min_mass, scenario=name, outcome=args.outcome)
         report = format_discovery(res)
         write_text_atomic(staging / "discovery.txt", report)
         write_json_atomic(staging / "discovery.json", discovery_json(res))
@@ -394,26 +297,12 @@ def discover(args: argparse.Namespace) -> int:
         for i, box in enumerate(res.boxes, start=1):
             if i > 1 and not box.significant:
                 break
-            _save(
-                _trajectory_figure(box, res.n_eval, args.outcome, name),
-                staging / "plots",
-                "prim_trajectory" if i == 1 else f"prim_trajectory_{i}",
-                args.format,
-            )
-        write_manifest(
-            staging,
-            args,
-            command="discover",
-            scenario_files=[args.file] if source.is_file() else [],
-            seed=seed,
-            runs=runs,
-            jobs=jobs,
-            started=started,
-            outcome=args.outcome,
-            peel=args.peel,
-            min_mass=args.min_mass,
-            source=str(source),
-        )
+            _save(_trajectory_figure(box, res.n_eval, args.outcome, name), staging / "plots",
+                  "prim_trajectory" if i == 1 else f"prim_trajectory_{i}", args.format)
+        write_manifest(staging, args, command="discover",
+                       scenario_files=[args.file] if source.is_file() else [], seed=seed,
+                       runs=runs, jobs=jobs, started=started, outcome=args.outcome,
+                       peel=args.peel, min_mass=args.min_mass, source=str(source))
     if not args.quiet:
         print(report, end="")
         print(f"\nresults written to {target}/")
