@@ -7,6 +7,7 @@ cluster gives the same numbers as the local executor (see :mod:`sim.executors`).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from typing import Any
@@ -32,38 +33,54 @@ def _worker_versions() -> str:
     return __version__
 
 
+def _within(seconds: float, what: Callable[[], Any]) -> tuple[bool, Any, BaseException | None]:
+    """Call ``what`` in a daemon thread: (finished, result, exception). A peer that
+    accepts a connection and never answers can block dask past its own timeouts; a daemon
+    thread left waiting does not keep this process from exiting."""
+    box: dict[str, Any] = {}
+
+    def call() -> None:
+        try:
+            box["result"] = what()
+        except BaseException as exc:  # handed to the caller
+            box["error"] = exc
+
+    thread = threading.Thread(target=call, name="negsim-dask-connect", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        return False, None, None
+    return True, box.get("result"), box.get("error")
+
+
 def _connect(scheduler: str, timeout: float) -> Any:
     """A client of the scheduler at ``scheduler``, or one line saying why not."""
     from distributed import Client
 
-    try:
-        return Client(scheduler, timeout=f"{timeout:g}s")
-    except Exception as exc:  # refused, timed out, a malformed address: all one line
+    done, client, exc = _within(
+        timeout + CLOSE_TIMEOUT, lambda: Client(scheduler, timeout=f"{timeout:g}s")
+    )
+    if not done:
+        raise NegsimError(f"cannot reach dask scheduler {scheduler}: no answer in {timeout:g} s")
+    if exc is not None:  # refused, timed out, a malformed address: all one line
         why = " ".join(str(exc).split()) or type(exc).__name__
         if len(why) > 200:
             why = why[:197] + "..."
-        raise NegsimError(f"cannot reach dask scheduler {scheduler}: {why}") from None
+        raise NegsimError(f"cannot reach dask scheduler {scheduler}: {why}")
+    return client
 
 
 def _check_workers(client: Any, scheduler: str, timeout: float) -> None:
     """Every worker can import negsim (else every task fails with a long remote
     traceback); a cluster that does not answer within ``timeout`` is an error."""
-    import concurrent.futures
-
-    pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="negsim-dask-check")
-    try:
-        pool.submit(client.run, _worker_versions).result(timeout=timeout)
-    except concurrent.futures.TimeoutError:
-        raise NegsimError(
-            f"dask scheduler {scheduler} did not answer within {timeout:g} s"
-        ) from None
-    except Exception as exc:  # whatever the workers raised, in one line
+    done, _, exc = _within(timeout, lambda: client.run(_worker_versions))
+    if not done:
+        raise NegsimError(f"dask scheduler {scheduler} did not answer within {timeout:g} s")
+    if exc is not None:  # whatever the workers raised, in one line
         raise NegsimError(
             f"the workers of dask scheduler {scheduler} cannot run negsim "
             f"({' '.join(str(exc).split())[:200] or type(exc).__name__}): install negsim on them"
-        ) from None
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        )
 
 
 def _close(client: Any, cluster: Any) -> None:
