@@ -27,7 +27,7 @@ from contextlib import suppress
 from typing import NoReturn, TextIO
 
 from sim import __version__, io, limits, stopping
-from sim.errors import NegsimError
+from sim.errors import NegsimError, printable
 
 DEBUG_HELP = "on an unexpected error, print the full traceback (also NEGSIM_DEBUG=1)"
 
@@ -236,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _print_line(text: str, file: TextIO | None = None) -> None:
     """Print one line whatever the terminal's encoding; a closed stream is not an error."""
     stream = sys.stderr if file is None else file
+    text = printable(text)
     try:
         print(text, file=stream, flush=True)
     except UnicodeEncodeError:
@@ -266,7 +267,7 @@ def _input_of(args: argparse.Namespace) -> str:
 
 
 def _one_line(text: str, limit: int = 400) -> str:
-    one = " ".join(str(text).split())
+    one = printable(" ".join(str(text).split(" ")).replace("\n", " "))
     return one if len(one) <= limit else one[: limit - 3] + "..."
 
 
