@@ -280,6 +280,17 @@ def _os_error(exc: OSError) -> str:
     return _one_line(f"{where}: {what}")
 
 
+def _internal(where: str, exc: BaseException, debug: bool) -> int:
+    """A bug in negsim: one line asking for a report (the traceback under --debug)."""
+    if debug:
+        traceback.print_exception(exc)
+    _print_line(
+        f"{where}: internal error: {type(exc).__name__}: {_one_line(str(exc), 200)} "
+        f"({REPORT_HINT}; --debug shows the traceback)"
+    )
+    return EXIT_USAGE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     _tolerant_streams()
@@ -313,17 +324,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         _print_line(f"{where}: {_os_error(exc)}")
         return EXIT_USAGE
+    except ValueError as exc:
+        if "null byte" in str(exc):  # a NUL in a path the user gave: not a bug
+            _print_line(f"{where}: a file name cannot contain a NUL character")
+            return EXIT_USAGE
+        return _internal(where, exc, debug)
     except MemoryError:
         _print_line(f"{where}: out of memory (fewer --runs or --jobs may fit)")
         return EXIT_USAGE
     except Exception as exc:
-        if debug:
-            traceback.print_exc()
-        _print_line(
-            f"{where}: internal error: {type(exc).__name__}: {_one_line(str(exc), 200)} "
-            f"({REPORT_HINT}; --debug shows the traceback)"
-        )
-        return EXIT_USAGE
+        return _internal(where, exc, debug)
     finally:
         io.release_all()  # anything a failed command claimed and did not publish
         stopping.cancel_watchdog()
