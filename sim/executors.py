@@ -198,7 +198,7 @@ sigint_deferred = stop_signals_deferred  # its name when it held SIGINT only
 
 def _worker_init() -> None:
     """Workers leave Ctrl-C to the parent, which stops the run and cleans up; and a worker
-    whose parent is gone (killed outright) exits instead of computing for nobody."""
+    whose parent is gone (killed outright) exits instead of working for nobody."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
 

@@ -563,7 +563,10 @@ def manifest(
         "command": command,
         "argv": list(sys.argv if argv is None else argv),
         "scenario_files": [
-            {"path": str(f), "sha256": sha256_file(f)} for f in scenario_files if Path(f).is_file()
+            # "resolved": where provenance finds the seeds/ of a results folder's scenario.yaml
+            {"path": str(f), "resolved": os.path.abspath(f), "sha256": sha256_file(f)}
+            for f in scenario_files
+            if Path(f).is_file()
         ],
         "seed": seed,
         "runs": runs,

@@ -104,7 +104,26 @@ def find_seeds_dir(start: str | Path | None, seeds_dir: str | Path | None = None
         candidate = folder / "seeds"
         if candidate.is_dir():
             return candidate
-    return None
+    original = _original_scenario(here)
+    return find_seeds_dir(original) if original is not None else None
+
+
+def _original_scenario(folder: Path) -> str | None:
+    """For a negsim results folder (its scenario.yaml is a copy), the scenario file the
+    run was made from, as its manifest records it: its seeds/ are the copy's."""
+    from sim.io import is_negsim_result
+
+    if not is_negsim_result(folder):
+        return None
+    try:
+        files = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        first = files["scenario_files"][0]
+        original = Path(first["resolved"])
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return None
+    if original.parent == folder or not original.is_file():
+        return None
+    return str(original)
 
 
 def quote_problem(text: str) -> str | None:
