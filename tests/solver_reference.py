@@ -52,14 +52,17 @@ class Case:
 
         def kinks(v):
             x, e, h = self._split(v)
-            out = [(e - (x[None, :] - self.ideal))[lin].ravel(), (e + (x[None, :] - self.ideal))[lin].ravel()]
+            out = [
+                (e - (x[None, :] - self.ideal))[lin].ravel(),
+                (e + (x[None, :] - self.ideal))[lin].ravel(),
+            ]
             for j, (_i, kk, sign, bound, _p) in enumerate(self.lines):
                 out.append(np.array([h[j], h[j] - sign * (x[kk] - bound)]))
             return np.concatenate(out) if out else np.zeros(0)
 
         cons.append({"type": "ineq", "fun": kinks})
         cons += extra
-        bounds = [(lo, hi) for lo, hi in zip(self.lower, self.upper)]
+        bounds = [(lo, hi) for lo, hi in zip(self.lower, self.upper, strict=True)]
         bounds += [(0.0, 2.0)] * (self.n * k) + [(0.0, 2.0)] * len(self.lines)
         return cons, bounds
 
@@ -132,3 +135,29 @@ class Case:
                 best = (x, val)
             assert nv  # keep linters quiet about nv
         return best
+
+
+def _best_for(self, proposer, floors):
+    """max U_proposer subject to U_j >= floor_j for the others (floors met by some x)."""
+    others = np.arange(self.n) != proposer
+    extra = [{"type": "ineq", "fun": lambda v: (self._u_epi(v) - floors)[others]}]
+    cons, bounds = self._constraints(extra)
+    start, _ = self.max_min(floors, who=others)
+    best = None
+    for x0 in [start] + list(self._starts(np.random.default_rng(2))):
+        res = minimize(
+            lambda v: -self._u_epi(v)[proposer],
+            self._v0(x0),
+            method="SLSQP",
+            bounds=bounds,
+            constraints=cons,
+            options={"ftol": 1e-15, "maxiter": 1000},
+        )
+        x = np.clip(res.x[: self.k], self.lower, self.upper)
+        u = self.utility(x)
+        if np.all((u - floors)[others] >= -1e-9) and (best is None or u[proposer] > best[0]):
+            best = (u[proposer], x)
+    return start if best is None else best[1]
+
+
+Case.best_for = _best_for
