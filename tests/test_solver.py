@@ -172,3 +172,19 @@ def test_three_party_linear_frontier_is_not_a_corner():
     u = case.utility(p.x[0])
     np.testing.assert_allclose(u, case.utility(case.nash(np.zeros(3), np.ones(3))), atol=TOL)
     assert np.ptp(u) < 1e-6  # symmetric problem, symmetric solution
+
+
+@SETTINGS
+@given(cases(min_n=3, max_n=6), st.lists(st.floats(-0.1, 0.1), min_size=10, max_size=10))
+def test_warm_start_from_last_round_reaches_the_same_package(problem, shift):
+    """The model solves every round from the last round's package: the answer must not
+    depend on where the search starts."""
+    case, d, w = problem
+    g = geometry_of(case)
+    rows = np.arange(1)
+    select_nash(g, d[None], w[None], None, rows)  # last round, other disagreement points
+    d2 = d + np.array(shift[: case.n])
+    warm = select_nash(g, d2[None], w[None], None, rows)
+    cold = select_nash(geometry_of(case), d2[None], w[None], None, rows)
+    assert warm.rule[0] == cold.rule[0]
+    np.testing.assert_allclose(case.utility(warm.x[0]), case.utility(cold.x[0]), atol=TOL)

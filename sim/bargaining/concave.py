@@ -400,16 +400,30 @@ def best_under_floors(
     upper: np.ndarray,
     proposer: int,
     floors: np.ndarray,
+    start: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The package best for ``proposer`` giving every other party at least its floor.
 
     Where the floors cannot all be met, the package maximising the smallest margin over
-    them, with found False. Returns (x (N, K), found (N,)).
+    them, with found False. Returns (x (N, K), found (N,)). A ``start`` (N, K) that
+    already clears every floor spares the max-min search of its rows.
     """
     n_rows, n = floors.shape
     who = np.ones((n_rows, n), dtype=bool)
     who[:, proposer] = False
-    x, value = max_min(util, lower, upper, floors, who)
+    x = np.empty((n_rows, lower.shape[1]))
+    value = np.full(n_rows, -np.inf)
+    if start is not None:
+        ok = np.all(np.isfinite(start), axis=1)
+        x0 = np.where(ok[:, None], start, lower)
+        margin = np.min(np.where(who, util.exact(x0) - floors, np.inf), axis=1)
+        ok &= margin > 1e-9
+        x[ok], value[ok] = x0[ok], margin[ok]
+    cold = np.flatnonzero(~np.isfinite(value))
+    if cold.size:
+        x[cold], value[cold] = max_min(
+            util.take(cold), lower[cold], upper[cold], floors[cold], who[cold]
+        )
     found = value >= -1e-12
     room = np.flatnonzero(value > 1e-12)
     if room.size:

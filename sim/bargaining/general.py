@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 #: a start (or a max-min package) must leave every surplus at least this to start Newton
 _ROOM = 1e-12
 #: from last round's package, already solved at the finest level, only fine levels remain
-WARM_LEVELS = LEVELS[1:]
+WARM_LEVELS = LEVELS[3:]
 
 
 def win_set_constraints(winset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -161,15 +161,20 @@ def stationary_offer(
     parties: each responder is held to its value of proposing next round, those values
     found by iteration (stopping early once no value moves by more than 1e-12)."""
     n = geometry.n_parties
+    util = Utilities.of(geometry.parties, rows)
+    lower, upper = geometry.lower[rows], geometry.upper[rows]
     values = d.copy()
+    offers: list[np.ndarray | None] = [None] * n
     for _ in range(iterations):
         new = values.copy()
         for j in range(n):
-            x_j, _ = best_for(geometry, j, values, rows)
-            new[:, j] = d[:, j] + delta[:, j] * (geometry.utilities(x_j, rows)[:, j] - d[:, j])
+            # each proposer's last offer starts its next search (where it still clears)
+            x_j, _ = best_under_floors(util, lower, upper, j, values, offers[j])
+            offers[j] = x_j
+            new[:, j] = d[:, j] + delta[:, j] * (util.exact(x_j)[:, j] - d[:, j])
         moved = np.max(np.abs(new - values), initial=0.0)
         values = new
         if moved < 1e-12:
             break
-    x, _ = best_for(geometry, proposer, values, rows)
+    x, _ = best_under_floors(util, lower, upper, proposer, values, offers[proposer])
     return x
