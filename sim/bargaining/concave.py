@@ -248,7 +248,12 @@ class Programme:
         return f, grad, hess
 
 
-def maximise(prog: Programme, z: np.ndarray, levels: Sequence[float] = LEVELS) -> np.ndarray:
+def maximise(
+    prog: Programme,
+    z: np.ndarray,
+    levels: Sequence[float] = LEVELS,
+    max_steps: int = MAX_STEPS,
+) -> np.ndarray:
     """Path-following projected Newton from a start z where the objective is finite."""
     z = z.copy()
     lower, upper = prog.bounds()
@@ -257,7 +262,7 @@ def maximise(prog: Programme, z: np.ndarray, levels: Sequence[float] = LEVELS) -
     for level in levels:
         live = np.arange(z.shape[0])
         sub, sub_lo, sub_hi = prog, lower, upper
-        for _ in range(MAX_STEPS):
+        for _ in range(max_steps):
             if live.size == 0:
                 break
             zz = z[live]
@@ -274,7 +279,7 @@ def maximise(prog: Programme, z: np.ndarray, levels: Sequence[float] = LEVELS) -
             promise = np.sum(grad * (np.clip(zz + step, sub_lo, sub_hi) - zz), axis=1)
             new, gain = _armijo(sub, zz, f, grad, step, sub_lo, sub_hi, level, promise > _STOP)
             z[live] = new
-            going = gain > _STOP
+            going = (gain > _STOP) & (np.max(np.abs(new - zz), axis=1) > 1e-13)
             if not np.all(going):
                 live = live[going]
                 sub, sub_lo, sub_hi = prog.take(live), lower[live], upper[live]
@@ -352,6 +357,7 @@ def max_min(
     const: np.ndarray | None = None,
     start: np.ndarray | None = None,
     levels: Sequence[float] = BARRIER_LEVELS,
+    max_steps: int = MAX_STEPS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The package maximising the smallest of U_i - d_i (parties with ``who``, (N, n) bool)
     and of the constraint values coef_c . x + const_c. Returns (x (N, K), value (N,)).
@@ -366,7 +372,7 @@ def max_min(
     prog = Programme(
         util, lower, upper, d, np.zeros_like(d), who.astype(float), None, coef, const, True
     )
-    z = maximise(prog, z0, levels)
+    z = maximise(prog, z0, levels, max_steps)
     x = z[:, :-1]
     value = np.min(np.where(who, util.exact(x) - d, np.inf), axis=1)
     if coef is not None and const is not None:
@@ -398,37 +404,46 @@ def best_under_floors(
     util: Utilities,
     lower: np.ndarray,
     upper: np.ndarray,
-    proposer: int,
+    proposer: int | np.ndarray,
     floors: np.ndarray,
     start: np.ndarray | None = None,
+    levels: Sequence[float] = BARRIER_LEVELS,
+    max_steps: int = MAX_STEPS,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The package best for ``proposer`` giving every other party at least its floor.
+    """The package best for ``proposer`` (one party, or one per row) giving every other
+    party at least its floor (coarse ``levels`` and few ``max_steps`` for a rough one).
 
     Where the floors cannot all be met, the package maximising the smallest margin over
     them, with found False. Returns (x (N, K), found (N,)). A ``start`` (N, K) that
     already clears every floor spares the max-min search of its rows.
     """
     n_rows, n = floors.shape
-    who = np.ones((n_rows, n), dtype=bool)
-    who[:, proposer] = False
+    me = np.broadcast_to(np.asarray(proposer), (n_rows,))
+    who = np.arange(n)[None, :] != me[:, None]
     x = np.empty((n_rows, lower.shape[1]))
     value = np.full(n_rows, -np.inf)
+    x0 = None
     if start is not None:
         ok = np.all(np.isfinite(start), axis=1)
-        x0 = np.where(ok[:, None], start, lower)
+        x0 = np.where(ok[:, None], start, _start(util, lower, upper))
         margin = np.min(np.where(who, util.exact(x0) - floors, np.inf), axis=1)
         ok &= margin > 1e-9
         x[ok], value[ok] = x0[ok], margin[ok]
     cold = np.flatnonzero(~np.isfinite(value))
     if cold.size:
         x[cold], value[cold] = max_min(
-            util.take(cold), lower[cold], upper[cold], floors[cold], who[cold]
+            util.take(cold),
+            lower[cold],
+            upper[cold],
+            floors[cold],
+            who[cold],
+            start=None if x0 is None else x0[cold],
+            levels=levels,
+            max_steps=max_steps,
         )
     found = value >= -1e-12
     room = np.flatnonzero(value > 1e-12)
     if room.size:
-        alpha = np.zeros((room.size, n))
-        alpha[:, proposer] = 1.0
         prog = Programme(
             util.take(room),
             lower[room],
@@ -436,7 +451,7 @@ def best_under_floors(
             floors[room],
             np.zeros((room.size, n)),
             who[room].astype(float),
-            alpha,
+            (~who[room]).astype(float),
         )
-        x[room] = maximise(prog, x[room], BARRIER_LEVELS)
+        x[room] = maximise(prog, x[room], levels, max_steps)
     return x, found

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 _ROOM = 1e-12
 #: from last round's package, already solved at the finest level, only fine levels remain
 WARM_LEVELS = LEVELS[3:]
+#: the responders' values are iterated at a coarser accuracy; the final offer is exact
+ROUGH_LEVELS = (1e-3,)
 
 
 def win_set_constraints(winset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -159,22 +161,35 @@ def stationary_offer(
 ) -> np.ndarray:
     """The offer of :func:`~sim.bargaining.frontier.stationary_offer` for three or more
     parties: each responder is held to its value of proposing next round, those values
-    found by iteration (stopping early once no value moves by more than 1e-12)."""
-    n = geometry.n_parties
-    util = Utilities.of(geometry.parties, rows)
-    lower, upper = geometry.lower[rows], geometry.upper[rows]
+    found by iteration (stopping early once no value moves by more than 1e-6), every
+    proposer's search of a pass solved in one batch."""
+    n, r = geometry.n_parties, rows.size
+    # every proposer's search at once: block j of n * R rows is proposer j's
+    util = Utilities.of(geometry.parties, np.tile(rows, n))
+    lower, upper = np.tile(geometry.lower[rows], (n, 1)), np.tile(geometry.upper[rows], (n, 1))
+    me = np.repeat(np.arange(n), r)
+    own = np.arange(n)[None, :] == me[:, None]
     values = d.copy()
-    offers: list[np.ndarray | None] = [None] * n
+    offers = None
     for _ in range(iterations):
-        new = values.copy()
-        for j in range(n):
-            # each proposer's last offer starts its next search (where it still clears)
-            x_j, _ = best_under_floors(util, lower, upper, j, values, offers[j])
-            offers[j] = x_j
-            new[:, j] = d[:, j] + delta[:, j] * (util.exact(x_j)[:, j] - d[:, j])
+        offers, _ = best_under_floors(
+            util, lower, upper, me, np.tile(values, (n, 1)), offers, ROUGH_LEVELS, 4
+        )
+        mine = np.sum(np.where(own, util.exact(offers), 0.0), axis=1).reshape(n, r).T
+        new = d + delta * (mine - d)
         moved = np.max(np.abs(new - values), initial=0.0)
         values = new
-        if moved < 1e-12:
+        if moved < 1e-6:
             break
-    x, _ = best_under_floors(util, lower, upper, proposer, values, offers[proposer])
+    block = slice(proposer * r, (proposer + 1) * r)
+    start = None if offers is None else offers[block]
+    x, _ = best_under_floors(
+        util.take(np.arange(r) + proposer * r),
+        lower[block],
+        upper[block],
+        proposer,
+        values,
+        start,
+        max_steps=8,
+    )
     return x
