@@ -230,17 +230,18 @@ class Programme:
         hxx -= np.matmul(np.swapaxes(root, 1, 2), root)
         diag = np.einsum("ni,nik->nk", first, h)
         hxx[:, np.arange(k), np.arange(k)] += diag
+        coef = self.coef if self.coef is not None else np.zeros((z.shape[0], 0, k))
+        qq = np.where(q > 0, q, 1.0) if q.size else np.ones((z.shape[0], 0))
         if q.size:
-            qq = np.where(q > 0, q, 1.0)
-            grad[:, :k] += level * np.einsum("nc,nck->nk", 1.0 / qq, self.coef)
-            hxx -= level * np.einsum("nc,nck,ncl->nkl", 1.0 / (qq * qq), self.coef, self.coef)
+            grad[:, :k] += level * np.einsum("nc,nck->nk", 1.0 / qq, coef)
+            hxx -= level * np.einsum("nc,nck,ncl->nkl", 1.0 / (qq * qq), coef, coef)
         if self.epigraph:
             grad[:, k] = 1.0 - np.sum(lin, axis=1)
             cross = np.einsum("ni,nik->nk", quad, g)
             tt = -np.sum(quad, axis=1)
             if q.size:
                 grad[:, k] -= level * np.sum(1.0 / qq, axis=1)
-                cross += level * np.einsum("nc,nck->nk", 1.0 / (qq * qq), self.coef)
+                cross += level * np.einsum("nc,nck->nk", 1.0 / (qq * qq), coef)
                 tt -= level * np.sum(1.0 / (qq * qq), axis=1)
             hess[:, :k, k] = cross
             hess[:, k, :k] = cross

@@ -290,7 +290,7 @@ class Geometry:
         - (1 - theta) w_0 (U_1 - d_1) = 0, and F increases with theta.
         Only ``rows`` (replicate positions) are refined; others are returned unchanged.
         """
-        if not self.quadratic or self.n_parties != 2 or rows.size == 0:
+        if not self.quadratic or self.theta is None or rows.size == 0:
             return x
         th = self.theta[rows]
         j = seg[rows]
