@@ -97,6 +97,8 @@ class PartyAgent(mesa.Agent):
         self.pressure = np.zeros(n)  # active lowering of the BATNA by the mediator's levers
         self.backlash = np.zeros(n)  # active aspiration bump
         self.walkout_bump = np.zeros(n)  # active extra walk-out hazard
+        self.concession_pace = np.ones(n)  # coercion on the pace of concession (1 = none)
+        self.approval_shift = np.zeros(n)  # added to the public's approval logit
         self.accumulated_cost = np.zeros(n)
         self.batna = np.zeros(n)
         self.aspiration = np.ones(n)
@@ -104,13 +106,23 @@ class PartyAgent(mesa.Agent):
 
     # ---- each round ------------------------------------------------------------------
     def clear_event_effects(self) -> None:
-        """Forget last round's effects of events; this round's events set them again."""
+        """Forget last round's effects of events; this round's events set them again.
+
+        What events may write, per replicate: ``cost_multiplier``, ``extra_cost`` (coercion
+        on cost, per round), ``concession_pace`` (coercion on pace, multiplied into the
+        concession step's pace, 1 = none), ``backlash`` (aspiration bump, utility units),
+        ``approval_shift`` (ADDED to this party's public's approval logit, so a backlash
+        that lowers approval writes a negative value; used in the vote and in its
+        anticipation), ``walkout_bump`` (extra walk-out hazard), ``extra_optimism``.
+        """
         n = self.model.n
         self.cost_multiplier = np.ones(n)
         self.extra_optimism = np.zeros(n)
         self.extra_cost = np.zeros(n)
         self.backlash = np.zeros(n)
         self.walkout_bump = np.zeros(n)
+        self.concession_pace = np.ones(n)
+        self.approval_shift = np.zeros(n)
 
     def expected_cost(self, expected_gain: np.ndarray) -> np.ndarray:
         """Per-round cost of fighting on: base cost, cost of gains, coercion."""
@@ -156,7 +168,9 @@ class PartyAgent(mesa.Agent):
 
     def approval_logit(self, x: np.ndarray) -> np.ndarray:
         """logit of the public's approval of package x (N, K) (without vote noise)."""
-        return self.rat_intercept + np.einsum("nk,nk->n", self.rat_coef, x)
+        return (
+            self.rat_intercept + np.einsum("nk,nk->n", self.rat_coef, x) + self.approval_shift
+        )
 
 
 @dataclass
