@@ -43,6 +43,15 @@ class EnsembleResult:
     ``terms`` is NaN where there was no agreement. ``utility`` is each actor's utility of
     the end state: the agreed package, or (without agreement) the package that the war
     leaves at the final front line; costs are reported separately.
+
+    ``net_gain`` (N, A) answers "who gains" at one date, the end of the window: the
+    utility of the state at the window's end net of the cost of war the party paid until
+    then. A deal is valued at its terms, net of the cost paid until it was made; a war
+    ending (breakdown, mediator exit, stalemate) at the war's package at the window's end,
+    the front carried forward at its expected drift and the cost at its expected rate
+    from the round the talks ended (``NegotiationModel.result``). The mediator pays no cost.
+    ``signed_rejected`` (N,) is the first round in which the governments signed a package
+    that a public then rejected (0: never); ``failed_ratifications`` counts them.
     """
 
     scenario: str
@@ -64,6 +73,15 @@ class EnsembleResult:
     walkout_by: np.ndarray  # (N,) int8, party index or NO_ONE
     compromise: np.ndarray  # (N, K) salience-weighted mean of the parties' ideals
     params: Mapping[str, np.ndarray] = field(default_factory=dict)  # path -> (N,)
+    net_gain: np.ndarray | None = None  # (N, A); None: the utility (no cost known)
+    signed_rejected: np.ndarray | None = None  # (N,) int16; None: unknown, as never
+
+    def __post_init__(self) -> None:
+        if self.net_gain is None:
+            object.__setattr__(self, "net_gain", np.asarray(self.utility, dtype=float).copy())
+        if self.signed_rejected is None:
+            n = int(np.asarray(self.outcome).shape[0])
+            object.__setattr__(self, "signed_rejected", np.zeros(n, dtype=np.int16))
 
     def counter(self, name: str) -> np.ndarray:
         """One of the event counters (``strikes``, ``violations``, ...), per replicate."""
@@ -137,6 +155,10 @@ class EnsembleResult:
         for name, counts in self.counters.items():
             cols[name] = counts
         cols["failed_ratifications"] = self.failed_ratifications
+        cols["signed_rejected"] = self.signed_rejected
+        assert self.net_gain is not None
+        for a, actor in enumerate(self.actors):
+            cols[f"net_gain.{actor}"] = self.net_gain[:, a]
         cols["pressure_used"] = self.pressure_used
         names = np.asarray(("",) + self.parties, dtype=object)
         cols["walkout_by"] = names[self.walkout_by.astype(np.int64) + 1]
@@ -175,6 +197,8 @@ _ARRAY_FIELDS = (
     "pressure_used",
     "walkout_by",
     "compromise",
+    "net_gain",
+    "signed_rejected",
 )
 
 
@@ -226,4 +250,10 @@ def read_replicates_csv(
         walkout_by=np.array([party_code.get(v, NO_ONE) for v in data["walkout_by"]], dtype=np.int8),
         compromise=np.column_stack([num(f"compromise.{i}") for i in issues]),
         params={name[len("param.") :]: num(name) for name in header if name.startswith("param.")},
+        net_gain=(
+            np.column_stack([num(f"net_gain.{a}") for a in actors])
+            if all(f"net_gain.{a}" in data for a in actors)
+            else None
+        ),
+        signed_rejected=num("signed_rejected", np.int16) if "signed_rejected" in data else None,
     )

@@ -320,7 +320,7 @@ def test_quoted_yaml11_word_is_text_and_true_false_are_booleans():
         (
             "ratification: null",
             "actors.ukraine.ratification: expected a mapping with keys "
-            "intercept, coefficients, threshold, vote_noise_sd, lost_rounds, reset_aspiration "
+            "intercept, coefficients, threshold, vote_noise_sd, lost_rounds, anticipate "
             "(got null)",
         ),
     ],
