@@ -437,7 +437,7 @@ def paste(x: np.ndarray, y: np.ndarray, box: Box, *, alpha: float = 0.05) -> Box
         dens = y[inside].mean()
         k = max(1, int(alpha * n_in))
         best = None
-        for j in np.flatnonzero(box.restricted()):
+        for j in map(int, np.flatnonzero(box.restricted())):
             relaxed = box.with_bounds(j, -np.inf, np.inf)
             cand = relaxed.contains(x) & ~inside  # points outside only because of dimension j
             for side in ("low", "high"):
@@ -500,7 +500,7 @@ def simplify(x: np.ndarray, y: np.ndarray, box: Box, *,
     does not lower the density significantly; return the box and the dropped dimensions."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
-    dropped = []
+    dropped: list[int] = []
     while True:
         pv = restriction_p_values(x, y, box)
         if not pv:
@@ -524,8 +524,8 @@ def _restrictions(x: np.ndarray, y: np.ndarray, box: Box, names: Sequence[str],
         lo = float(box.low[j]) if np.isfinite(box.low[j]) else None
         hi = float(box.high[j]) if np.isfinite(box.high[j]) else None
         values = None
-        if discrete[j] is not None:
-            vals = discrete[j]
+        vals = discrete[j]
+        if vals is not None:
             kept = vals[(vals >= box.low[j]) & (vals <= box.high[j])]
             values = tuple(float(v) for v in kept)
         out.append(Restriction(names[j], labels[j], lo, hi, values, float(pv[j])))
@@ -611,7 +611,7 @@ def prim(x: np.ndarray, y: np.ndarray, names: Sequence[str], *, labels: Sequence
         found = FoundBox(
             box=box,
             restrictions=_restrictions(xe[left_e], ye[left_e], box, names, labels, discrete),
-            dropped=tuple(names[j] for j in dropped),
+            dropped=tuple(names[int(j)] for j in dropped),
             trajectory=traj,
             coverage=k_in / cases_e if cases_e else float("nan"),
             density=density, density_ci95=(float(lo), float(hi)),
@@ -734,7 +734,7 @@ def discovery_csvs(res: DiscoveryResult) -> dict[str, str]:
     (every box of every peeling trajectory)."""
     head = ["box", "parameter", "label", "low", "high", "values", "p_value", "coverage",
             "density", "density_ci95_low", "density_ci95_high", "mass", "cases", "replicates"]
-    rows = [head]
+    rows: list[list[Any]] = [head]
     for i, b in enumerate(res.found, start=1):
         for r in b.restrictions:
             rows.append([i, r.name, r.label, r.low, r.high,
@@ -744,7 +744,7 @@ def discovery_csvs(res: DiscoveryResult) -> dict[str, str]:
     boxes = "\n".join(",".join(_cell(v) for v in row) for row in rows) + "\n"
     thead = ["box", "step", "coverage", "density", "mass", "restricted", "peeled_density",
              "simple_coverage", "simple_density", "simple_mass", "simple_restricted", "chosen"]
-    trows = [thead]
+    trows: list[list[Any]] = [thead]
     for i, b in enumerate(res.boxes, start=1):
         t = b.trajectory
         for s in range(len(t.boxes)):

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 import numpy as np
 
@@ -54,40 +53,19 @@ def plan_chunks(runs: int, chunk_size: int = CHUNK_SIZE) -> list[Chunk]:
 def run_chunk(
     scenario: Scenario, seed: int, chunk: Chunk, *, with_csv: bool = True, keep_params: bool = False
 ) -> ChunkOutput:
-    """Run one chunk as one ensemble model."""
-    from sim.model import NegotiationModel
+    """Run one chunk as one ensemble model (built, run and freed by :mod:`sim.runner`)."""
+    from sim.runner import run_model
 
-    model = NegotiationModel(
+    result = run_model(
         scenario,
-        seed=seed,
-        replicates=np.arange(chunk.start, chunk.stop),
+        seed,
+        np.arange(chunk.start, chunk.stop),
         rng=np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(chunk.index,))),
     )
-    result = model.run()
-    _forget_model(model)
     rows = result.to_csv_text(header=chunk.index == 0) if with_csv else ""
     if not keep_params:
         result = result.without_params()
     return ChunkOutput(chunk.index, result, rows)
-
-
-def _forget_model(model: Any) -> None:
-    """Free a finished model's memory now.
-
-    Mesa 3.3 keeps every model ever built as a key of ``mesa.Agent._ids`` (PLATFORM_NOTES),
-    so a worker kept every chunk's arrays alive (about 33 MB a chunk, 5 GiB over a million
-    replicates on two workers); and a model and its agents form reference cycles that only
-    a full garbage collection frees, about ten chunks late. Dropping the registry entry and
-    the attributes frees the arrays at once.
-    """
-    import mesa
-
-    ids = getattr(mesa.Agent, "_ids", None)
-    if isinstance(ids, dict):
-        ids.pop(model, None)
-    for agent in list(model.agents):
-        agent.__dict__.clear()
-    model.__dict__.clear()
 
 
 def iter_chunks(
@@ -121,19 +99,16 @@ def run_ensemble(
     progress: Callable[[int], None] | None = None,
 ) -> EnsembleResult:
     """Run a scenario in memory and return every replicate, drawn parameters included."""
+    from sim.runner import run_replicates
+
     seed = scenario.seed if seed is None else seed
-    parts = []
-    for out in iter_chunks(
+    return run_replicates(
         scenario,
-        seed,
         runs,
+        seed,
         jobs=jobs,
         executor=executor,
         scheduler=scheduler,
-        with_csv=False,
         keep_params=True,
-    ):
-        parts.append(out.result)
-        if progress is not None:
-            progress(len(out.result))
-    return EnsembleResult.concatenate(parts)
+        progress=progress,
+    )

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,6 +32,7 @@ from sim.errors import NegsimError
 from sim.loader import load_scenario
 from sim.stats import wilson_interval
 
+BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
 NAMES = [f"x{i}" for i in range(6)]
 P_IN, P_OUT = 0.9, 0.05
 
@@ -157,7 +159,7 @@ def test_words():
 
 
 def test_labels_use_the_scenario():
-    scenario = load_scenario("scenarios/baseline.yaml")
+    scenario = load_scenario(BASELINE)
     cases = {
         "actors.ukraine.war.cost_per_round": "Ukraine's war cost per round",
         "actors.russia.red_lines.0.penalty": "Russia's territory red line penalty",

@@ -700,7 +700,10 @@ def test_run_figures_only_for_what_the_scenario_has(tmp_path):
     plots.draw_run_figures(make_result(), SUMMARY, out)
     assert (out / "agreement_by_strikes.png").is_file()
     calm = make_result(
-        strikes=np.zeros(10, dtype=np.int64),
+        counters={
+            "strikes": np.zeros(10, dtype=np.int64),
+            "violations": np.zeros(10, dtype=np.int64),
+        },
         front_line=np.full(10, np.nan),
         cost=np.zeros((10, 2)),
     )

@@ -34,6 +34,12 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = str(ROOT / "scenarios" / "baseline.yaml")
 QUICK = ["--jobs", "1", "--no-plots"]
 FILES = {"summary.json", "replicates.csv", "scenario.yaml", "manifest.json"}
+try:  # with the parquet extra, a run also writes replicates.parquet
+    import pyarrow  # noqa: F401
+
+    FILES.add("replicates.parquet")
+except ImportError:
+    pass
 
 
 def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -306,13 +312,13 @@ def test_runs_started_in_the_same_second_get_their_own_folders(tmp_path):
 
 def test_an_interrupted_run_leaves_no_run_folder(tmp_path, monkeypatch, capsys):
     """Ctrl-C (here raised in-process, in the middle of simulating) under results/."""
-    import sim.commands.run_cmds as run_cmds
+    import sim.runner
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(run_cmds, "simulate_to", interrupted)
+    monkeypatch.setattr(sim.runner, "run_replicates", interrupted)
     assert main(["run", BASELINE, "--runs", "100", *QUICK]) == 130
     assert capsys.readouterr().err == "negsim: interrupted; nothing was saved\n"
     assert all_entries(tmp_path) in ([], ["results"], ["results", "results/baseline"])

@@ -27,9 +27,7 @@ import pytest
 from sim.cli import main
 from sim.distributions import Uniform
 from sim.errors import NegsimError
-from sim.loader import load_scenario
-from sim.outcomes import Outcome
-from sim.sensitivity import (
+from sim.global_sensitivity import (
     Problem,
     analyze,
     derived_seed,
@@ -38,6 +36,8 @@ from sim.sensitivity import (
     problem_from_scenario,
     sensitivity_csv,
 )
+from sim.loader import load_scenario
+from sim.outcomes import Outcome
 from sim.streams import Purpose, replicate_keys, uniforms
 
 UNIT3 = Problem(("x1", "x2", "x3"), (Uniform(0.0, 1.0),) * 3)

@@ -14,7 +14,7 @@ from sim.errors import NegsimError, ScenarioError
 from sim.loader import load_scenario
 from sim.outcomes import OUTCOME_LABELS, Outcome
 from sim.stats import paired_difference_interval
-from sim.sweep import axes_from_options, parse_range, parse_values, run_sweep, sweep_csv
+from sim.sweep_grid import axes_from_options, parse_range, parse_values, run_sweep, sweep_csv
 
 # Two parties and a mediator on one issue. Party a's public votes on every package:
 # approval = logistic(intercept - land + noise), ratified when >= 0.5. A higher intercept
@@ -146,11 +146,11 @@ def test_every_point_equals_a_run_with_that_value(tiny):
 
 
 def test_sweep_does_not_depend_on_workers(tiny, monkeypatch):
-    import sim.sweep
+    import sim.sweep_grid
 
     axes = axes_from_options([INTERCEPT], ["-1,1"], None)
     one = run_sweep(tiny, axes, runs=150, seed=2, jobs=1)
-    monkeypatch.setattr(sim.sweep, "PARALLEL_MIN_REPLICATES", 0)
+    monkeypatch.setattr(sim.sweep_grid, "PARALLEL_MIN_REPLICATES", 0)
     two = run_sweep(tiny, axes, runs=150, seed=2, jobs=2, chunk_size=64)  # 3 chunks a point
     np.testing.assert_array_equal(one.outcome, two.outcome)
 

@@ -31,6 +31,7 @@ __all__ = [
     "SweepResult",
     "axes_from_options",
     "format_sweep",
+    "make_axis",
     "parse_range",
     "parse_values",
     "run_sweep",
@@ -112,6 +113,12 @@ def parse_range(text: str) -> tuple[tuple[float, ...], tuple[str, ...]]:
     # round away float noise (0.30000000000000004) so the override text is clean
     values = np.array([float(f"{v:.12g}") for v in values])
     return tuple(float(v) for v in values), tuple(_number_text(v) for v in values)
+
+
+def make_axis(param: str, values: Sequence[float]) -> SweepAxis:
+    """A swept parameter from its dotted path and its values (checked as ``--values``)."""
+    vals, texts = parse_values(",".join(_number_text(float(v)) for v in values))
+    return SweepAxis(param, vals, texts)
 
 
 def axes_from_options(params: Sequence[str], values: Sequence[str] | None,
@@ -298,15 +305,15 @@ def run_sweep(file: str, axes: Sequence[SweepAxis], *, overrides: Iterable[str] 
         Replicates per chunk (default ``sim.ensemble.CHUNK_SIZE``, as ``negsim run``).
     """
     from sim.ensemble import plan_chunks
+    from sim.loader import load_scenario
 
-    if load is None:
-        from sim.loader import load_scenario as load
+    read = load_scenario if load is None else load
     overrides = list(overrides)
     points = grid_points(axes)
     scenarios = []
     for idx in points:
         sets = [f"{a.param}={a.texts[i]}" for a, i in zip(axes, idx, strict=True)]
-        scenarios.append(load(file, [*overrides, *sets]))
+        scenarios.append(read(file, [*overrides, *sets]))
     chunks = plan_chunks(runs) if chunk_size is None else plan_chunks(runs, chunk_size)
     tasks = [(s, seed, c) for s in scenarios for c in chunks]
     parts = []

@@ -162,6 +162,12 @@ class Design:
         return self.sets[rows][:, None] * self.runs + np.arange(self.runs)[None, :]
 
 
+def design_points(method: str, n: int, d: int) -> int:
+    """Rows of a design of ``d`` parameters: N(D+2) for Sobol (first and total order),
+    r(D+1) for Morris (as :func:`make_design` makes them)."""
+    return n * (d + 2) if method == "sobol" else n * (d + 1)
+
+
 def make_design(problem: Problem, method: str, n: int, runs: int, seed: int) -> Design:
     """SALib's Sobol (Saltelli, first and total order) or Morris design, mapped through
     the distributions, with the replicate sets described in the module docstring."""
@@ -206,13 +212,12 @@ def make_design(problem: Problem, method: str, n: int, runs: int, seed: int) -> 
 def _evaluate_block(scenario: Any, seed: int, names: tuple[str, ...], x: np.ndarray,
                     replicates: np.ndarray) -> np.ndarray:
     """Outcome codes (rows, R) of design rows ``x`` (rows, D) at their replicates."""
-    from sim.model import NegotiationModel
+    from sim.runner import run_model
 
     rows, runs = replicates.shape
     values = {name: np.repeat(x[:, k], runs) for k, name in enumerate(names)}
-    model = NegotiationModel(scenario, seed=seed, replicates=replicates.ravel(),
-                             parameter_values=values)
-    return model.run().outcome.reshape(rows, runs)
+    result = run_model(scenario, seed, replicates.ravel(), parameter_values=values)
+    return result.outcome.reshape(rows, runs)
 
 
 def evaluate_model(scenario: Any, problem: Problem, design: Design, seed: int, *, jobs: int = 1,
@@ -226,7 +231,7 @@ def evaluate_model(scenario: Any, problem: Problem, design: Design, seed: int, *
     """
     from sim.ensemble import CHUNK_SIZE
     from sim.executors import map_ordered
-    from sim.sweep import PARALLEL_MIN_REPLICATES
+    from sim.sweep_grid import PARALLEL_MIN_REPLICATES
 
     per = block or max(1, CHUNK_SIZE // design.runs)
     tasks = [(scenario, seed, problem.names, design.x[a:a + per],
@@ -543,7 +548,7 @@ def format_sensitivity(res: SensitivityResult, top: int | None = None) -> str:
     width = min(60, max(len("parameter"), *(len(lab) for lab in res.labels)) + 2)
     if res.method == "sobol":
         lines.append(f"{'parameter':<{width}}{'ST':>16}{'S1':>16}")
-        fmt = ("ST", "S1")
+        fmt: tuple[str, ...] = ("ST", "S1")
     else:
         lines.append(f"{'parameter':<{width}}{'mu*':>16}{'sigma':>10}{'mu':>10}")
         fmt = ("mu_star",)

@@ -1,0 +1,643 @@
+"""The results of the Python API (:mod:`sim.api`): one class per command.
+
+Each holds what its command computed and gives ``.summary`` (the dict of the command's JSON
+file), ``.replicates`` (a pandas DataFrame), ``.rounds`` (round-by-round data where
+recorded, else None), ``.save(folder)`` (the command's files, through :mod:`sim.io`'s
+atomic writers) and plotting methods that take ``ax=`` (wrapping :mod:`sim.plots`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.errors import NegsimError
+from sim.io import manifest, utc_now, write_json_atomic, write_text_atomic
+from sim.outcomes import OUTCOME_LABELS, EnsembleResult
+from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    import pandas
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from sim.discovery import DiscoveryResult
+    from sim.global_sensitivity import Design, Problem, SensitivityResult
+    from sim.rounds import RoundRecord
+    from sim.sweep_grid import SweepResult
+
+__all__ = [
+    "Comparison",
+    "Discovery",
+    "Provenance",
+    "Run",
+    "Sensitivity",
+    "Sweep",
+    "Trace",
+    "read_run_folder",
+    "read_summary",
+]
+
+PathLike = str | os.PathLike[str]
+
+SENSITIVITY_FIGURE_TOP = 20  # parameters in the sensitivity bar chart (all are in the CSV)
+
+
+def _save_figure(fig: Figure, folder: Path, name: str, fmt: str) -> Path:
+    from sim.plots import save_figure
+
+    return save_figure(fig, folder / "plots" / name, fmt)
+
+
+def _dataframe(columns: Mapping[str, Any]) -> pandas.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame({k: np.asarray(v) for k, v in columns.items()})
+
+
+@dataclass
+class Provenance:
+    """How a result was produced: what ``manifest.json`` records."""
+
+    command: str
+    scenario_files: list[str]
+    seed: int
+    runs: int
+    jobs: int
+    executor: str
+    overrides: list[str]
+    started: str = field(default_factory=utc_now)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, folder: Path, argv: Sequence[str] | None) -> None:
+        write_json_atomic(
+            folder / "manifest.json",
+            manifest(
+                command=self.command,
+                scenario_files=self.scenario_files,
+                seed=self.seed,
+                runs=self.runs,
+                jobs=self.jobs,
+                executor=self.executor,
+                started=self.started,
+                argv=None if argv is None else list(argv),
+                overrides=self.overrides,
+                **self.extra,
+            ),
+        )
+
+
+@dataclass(eq=False)
+class Run:
+    """A Monte Carlo run of one scenario (``negsim run``).
+
+    ``ensemble`` holds every replicate's end state (:class:`~sim.outcomes.EnsembleResult`);
+    ``summary`` is the dict of ``summary.json``.
+    """
+
+    scenario: Scenario
+    seed: int
+    runs: int
+    ensemble: EnsembleResult
+    summary: dict[str, Any]
+    provenance: Provenance
+    replicates_csv: Path | None = None  # where replicates.csv was streamed, if it was
+    rounds: pandas.DataFrame | None = None
+
+    @property
+    def replicates(self) -> pandas.DataFrame:
+        """One row per replicate: the columns of ``replicates.csv``."""
+        if self.replicates_csv is not None and not self.ensemble.params:
+            import pandas as pd
+
+            return pd.read_csv(self.replicates_csv, keep_default_na=False, na_values=["nan"])
+        return _dataframe(self.ensemble.columns())
+
+    def save(
+        self,
+        folder: PathLike,
+        *,
+        plots: bool = True,
+        fmt: str = "png",
+        argv: Sequence[str] | None = None,
+    ) -> Path:
+        """Write ``summary.json``, ``scenario.yaml``, ``replicates.csv`` (and ``.parquet``
+        with pyarrow), the figures under ``plots/`` and ``manifest.json`` into ``folder``."""
+        from sim.loader import dump_scenario
+        from sim.runner import REPLICATES_CSV, write_parquet_copy
+
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(out / "summary.json", self.summary)
+        write_text_atomic(out / "scenario.yaml", dump_scenario(self.scenario))
+        streamed = self.replicates_csv
+        if streamed is None:
+            write_text_atomic(out / REPLICATES_CSV, self.ensemble.to_csv_text())
+            write_parquet_copy(out)
+        elif streamed.resolve() != (out / REPLICATES_CSV).resolve():
+            write_text_atomic(out / REPLICATES_CSV, streamed.read_text(encoding="utf-8"))
+            write_parquet_copy(out)
+        if plots:
+            from sim.plots import draw_run_figures
+
+            draw_run_figures(self.ensemble, self.summary, out / "plots", fmt)
+        self.provenance.write(out, argv)
+        return out
+
+    def _plot_data(self, which: str) -> Any:
+        from sim import plot_data as pd
+
+        if which == "outcomes":
+            return pd.prepare_outcomes(self.ensemble)
+        if which == "terms":
+            return pd.prepare_terms(self.ensemble, self.summary.get("ideals"))
+        if which == "time_to_end":
+            return pd.prepare_time_to_end(self.ensemble)
+        if which == "end_state":
+            return pd.prepare_end_state(self.ensemble)
+        return pd.prepare_strikes(self.ensemble)
+
+    def plot_outcomes(self, ax: Axes | None = None) -> Figure:
+        """Outcome probabilities with their 95% intervals."""
+        from sim.plots import plot_outcome_probabilities
+
+        return plot_outcome_probabilities(self._plot_data("outcomes"), ax=ax)
+
+    def plot_terms(self, ax: Axes | None = None) -> Figure:
+        """The agreed terms per issue."""
+        from sim.plots import plot_terms
+
+        return plot_terms(self._plot_data("terms"), ax=ax)
+
+    def plot_time_to_end(self, ax: Axes | None = None) -> Figure:
+        """Cumulative probability of each outcome by round."""
+        from sim.plots import plot_time_to_end
+
+        return plot_time_to_end(self._plot_data("time_to_end"), ax=ax)
+
+    def plot_end_state(self, ax: Axes | None = None) -> Figure:
+        """Front line and costs at the end."""
+        from sim.plots import plot_end_state
+
+        return plot_end_state(self._plot_data("end_state"), ax=ax)
+
+    def plot_agreement_by_strikes(self, ax: Axes | None = None) -> Figure:
+        """Agreement by the number of strikes a replicate saw."""
+        from sim.plots import plot_agreement_by_strikes
+
+        return plot_agreement_by_strikes(self._plot_data("strikes"), ax=ax)
+
+
+@dataclass(eq=False)
+class Comparison:
+    """Scenarios compared on common random numbers (``negsim compare``).
+
+    ``summary`` is the dict of ``compare.json``: per scenario, each outcome's probability
+    with its interval and its paired difference from the first scenario.
+    """
+
+    scenarios: list[Scenario]
+    names: list[str]
+    ensembles: list[EnsembleResult]
+    summary: dict[str, Any]
+    provenance: Provenance
+    rounds: pandas.DataFrame | None = None
+
+    @property
+    def replicates(self) -> pandas.DataFrame:
+        """Every scenario's replicates, with a ``scenario`` column first (the drawn
+        parameters are not kept: compare differences, not parameters)."""
+        import pandas as pd
+
+        frames = []
+        for name, ens in zip(self.names, self.ensembles, strict=True):
+            frame = _dataframe(ens.columns())
+            frame.insert(0, "scenario", name)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
+    @property
+    def text(self) -> str:
+        """The comparison table as the command prints it."""
+        from sim.comparison import format_compare
+
+        return format_compare(self.summary)
+
+    def save(
+        self,
+        folder: PathLike,
+        *,
+        plots: bool = True,
+        fmt: str = "png",
+        argv: Sequence[str] | None = None,
+    ) -> Path:
+        """Write ``compare.json``, ``compare.csv``, ``plots/compare`` and ``manifest.json``."""
+        from sim.comparison import compare_csv
+
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(out / "compare.json", self.summary)
+        write_text_atomic(out / "compare.csv", compare_csv(self.summary))
+        if plots:
+            from sim.plots import draw_compare_figure
+
+            draw_compare_figure(self.summary, out / "plots", fmt)
+        self.provenance.write(out, argv)
+        return out
+
+    def plot(self, ax: Axes | None = None) -> Figure:
+        """Each scenario's outcome probabilities with their intervals."""
+        from sim.plot_data import prepare_compare_from_table
+        from sim.plots import plot_compare
+
+        return plot_compare(prepare_compare_from_table(self.summary), ax=ax)
+
+
+@dataclass(eq=False)
+class Sweep:
+    """One or two parameters swept over a grid on common random numbers (``negsim sweep``).
+
+    ``summary`` holds the scenario, seed, runs per point, the axes and the rows of
+    ``sweep.csv`` (one per point and outcome class).
+    """
+
+    result: SweepResult
+    provenance: Provenance
+    outcome: str = "agreement"
+    rounds: pandas.DataFrame | None = None
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        r = self.result
+        return {
+            "scenario": r.scenario,
+            "seed": r.seed,
+            "runs": r.runs,
+            "axes": {a.param: list(a.values) for a in r.axes},
+            "rows": r.rows(),
+        }
+
+    @property
+    def replicates(self) -> pandas.DataFrame:
+        """One row per point and replicate: the swept values, outcome, end round, terms."""
+        r = self.result
+        points, runs = r.outcome.shape
+        cols: dict[str, Any] = {}
+        for a, axis in enumerate(r.axes):
+            vals = np.array([r.point_values(p)[a] for p in range(points)])
+            cols[axis.param] = np.repeat(vals, runs)
+        cols["replicate"] = np.tile(np.arange(runs), points)
+        labels = np.asarray(OUTCOME_LABELS, dtype=object)
+        cols["outcome"] = labels[r.outcome.astype(np.int64).ravel()]
+        cols["end_round"] = r.end_round.ravel()
+        for k, issue in enumerate(r.issues):
+            cols[f"terms.{issue}"] = r.terms[:, :, k].ravel()
+        return _dataframe(cols)
+
+    @property
+    def text(self) -> str:
+        from sim.sweep_grid import format_sweep
+
+        return format_sweep(self.result)
+
+    def save(
+        self,
+        folder: PathLike,
+        *,
+        plots: bool = True,
+        fmt: str = "png",
+        argv: Sequence[str] | None = None,
+    ) -> Path:
+        """Write ``sweep.csv``, the figure under ``plots/`` and ``manifest.json``."""
+        from sim.sweep_grid import sweep_csv
+
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(out / "sweep.csv", sweep_csv(self.result))
+        if plots:
+            if len(self.result.axes) == 1:
+                _save_figure(self.plot(), out, "sweep", fmt)
+            else:
+                _save_figure(self.plot(), out, f"sweep_{self.outcome}", fmt)
+        self.provenance.write(out, argv)
+        return out
+
+    def plot(self, ax: Axes | None = None, outcome: str | None = None) -> Figure:
+        """Outcome probabilities along one swept parameter, or a heat map of ``outcome``
+        (default: the one asked for) over two."""
+        from sim.plots import plot_sweep, plot_sweep_heatmap
+
+        if len(self.result.axes) == 1:
+            return plot_sweep(self.result.curve(), ax=ax)
+        return plot_sweep_heatmap(self.result.grid(outcome or self.outcome), ax=ax)
+
+
+@dataclass(eq=False)
+class Sensitivity:
+    """Global sensitivity of one outcome's probability to the uncertain parameters
+    (``negsim sensitivity``). ``summary`` is the dict of ``sensitivity.json``."""
+
+    scenario: Scenario
+    problem: Problem
+    design: Design
+    codes: np.ndarray  # (design points, runs per point) outcome codes
+    result: SensitivityResult
+    provenance: Provenance
+    rounds: pandas.DataFrame | None = None
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        from sim.global_sensitivity import sensitivity_json
+
+        return sensitivity_json(self.result)
+
+    @property
+    def indices(self) -> pandas.DataFrame:
+        """The indices per parameter: the rows of ``sensitivity.csv``."""
+        import io
+
+        import pandas as pd
+
+        from sim.global_sensitivity import sensitivity_csv
+
+        return pd.read_csv(io.StringIO(sensitivity_csv(self.result)))
+
+    @property
+    def replicates(self) -> pandas.DataFrame:
+        """One row per design point and replicate: the point, the replicate index, the
+        parameter values and the outcome."""
+        points, runs = self.codes.shape
+        cols: dict[str, Any] = {
+            "point": np.repeat(np.arange(points), runs),
+            "replicate": self.design.replicates().ravel(),
+        }
+        for k, name in enumerate(self.problem.names):
+            cols[f"param.{name}"] = np.repeat(self.design.x[:, k], runs)
+        labels = np.asarray(OUTCOME_LABELS, dtype=object)
+        cols["outcome"] = labels[self.codes.astype(np.int64).ravel()]
+        return _dataframe(cols)
+
+    @property
+    def text(self) -> str:
+        from sim.global_sensitivity import format_sensitivity
+
+        return format_sensitivity(self.result)
+
+    def design_csv(self) -> str:
+        """``design.csv``: one row per design point, its replicate set, values and share."""
+        y = (self.codes == OUTCOME_LABELS.index(self.result.outcome)).astype(float)
+        names, x, sets, runs = self.problem.names, self.design.x, self.design.sets, self.design.runs
+        head = ["point", "replicate_start", "replicates", *(f"param.{n}" for n in names), "p"]
+        lines = [",".join(head)]
+        for m in range(x.shape[0]):
+            vals = ",".join(f"{v:.10g}" for v in x[m])
+            lines.append(f"{m},{int(sets[m]) * runs},{runs},{vals},{y[m].mean():.10g}")
+        return "\n".join(lines) + "\n"
+
+    def save(
+        self,
+        folder: PathLike,
+        *,
+        plots: bool = True,
+        fmt: str = "png",
+        argv: Sequence[str] | None = None,
+    ) -> Path:
+        """Write ``design.csv``, ``sensitivity.csv``, ``sensitivity.json``, the figure
+        (when the indices are defined) and ``manifest.json``."""
+        from sim.global_sensitivity import sensitivity_csv
+
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(out / "design.csv", self.design_csv())
+        write_text_atomic(out / "sensitivity.csv", sensitivity_csv(self.result))
+        write_json_atomic(out / "sensitivity.json", self.summary)
+        if plots and self.result.defined:
+            _save_figure(self.plot(), out, f"sensitivity_{self.result.method}", fmt)
+        self.provenance.write(out, argv)
+        return out
+
+    def plot(self, ax: Axes | None = None, top: int = SENSITIVITY_FIGURE_TOP) -> Figure:
+        """The ``top`` parameters' indices as bars."""
+        from sim.plots import plot_sensitivity
+
+        return plot_sensitivity(self.result.plot_data(top), ax=ax)
+
+
+@dataclass(eq=False)
+class Discovery:
+    """Boxes of parameter space where an outcome concentrates, found by PRIM
+    (``negsim discover``). ``summary`` is the dict of ``discovery.json``."""
+
+    result: DiscoveryResult
+    names: list[str]
+    x: np.ndarray
+    y: np.ndarray
+    provenance: Provenance
+    run: Run | None = None  # the simulated run, when discover ran a scenario
+    rounds: pandas.DataFrame | None = None
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        from sim.discovery import discovery_json
+
+        return discovery_json(self.result)
+
+    @property
+    def replicates(self) -> pandas.DataFrame:
+        """The simulated replicates (every column), or, for a results folder, its
+        parameters and whether the outcome happened."""
+        if self.run is not None:
+            return self.run.replicates
+        cols: dict[str, Any] = {f"param.{n}": self.x[:, j] for j, n in enumerate(self.names)}
+        cols[self.result.outcome] = self.y
+        return _dataframe(cols)
+
+    @property
+    def text(self) -> str:
+        from sim.discovery import format_discovery
+
+        return format_discovery(self.result)
+
+    def save(
+        self,
+        folder: PathLike,
+        *,
+        plots: bool = True,
+        fmt: str = "png",
+        argv: Sequence[str] | None = None,
+    ) -> Path:
+        """Write ``discovery.txt``, ``discovery.json``, the box CSVs, the peeling
+        trajectories under ``plots/`` and ``manifest.json``; for a simulated scenario also
+        ``summary.json``, ``scenario.yaml`` and ``replicates.csv``."""
+        from sim.discovery import discovery_csvs
+        from sim.loader import dump_scenario
+        from sim.runner import REPLICATES_CSV
+
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        if self.run is not None:
+            write_json_atomic(out / "summary.json", self.run.summary)
+            write_text_atomic(out / "scenario.yaml", dump_scenario(self.run.scenario))
+            streamed = self.run.replicates_csv
+            if streamed is None or streamed.resolve() != (out / REPLICATES_CSV).resolve():
+                write_text_atomic(out / REPLICATES_CSV, self.run.ensemble.to_csv_text())
+        write_text_atomic(out / "discovery.txt", self.text)
+        write_json_atomic(out / "discovery.json", self.summary)
+        for fname, text in discovery_csvs(self.result).items():
+            write_text_atomic(out / fname, text)
+        if plots:
+            for i, box in enumerate(self.result.boxes, start=1):
+                if i > 1 and not box.significant:
+                    break
+                name = "prim_trajectory" if i == 1 else f"prim_trajectory_{i}"
+                _save_figure(self.plot(i), out, name, fmt)
+        self.provenance.write(out, argv)
+        return out
+
+    def plot(self, box: int = 1, ax: Axes | None = None) -> Figure:
+        """The peeling trajectory of box ``box`` (1 = the first), with the reported,
+        simplified box marked."""
+        from sim.plot_data import prepare_prim
+        from sim.plots import OUTCOME_COLOURS, TICK_SIZE, plot_prim_trajectory
+
+        found = self.result.boxes[box - 1]
+        t = found.trajectory
+        data = prepare_prim(
+            np.nan_to_num(t.coverage),
+            np.nan_to_num(t.density),
+            t.chosen,
+            outcome=self.result.outcome,
+            scenario=self.result.scenario,
+            n=self.result.n_eval,
+            mass=[float(v) for v in t.mass],
+            restricted=[int(v) for v in t.restricted],
+        )
+        fig = plot_prim_trajectory(data, ax=ax)
+        axes = ax if ax is not None else fig.axes[0]
+        k = len(found.restrictions)
+        axes.plot(
+            [found.coverage],
+            [found.density],
+            linestyle="none",
+            marker="D",
+            markersize=9,
+            markerfacecolor="white",
+            markeredgecolor=OUTCOME_COLOURS[self.result.outcome],
+            markeredgewidth=2,
+            label=f"reported: box {t.chosen} simplified to {k} "
+            f"restriction{'s' if k != 1 else ''} "
+            f"(coverage {found.coverage:.0%}, density {found.density:.0%})",
+        )
+        axes.legend(loc="upper right", fontsize=TICK_SIZE, frameon=False)
+        return fig
+
+
+@dataclass(eq=False)
+class Trace:
+    """One replicate, round by round (``negsim trace``).
+
+    ``text`` is what the command prints; ``rounds`` has one row per round (BATNAs,
+    aspirations, the proposal per issue, responses, events); ``summary`` the replicate's
+    end state.
+    """
+
+    scenario: Scenario
+    seed: int
+    replicate: int
+    ensemble: EnsembleResult
+    text: str
+    log: list[RoundRecord]
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        row = self.replicates.iloc[0].to_dict()
+        return {"scenario": self.scenario.name, "seed": self.seed, **row}
+
+    @property
+    def replicates(self) -> pandas.DataFrame:
+        return _dataframe(self.ensemble.columns())
+
+    @property
+    def rounds(self) -> pandas.DataFrame:
+        import pandas as pd
+
+        rows = []
+        for entry in self.log:
+            flat = dataclasses.asdict(entry)
+            proposal = flat.pop("proposal")
+            for k, issue in enumerate(self.scenario.issue_names):
+                flat[f"proposal.{issue}"] = np.nan if proposal is None else proposal[k]
+            for key in ("events", "levers"):
+                flat[key] = "; ".join(flat[key])
+            rows.append(flat)
+        return pd.json_normalize(rows)
+
+    def save(self, folder: PathLike) -> Path:
+        """Write ``trace.txt`` and ``rounds.csv``."""
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(out / "trace.txt", self.text + "\n")
+        write_text_atomic(out / "rounds.csv", self.rounds.to_csv(index=False))
+        return out
+
+
+# ---- reading a run folder back ---------------------------------------------------------
+
+
+# summary.json keys that rebuilding the replicates needs
+_REQUIRED = ("scenario", "rounds", "round_days", "issues", "parties", "actors")
+
+
+def read_summary(folder: Path) -> dict[str, Any]:
+    """``folder/summary.json`` as a dict, or a one-line :class:`NegsimError`."""
+    if not folder.is_dir():
+        raise NegsimError(f"{folder}: no such folder")
+    path = folder / "summary.json"
+    if not path.is_file():
+        raise NegsimError(f"{folder}: no summary.json (not a negsim results folder)")
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise NegsimError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NegsimError(f"{path}: cannot be read ({exc})") from None
+    if not isinstance(summary, dict):
+        raise NegsimError(f"{path}: expected a JSON object")
+    missing = [key for key in _REQUIRED if key not in summary]
+    if missing:
+        raise NegsimError(f"{path}: missing {', '.join(missing)} (not a negsim summary)")
+    return summary
+
+
+def read_run_folder(folder: Path) -> tuple[dict[str, Any], EnsembleResult]:
+    """A ``negsim run`` folder's summary and replicates, or a one-line :class:`NegsimError`."""
+    from sim.outcomes import read_replicates_csv
+
+    summary = read_summary(folder)
+    csv_path = folder / "replicates.csv"
+    if not csv_path.is_file():
+        raise NegsimError(f"{folder}: no replicates.csv (the run's per-replicate table)")
+    try:
+        result = read_replicates_csv(
+            csv_path,
+            scenario=str(summary["scenario"]),
+            issues=list(summary["issues"]),
+            parties=list(summary["parties"]),
+            actors=list(summary["actors"]),
+            rounds=int(summary["rounds"]),
+            round_days=float(summary["round_days"]),
+        )
+    except KeyError as exc:
+        raise NegsimError(f"{csv_path}: missing column or unknown value {exc}") from None
+    except (ValueError, IndexError, StopIteration) as exc:
+        raise NegsimError(f"{csv_path}: cannot be read ({exc or 'empty file'})") from None
+    if len(result) == 0:
+        raise NegsimError(f"{csv_path}: no replicates")
+    return summary, result

@@ -1,0 +1,148 @@
+"""The one ensemble runner: build each chunk's model, run it, free it, stream the CSV.
+
+Every command that simulates (``run``, ``compare``, ``sweep``, ``sensitivity``,
+``discover``) and the Python API go through this module: :func:`run_model` is the only
+place an ensemble :class:`~sim.model.NegotiationModel` is built, run and freed, and
+:func:`run_replicates` runs a whole scenario chunk by chunk (see :mod:`sim.ensemble`),
+streaming ``replicates.csv`` into a folder as the chunks arrive so that memory stays
+bounded by the chunks in flight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.outcomes import EnsembleResult
+from sim.scenario import Scenario
+
+REPLICATES_CSV = "replicates.csv"
+REPLICATES_PARQUET = "replicates.parquet"
+
+
+def run_model(
+    scenario: Scenario,
+    seed: int,
+    replicates: np.ndarray,
+    *,
+    rng: np.random.Generator | None = None,
+    parameter_values: Mapping[str, np.ndarray] | None = None,
+) -> EnsembleResult:
+    """Build one ensemble model over ``replicates``, run it to the end and free it.
+
+    ``rng`` seeds Mesa's own generator (chunks pass one derived from the seed and the
+    chunk index); ``parameter_values`` fixes uncertain parameters per replicate instead of
+    drawing them (sensitivity designs). The model is freed before returning, so nothing
+    but the returned arrays outlives the call.
+    """
+    from sim.model import NegotiationModel
+
+    kwargs: dict[str, Any] = {}
+    if rng is not None:
+        kwargs["rng"] = rng
+    if parameter_values is not None:
+        kwargs["parameter_values"] = dict(parameter_values)
+    model = NegotiationModel(scenario, seed=seed, replicates=replicates, **kwargs)
+    try:
+        return model.run()
+    finally:
+        free_model(model)
+
+
+def free_model(model: Any) -> None:
+    """Free a finished model's memory now.
+
+    Mesa 3.3 keeps every model ever built as a key of ``mesa.Agent._ids``, so a worker
+    would keep every chunk's arrays alive (about 33 MB a chunk, 5 GiB over a million
+    replicates on two workers); and a model and its agents form reference cycles that only
+    a full garbage collection frees, about ten chunks late. Dropping the registry entry
+    and the attributes frees the arrays at once.
+    """
+    import mesa
+
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, dict):
+        ids.pop(model, None)
+    for agent in list(getattr(model, "agents", ())):
+        agent.__dict__.clear()
+    model.__dict__.clear()
+
+
+def run_replicates(
+    scenario: Scenario,
+    runs: int,
+    seed: int,
+    *,
+    jobs: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    out_dir: Path | None = None,
+    keep_params: bool = False,
+    parquet: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> EnsembleResult:
+    """Run ``runs`` replicates of ``scenario`` and return them, in replicate order.
+
+    With ``out_dir``, ``replicates.csv`` (every column, drawn parameters included) is
+    streamed there chunk by chunk and moved into place when complete, with
+    ``replicates.parquet`` beside it when ``parquet`` and pyarrow is installed. The
+    returned result keeps the drawn parameters only with ``keep_params`` (they are the
+    bulk of the memory). ``progress`` is called with each finished chunk's size. The
+    numbers depend on the scenario, ``runs`` and ``seed`` only, never on ``jobs`` or
+    ``executor``.
+    """
+    from sim.ensemble import iter_chunks
+
+    parts = []
+    fh = None
+    tmp = None
+    try:
+        if out_dir is not None:
+            tmp = out_dir / f".{REPLICATES_CSV}.tmp"
+            fh = open(tmp, "w", encoding="utf-8", newline="")
+        for out in iter_chunks(
+            scenario,
+            seed,
+            runs,
+            jobs=jobs,
+            executor=executor,
+            scheduler=scheduler,
+            with_csv=out_dir is not None,
+            keep_params=keep_params,
+        ):
+            parts.append(out.result)
+            if fh is not None:
+                fh.write(out.csv_rows)
+            if progress is not None:
+                progress(len(out.result))
+    except BaseException:
+        if fh is not None:
+            fh.close()
+            fh = None
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        if fh is not None:
+            fh.close()
+    if out_dir is not None and tmp is not None:
+        tmp.replace(out_dir / REPLICATES_CSV)
+        if parquet:
+            write_parquet_copy(out_dir)
+    return EnsembleResult.concatenate(parts)
+
+
+def write_parquet_copy(folder: Path) -> None:
+    """``replicates.parquet`` beside ``replicates.csv`` when pyarrow is installed."""
+    try:
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+    except ImportError:
+        return
+    table = pacsv.read_csv(folder / REPLICATES_CSV)
+    tmp = folder / f".{REPLICATES_PARQUET}.tmp"
+    pq.write_table(table, tmp)
+    tmp.replace(folder / REPLICATES_PARQUET)
