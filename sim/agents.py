@@ -228,9 +228,7 @@ class PartyAgent(mesa.Agent):
 
     def approval_logit(self, x: np.ndarray) -> np.ndarray:
         """logit of the public's approval of package x (N, K) (without vote noise)."""
-        return (
-            self.rat_intercept + np.einsum("nk,nk->n", self.rat_coef, x) + self.approval_shift
-        )
+        return self.rat_intercept + np.einsum("nk,nk->n", self.rat_coef, x) + self.approval_shift
 
 
 @dataclass

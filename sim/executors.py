@@ -60,8 +60,9 @@ def map_ordered(
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=ctx, initializer=_ignore_sigint
     ) as pool:
-        yield from _windowed(lambda task: pool.submit(func, *task), tasks, workers,
-                             first=sigint_deferred)
+        yield from _windowed(
+            lambda task: pool.submit(func, *task), tasks, workers, first=sigint_deferred
+        )
 
 
 def _windowed(
@@ -131,5 +132,3 @@ def sigint_deferred() -> Iterator[None]:
 def _ignore_sigint() -> None:
     """Workers leave Ctrl-C to the parent, which stops the run and cleans up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-

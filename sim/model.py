@@ -336,8 +336,8 @@ class NegotiationModel(mesa.Model):
             accept.append(
                 signs(now.utility[:, i], now.aspiration[:, i], now.batna[:, i], prob, loss)
             )
-        now.accept = now.talking[:, None] & np.stack(accept, axis=1) & (
-            now.utility >= now.batna - 1e-12
+        now.accept = (
+            now.talking[:, None] & np.stack(accept, axis=1) & (now.utility >= now.batna - 1e-12)
         )
 
     def _ratification(self, now: RoundState) -> None:
