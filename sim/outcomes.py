@@ -155,8 +155,8 @@ class EnsembleResult:
         for name, counts in self.counters.items():
             cols[name] = counts
         cols["failed_ratifications"] = self.failed_ratifications
+        assert self.net_gain is not None and self.signed_rejected is not None
         cols["signed_rejected"] = self.signed_rejected
-        assert self.net_gain is not None
         for a, actor in enumerate(self.actors):
             cols[f"net_gain.{actor}"] = self.net_gain[:, a]
         cols["pressure_used"] = self.pressure_used

@@ -1124,8 +1124,8 @@ def draw_run_figures(
     """Draw the figures of a run into ``outdir``; return the written paths.
 
     Files (see :data:`RUN_FIGURES`): ``outcomes``, ``terms``, ``time_to_end``,
-    ``end_state``, ``agreement_by_strikes`` and ``signed_rejected``, each with the suffix ``fmt``, but only
-    those the scenario has: no ``end_state`` without a front line or any cost, no
+    ``end_state``, ``agreement_by_strikes`` and ``signed_rejected``, each with the suffix
+    ``fmt``, but only those the scenario has: no ``end_state`` without a front line or any cost, no
     ``agreement_by_strikes`` when no replicate was struck, no ``signed_rejected`` when no
     package was signed and then rejected (a stale file of that name in
     ``outdir`` is removed, so a redraw never leaves a figure of another run). Fixed ideal

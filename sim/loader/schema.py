@@ -32,9 +32,9 @@ from sim.loader.kinds import (
 )
 from sim.mediation import PROPOSAL_RULES
 from sim.scenario import (
+    DEFAULT_BELIEVED_DEADLINE,
     LOSSES,
     STRATEGIES,
-    DEFAULT_BELIEVED_DEADLINE,
     Concession,
     ConcessionWeights,
     FrontConcession,
