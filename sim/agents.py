@@ -217,13 +217,21 @@ class PartyAgent(mesa.Agent):
         self.next_share = np.where(where, 0.0, self.next_share)
         return change
 
-    def signing_probability(self, x: np.ndarray) -> np.ndarray:
+    def signing_probability(self, x: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """The chance package x passes at home, as the government sees it (1 without a
-        vote, or where it does not anticipate)."""
+        vote, or where it does not anticipate); for the replicates ``rows`` when given
+        (x then has one row per listed replicate)."""
+        n = self.model.n if rows is None else len(rows)
         if self.ratifies_always or not self.anticipates:
-            return np.ones(self.model.n)
+            return np.ones(n)
+        sel = slice(None) if rows is None else rows
+        logit = (
+            self.rat_intercept[sel]
+            + np.einsum("nk,nk->n", self.rat_coef[sel], x)
+            + self.approval_shift[sel]
+        )
         return concession.ratification_probability(
-            self.approval_logit(x), self.rat_logit_threshold, self.vote_noise_sd
+            logit, self.rat_logit_threshold[sel], self.vote_noise_sd[sel]
         )
 
     def approval_logit(self, x: np.ndarray) -> np.ndarray:

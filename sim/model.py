@@ -323,22 +323,33 @@ class NegotiationModel(mesa.Model):
         x = np.nan_to_num(now.proposal.x)
         now.utility = np.stack([p.shape.utility(x) for p in self.party_agents], axis=1)
         now.sign_prob = np.ones_like(now.utility)
-        accept = []
-        for i, party in enumerate(self.party_agents):
-            prob = party.signing_probability(x)
-            now.sign_prob[:, i] = prob
-            # what a failed vote costs: the rounds lost at war, at this round's cost
-            loss = (
-                party.lost_rounds * party.expected_cost(np.zeros(self.n))
-                if not party.ratifies_always
-                else np.zeros(self.n)
-            )
-            accept.append(
-                signs(now.utility[:, i], now.aspiration[:, i], now.batna[:, i], prob, loss)
-            )
-        now.accept = (
-            now.talking[:, None] & np.stack(accept, axis=1) & (now.utility >= now.batna - 1e-12)
+        tol = 1e-12
+        # signing needs U >= aspiration (>= BATNA) first; the chance of passing at home is
+        # weighed only where that holds
+        worth = (
+            now.talking[:, None]
+            & (now.utility >= now.aspiration - tol)
+            & (now.utility >= now.batna - tol)
         )
+        accept = worth.copy()
+        for i, party in enumerate(self.party_agents):
+            if party.ratifies_always or not party.anticipates:
+                continue
+            rows = np.flatnonzero(worth[:, i])
+            if not rows.size:
+                continue
+            prob = party.signing_probability(x[rows], rows)
+            now.sign_prob[rows, i] = prob
+            # what a failed vote costs: the rounds lost at war, at this round's cost
+            loss = party.lost_rounds[rows] * party.expected_cost(np.zeros(self.n))[rows]
+            accept[rows, i] = signs(
+                now.utility[rows, i],
+                now.aspiration[rows, i],
+                now.batna[rows, i],
+                prob,
+                loss,
+            )
+        now.accept = accept
 
     def _ratification(self, now: RoundState) -> None:
         """Where all sign, each public votes; all ratify: agreement. A failed vote (signed
