@@ -16,12 +16,11 @@ import numpy as np
 from sim import concession
 from sim.bargaining import PartyShape
 from sim.mediation import PROPOSAL_RULES, ProposalRule
+from sim.scenario import DEFAULT_BELIEVED_DEADLINE
 
 if TYPE_CHECKING:
     from sim.model import NegotiationModel
     from sim.scenario import Mediator, Party
-
-from sim.scenario import DEFAULT_BELIEVED_DEADLINE
 
 
 def _expit(z: np.ndarray) -> np.ndarray:

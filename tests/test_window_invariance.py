@@ -17,7 +17,7 @@ from sim.outcomes import Outcome
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 WINDOWS = (13, 26, 52)
-N = 300
+N = 200
 
 
 def _run(path: Path, rounds: int):  # noqa: ANN202
