@@ -341,23 +341,25 @@ def _nash_value(u: np.ndarray, d: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.where(ok, v, -np.inf)
 
 
+def _rows_of(p: PartyShape, rows: np.ndarray) -> PartyShape:
+    """A party's utility parameters at some replicate positions."""
+    return PartyShape(
+        p.ideal[rows],
+        p.salience[rows],
+        p.quadratic,
+        p.line_issue,
+        p.line_sign,
+        p.line_bound[rows],
+        p.line_penalty[rows],
+    )
+
+
 class _SubGeometry:
     """A view of some replicates of a Geometry, for the weighted-sum oracle."""
 
     def __init__(self, g: Geometry, rows: np.ndarray) -> None:
         self.quadratic = g.quadratic
-        self.parties = [
-            PartyShape(
-                p.ideal[rows],
-                p.salience[rows],
-                p.quadratic,
-                p.line_issue,
-                p.line_sign,
-                p.line_bound[rows],
-                p.line_penalty[rows],
-            )
-            for p in g.parties
-        ]
+        self.parties = [_rows_of(p, rows) for p in g.parties]
         self.cand = g.cand[rows]
         self.cand_values = g.cand_values[:, rows]
         self.mid = g.mid[rows]
@@ -375,6 +377,10 @@ class Pick:
     x: np.ndarray  # (N, K)
     segment: np.ndarray  # (N,) index of the frontier segment
     rule: np.ndarray  # (N,) 0 Nash within win-sets, 1 Nash ignoring win-sets, 2 max-min
+    # two parties: per segment of the rows searched (R, S), the surpluses at the segment's
+    # start (a0, a1) and the admissible interval of the edge parameter under the pick's
+    # rule (lo, hi), for a search of the same segments (the mediator's interests)
+    search: dict[str, np.ndarray] | None = None
 
 
 def _interval(a: np.ndarray, b: np.ndarray, strict: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -453,11 +459,15 @@ def select_nash(
 
     best, t_best, found = best_on(lo, hi)
     rule = np.where(found, 1, 2).astype(np.int8)
+    lo_rule, hi_rule = lo, hi
     if winset is not None:
-        jw, tw, fw = best_on(np.maximum(lo, take(pre["wlo"])), np.minimum(hi, take(pre["whi"])))
+        lo_w, hi_w = np.maximum(lo, take(pre["wlo"])), np.minimum(hi, take(pre["whi"]))
+        jw, tw, fw = best_on(lo_w, hi_w)
         best = np.where(fw, jw, best)
         t_best = np.where(fw, tw, t_best)
         rule[fw] = 0
+        lo_rule = np.where(fw[:, None], lo_w, lo)
+        hi_rule = np.where(fw[:, None], hi_w, hi)
     if not np.all(found):
         lost = np.flatnonzero(~found)
         tm, vm = _maxmin2(a0[lost], b0[lost], a1[lost], b1[lost])
@@ -467,7 +477,8 @@ def select_nash(
     v = geometry.vertices
     xp = v[rows, best]
     x = xp + t_best[:, None] * (v[rows, best + 1] - xp)
-    return Pick(x=x, segment=best, rule=rule)
+    search = {"a0": a0, "a1": a1, "b0": b0, "b1": b1, "lo": lo_rule, "hi": hi_rule}
+    return Pick(x=x, segment=best, rule=rule, search=search)
 
 
 def _maxmin2(
@@ -491,21 +502,30 @@ def _maxmin2(
 
 
 def best_for(
-    geometry: Geometry, proposer: int, floors: np.ndarray, rows: np.ndarray
+    geometry: Geometry,
+    proposer: int,
+    floors: np.ndarray,
+    rows: np.ndarray,
+    ends: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The package on the frontier best for ``proposer`` that gives every other party at
-    least its floor; floors (R, n) for replicate positions ``rows``.
+    least its floor; floors (R, n) for replicate positions ``rows``. ``ends``: the
+    segment ends of :meth:`Geometry.ends` already taken at ``rows`` (two parties), for
+    callers that search the same rows many times.
 
     Returns (x (R, K), found (R,)). Where no package meets the floors, returns the package
     that comes closest (maximising the smallest shortfall) and found = False.
     """
     if geometry.n_parties != 2:
         return general.best_for(geometry, proposer, floors, rows)
-    xp, xq, up, uq = geometry.ends()
-    xp, xq, up, uq = xp[rows], xq[rows], up[rows], uq[rows]
-    others = [1 - proposer]
-    a = up[..., others] - floors[:, None, others]
-    b = uq[..., others] - up[..., others]
+    if ends is None:
+        xp, xq, up, uq = geometry.ends()
+        xp, xq, up, uq = xp[rows], xq[rows], up[rows], uq[rows]
+    else:
+        xp, xq, up, uq = ends
+    o = 1 - proposer  # a slice, not a list: no copy of the (R, S) arrays
+    a = up[..., o : o + 1] - floors[:, None, o : o + 1]
+    b = uq[..., o : o + 1] - up[..., o : o + 1]
     lo, hi = _interval(a, b, strict=False)
     ok = hi >= lo
     # own utility is linear along a segment (linear loss) or nearly so: check its ends
@@ -557,16 +577,56 @@ def stationary_offer(
     util = geometry.vertex_utility[rows]  # (R, J, 2)
     lo = np.min(util[..., me], axis=1)
     hi = np.max(util[..., me], axis=1)
+    # the bisection searches the same rows some 80 times, often few of them, so that
+    # numpy's per-call cost dominates: take the rows once and keep the search lean
+    # (the same arithmetic as best_for, hence the same packages)
+    xp, xq, up, uq = geometry.ends()
+    xp, xq, up, uq = xp[rows], xq[rows], up[rows], uq[rows]
+    dx = xq - xp
+    shape_me, shape_other = (_rows_of(geometry.parties[i], rows) for i in (me, other))
+    i_rows = np.arange(rows.size)
+    search = {
+        who: (
+            up[..., who],
+            uq[..., who] - up[..., who],
+            up[..., 1 - who],
+            uq[..., 1 - who] - up[..., 1 - who],
+        )
+        for who in (me, other)
+    }
+
+    def best(who: int, floor: np.ndarray) -> np.ndarray:
+        # best_for(geometry, who, floors, rows)[0] with the floor of the other party
+        own_p0, own_d, oth_p, oth_d = search[who]
+        a = oth_p - floor[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            root = (0.0 - a) / oth_d
+        lo = np.where(oth_d > 0, root, -np.inf)
+        hi = np.where(oth_d < 0, root, np.inf)
+        lo = np.where((oth_d == 0) & (a < 0.0), np.inf, lo)
+        lo = np.maximum(lo, 0.0)
+        hi = np.minimum(hi, 1.0)
+        with np.errstate(invalid="ignore"):
+            own_p = own_p0 + own_d * lo
+            own_q = own_p0 + own_d * hi
+        t = np.where(own_q > own_p, hi, lo)
+        own = np.where(hi >= lo, np.maximum(own_p, own_q), -np.inf)
+        j = np.argmax(own, axis=1)
+        found = np.isfinite(own[i_rows, j])
+        t_best = np.where(found, t[i_rows, j], 0.0)
+        if not found.all():
+            at_q = a + oth_d * 1.0
+            bm = np.argmax(np.maximum(a, at_q), axis=1)
+            tm = np.where(at_q > a, 1.0, 0.0)
+            j = np.where(found, j, bm)
+            t_best = np.where(found, t_best, tm[i_rows, bm])
+        return xp[i_rows, j] + t_best[:, None] * dx[i_rows, j]
 
     def t_of(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        floors = np.zeros_like(d)
-        floors[:, me] = d[:, me] + delta[:, me] * (u - d[:, me])
-        x_other, _ = best_for(geometry, other, floors, rows)
-        u_other = geometry.utilities(x_other, rows)
-        floors = np.zeros_like(d)
-        floors[:, other] = d[:, other] + delta[:, other] * (u_other[:, other] - d[:, other])
-        x_me, _ = best_for(geometry, me, floors, rows)
-        return geometry.utilities(x_me, rows)[:, me], x_me
+        x_other = best(other, d[:, me] + delta[:, me] * (u - d[:, me]))
+        u_other = shape_other.utility(x_other)
+        x_me = best(me, d[:, other] + delta[:, other] * (u_other - d[:, other]))
+        return shape_me.utility(x_me), x_me
 
     for _ in range(iterations):
         mid = 0.5 * (lo + hi)

@@ -55,12 +55,15 @@ class InterestChooser:
         w: np.ndarray,
         omega: np.ndarray,
         winset: np.ndarray | None,
+        search: dict[str, np.ndarray] | None = None,
     ) -> np.ndarray:
         """The mediator's package for replicate positions ``rows`` (R,).
 
         nash_x (R, K): the parties' Nash package; rule (R,): the Nash rule's basis (0 within
         win-sets, 1 ignoring them, 2 no package beats every BATNA: kept as it is);
         d, w (N, n): estimated BATNAs and bias; omega (N,); winset as for the Nash rule.
+        search: the Nash pick's per-segment surpluses and intervals at ``rows``
+        (:class:`sim.bargaining.Pick`), reused rather than computed again.
         """
         g = self.geometry
         out = nash_x.copy()
@@ -77,7 +80,7 @@ class InterestChooser:
         ] * self.mediator.utility(nash_x[sel], rows=r)
         best_v = np.where(np.all(s_nash > 0, axis=1), best_v, -np.inf)
         if g.n_parties == 2 and g.segments:
-            x_new, v_new = self._two_party(r, dd, ww, om, rule[sel], winset)
+            x_new, v_new = self._two_party(r, dd, ww, om, rule[sel], winset, search, sel)
         else:
             x_new, v_new = self._sampled(r, dd, ww, om, rule[sel], winset)
         better = v_new > best_v + 1e-12
@@ -92,29 +95,39 @@ class InterestChooser:
         om: np.ndarray,
         rule: np.ndarray,
         winset: np.ndarray | None,
+        search: dict[str, np.ndarray] | None = None,
+        sel: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         g = self.geometry
-        pre = g.pick_cache(winset)
-        a0 = pre["u0p"][r] - dd[:, 0:1]
-        a1 = pre["u1p"][r] - dd[:, 1:2]
-        b0, b1 = pre["b0"][r], pre["b1"][r]
         mp, mb = self.m_p[r], self.m_b[r]
         c0 = (1 - om) * ww[:, 0:1]
         c1 = (1 - om) * ww[:, 1:2]
         mm = om * mb
-        # admissible t on each edge: positive surpluses, and the win-sets where required
-        lo = np.zeros_like(a0)
-        hi = np.ones_like(a0)
-        for a, b in ((a0, b0), (a1, b1)):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                root = (1e-12 - a) / b
-            lo = np.where(b > 0, np.maximum(lo, root), lo)
-            hi = np.where(b < 0, np.minimum(hi, root), hi)
-            hi = np.where((b == 0) & (a < 1e-12), -1.0, hi)
-        if winset is not None:
-            inside = (rule == 0)[:, None]
-            lo = np.where(inside, np.maximum(lo, pre["wlo"][r]), lo)
-            hi = np.where(inside, np.minimum(hi, pre["whi"][r]), hi)
+        if search is not None and sel is not None:
+            # the Nash pick searched the same segments under the same rule: its surpluses
+            # and admissible intervals are these (same arithmetic, same numbers)
+            every = sel.size == search["a0"].shape[0]
+            a0, a1, b0, b1, lo, hi = (
+                search[k] if every else search[k][sel] for k in ("a0", "a1", "b0", "b1", "lo", "hi")
+            )
+        else:
+            pre = g.pick_cache(winset)
+            a0 = pre["u0p"][r] - dd[:, 0:1]
+            a1 = pre["u1p"][r] - dd[:, 1:2]
+            b0, b1 = pre["b0"][r], pre["b1"][r]
+            # admissible t on each edge: positive surpluses, and the win-sets where required
+            lo = np.zeros_like(a0)
+            hi = np.ones_like(a0)
+            for a, b in ((a0, b0), (a1, b1)):
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    root = (1e-12 - a) / b
+                lo = np.where(b > 0, np.maximum(lo, root), lo)
+                hi = np.where(b < 0, np.minimum(hi, root), hi)
+                hi = np.where((b == 0) & (a < 1e-12), -1.0, hi)
+            if winset is not None:
+                inside = (rule == 0)[:, None]
+                lo = np.where(inside, np.maximum(lo, pre["wlo"][r]), lo)
+                hi = np.where(inside, np.minimum(hi, pre["whi"][r]), hi)
         # f'(t) = c0 b0/(a0 + b0 t) + c1 b1/(a1 + b1 t) + mm = 0, times both surpluses:
         # mm b0 b1 t^2 + (c0 b0 b1 + c1 b1 b0 + mm (a0 b1 + a1 b0)) t
         #   + (c0 b0 a1 + c1 b1 a0 + mm a0 a1) = 0

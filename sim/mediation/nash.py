@@ -44,7 +44,7 @@ class NashRule(ProposalRule):
             if chooser is None:
                 chooser = self._chooser = InterestChooser(model.geometry, mediator.shape)
             ws = model.vertex_winset if winset else None
-            x = chooser.choose(rows, x, pick.rule, seen, w, omega, ws)
+            x = chooser.choose(rows, x, pick.rule, seen, w, omega, ws, pick.search)
         out.x[rows] = x
         out.basis[rows] = pick.rule
         return out
