@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +41,8 @@ class ChunkOutput:
     index: int
     result: EnsembleResult
     csv_rows: str
+    # the same columns as a pyarrow table, for ``replicates.parquet`` (when asked for)
+    table: Any = None
 
 
 def plan_chunks(runs: int, chunk_size: int = CHUNK_SIZE) -> list[Chunk]:
@@ -51,9 +54,17 @@ def plan_chunks(runs: int, chunk_size: int = CHUNK_SIZE) -> list[Chunk]:
 
 
 def run_chunk(
-    scenario: Scenario, seed: int, chunk: Chunk, *, with_csv: bool = True, keep_params: bool = False
+    scenario: Scenario,
+    seed: int,
+    chunk: Chunk,
+    *,
+    with_csv: bool = True,
+    keep_params: bool = False,
+    with_table: bool = False,
 ) -> ChunkOutput:
-    """Run one chunk as one ensemble model (built, run and freed by :mod:`sim.runner`)."""
+    """Run one chunk as one ensemble model (built, run and freed by :mod:`sim.runner`).
+    With ``with_table`` (pyarrow installed) the CSV rows and the returned table come from
+    the same columns."""
     from sim.runner import run_model
 
     result = run_model(
@@ -62,10 +73,17 @@ def run_chunk(
         np.arange(chunk.start, chunk.stop),
         rng=np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(chunk.index,))),
     )
-    rows = result.to_csv_text(header=chunk.index == 0) if with_csv else ""
+    table = None
+    if with_table:
+        from sim.outcomes import csv_text
+
+        table = result.to_arrow()
+        rows = csv_text(table, header=chunk.index == 0) if with_csv else ""
+    else:
+        rows = result.to_csv_text(header=chunk.index == 0) if with_csv else ""
     if not keep_params:
         result = result.without_params()
-    return ChunkOutput(chunk.index, result, rows)
+    return ChunkOutput(chunk.index, result, rows, table)
 
 
 def iter_chunks(
@@ -79,11 +97,12 @@ def iter_chunks(
     with_csv: bool = True,
     keep_params: bool = False,
     chunk_size: int = CHUNK_SIZE,
+    with_table: bool = False,
 ) -> Iterator[ChunkOutput]:
     """Run every chunk and yield the outputs in chunk order."""
     from sim.executors import map_ordered
 
-    work = partial(run_chunk, with_csv=with_csv, keep_params=keep_params)
+    work = partial(run_chunk, with_csv=with_csv, keep_params=keep_params, with_table=with_table)
     tasks = [(scenario, seed, chunk) for chunk in plan_chunks(runs, chunk_size)]
     yield from map_ordered(work, tasks, jobs=jobs, executor=executor, scheduler=scheduler)
 

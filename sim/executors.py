@@ -28,6 +28,14 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system reports it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def map_ordered(
     func: Callable[..., Any],
     tasks: Sequence[tuple[Any, ...]],
@@ -40,9 +48,10 @@ def map_ordered(
     """``func(*task)`` for every task, yielded in task order.
 
     Runs in this process when ``serial``, ``jobs <= 1`` or there is one task; otherwise in
-    ``jobs`` spawned worker processes, or on a dask cluster with ``executor="dask"`` (a
-    local one unless ``scheduler`` gives an address). At most ``IN_FLIGHT_PER_WORKER``
-    tasks per worker are submitted ahead, so finished results do not pile up in memory.
+    ``jobs`` spawned worker processes (at most one per usable core), or on a dask cluster
+    with ``executor="dask"`` (a local one unless ``scheduler`` gives an address). At most
+    ``IN_FLIGHT_PER_WORKER`` tasks per worker are submitted ahead, so finished results do
+    not pile up in memory.
     """
     if executor == "dask":
         from sim.distributed import map_dask
@@ -58,7 +67,13 @@ def map_ordered(
 
     # spawn: never fork a process that has imported threaded numerical libraries
     ctx = multiprocessing.get_context("spawn")
-    workers = min(jobs, len(tasks))
+    # more workers than cores only adds start-up (each imports numpy and mesa, about half
+    # a second) and contention; the numbers never depend on the count
+    workers = min(jobs, len(tasks), usable_cores())
+    if workers <= 1:
+        for task in tasks:
+            yield func(*task)
+        return
     start_resource_tracker()  # before the pool's queues register with it
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
     try:

@@ -8,14 +8,19 @@ the drawn parameters (``params``, one array per dotted path) next to the outcome
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.events import COUNTERS
+
+if TYPE_CHECKING:
+    import pyarrow as pa  # type: ignore[import-untyped]
 
 
 class Outcome(IntEnum):
@@ -188,8 +193,31 @@ class EnsembleResult:
             cols[f"param.{path}"] = values
         return cols
 
+    def to_arrow(self) -> pa.Table:
+        """The columns of ``replicates.csv`` as a pyarrow table (pyarrow must be installed):
+        the one source of both ``replicates.csv`` and ``replicates.parquet``."""
+        import pyarrow as pa  # type: ignore[import-untyped]
+
+        return pa.table(
+            {
+                name: pa.array(values.tolist(), type=pa.string())
+                if values.dtype == object
+                else pa.array(values)
+                for name, values in self.columns().items()
+            }
+        )
+
     def to_csv_text(self, header: bool = True) -> str:
-        """The replicates as CSV: floats with 10 significant digits, ``nan`` for none."""
+        """The replicates as CSV, ``nan`` for none. Written column by column by pyarrow
+        (floats in their shortest round-trip form, so the file holds every value exactly);
+        without pyarrow, row by row with 10 significant digits."""
+        try:
+            table = self.to_arrow()
+        except ImportError:
+            return self._to_csv_text_rows(header)
+        return csv_text(table, header)
+
+    def _to_csv_text_rows(self, header: bool = True) -> str:
         cols = self.columns()
         formats = []
         for values in cols.values():
@@ -203,6 +231,17 @@ class EnsembleResult:
         lines = [row % r for r in zip(*(v.tolist() for v in cols.values()), strict=True)]
         text = "\n".join(lines) + ("\n" if lines else "")
         return (",".join(cols) + "\n" + text) if header else text
+
+
+def csv_text(table: pa.Table, header: bool) -> str:
+    """A table's rows as CSV text (no quoting: labels and names hold no commas)."""
+    import pyarrow.csv as pacsv  # type: ignore[import-untyped]
+
+    sink = io.BytesIO()
+    if table.num_rows:
+        pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False, quoting_style="none"))
+    text = sink.getvalue().decode("utf-8")
+    return (",".join(table.column_names) + "\n" + text) if header else text
 
 
 _ARRAY_FIELDS = (

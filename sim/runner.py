@@ -99,6 +99,10 @@ def run_replicates(
     parts = []
     fh = None
     tmp = None
+    # replicates.parquet is written from the same columns as replicates.csv, chunk by chunk
+    with_table = out_dir is not None and parquet and _has_pyarrow()
+    pq_writer: Any = None
+    pq_tmp = None if out_dir is None else out_dir / f".{REPLICATES_PARQUET}.tmp"
     try:
         if out_dir is not None:
             tmp = out_dir / f".{REPLICATES_CSV}.tmp"
@@ -112,27 +116,51 @@ def run_replicates(
             scheduler=scheduler,
             with_csv=out_dir is not None,
             keep_params=keep_params,
+            with_table=with_table,
         ):
             parts.append(out.result)
             if fh is not None:
                 fh.write(out.csv_rows)
+            if out.table is not None:
+                if pq_writer is None:
+                    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+                    pq_writer = pq.ParquetWriter(pq_tmp, out.table.schema)
+                pq_writer.write_table(out.table)
             if progress is not None:
                 progress(len(out.result))
     except BaseException:
         if fh is not None:
             fh.close()
             fh = None
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
+        if pq_writer is not None:
+            pq_writer.close()
+            pq_writer = None
+        for path in (tmp, pq_tmp):
+            if path is not None:
+                path.unlink(missing_ok=True)
         raise
     finally:
         if fh is not None:
             fh.close()
+        if pq_writer is not None:
+            pq_writer.close()
     if out_dir is not None and tmp is not None:
         tmp.replace(out_dir / REPLICATES_CSV)
-        if parquet:
+        if pq_writer is not None and pq_tmp is not None:
+            pq_tmp.replace(out_dir / REPLICATES_PARQUET)
+        elif parquet:
             write_parquet_copy(out_dir)
     return EnsembleResult.concatenate(parts)
+
+
+def _has_pyarrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def write_parquet_copy(folder: Path) -> None:
