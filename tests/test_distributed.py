@@ -45,8 +45,8 @@ def test_dask_local_cluster_gives_the_local_numbers(tmp_path, monkeypatch, capsy
     assert summary["runs"] == RUNS
     manifest = json.loads((remote / "manifest.json").read_text())
     assert (manifest["executor"], manifest["jobs"]) == ("dask", 2)
-    # PLATFORM_NOTES: the nanny's MALLOC_TRIM_THRESHOLD_ made numpy ~4x slower in the
-    # workers; negsim unsets it, so it never reached the (shared) environment either
+    # the dask nanny's MALLOC_TRIM_THRESHOLD_ made numpy ~4x slower in the workers;
+    # negsim unsets it, so it never reached the (shared) environment either
     assert "MALLOC_TRIM_THRESHOLD_" not in os.environ
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dask", "local"]
 
