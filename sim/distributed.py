@@ -47,7 +47,9 @@ def map_dask(
         if scheduler is None:
             with sigint_deferred():  # workers never see Ctrl-C; this process stops the cluster
                 cluster = LocalCluster(
-                    n_workers=max(1, jobs), threads_per_worker=1, processes=True,
+                    n_workers=max(1, jobs),
+                    threads_per_worker=1,
+                    processes=True,
                     dashboard_address=None,
                     silence_logs=logging.ERROR,  # not the warnings of tasks cancelled by Ctrl-C
                 )

@@ -33,9 +33,23 @@ def interrupt_run(out: Path, *extra: str, early: bool = False) -> subprocess.Com
     replicates (``early``: as soon as its staging folder exists, while its workers are
     starting), and return how it ended."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "run", BASELINE, "--runs", RUNS, "--no-plots",
-         "--out", str(out), *extra],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            BASELINE,
+            "--runs",
+            RUNS,
+            "--no-plots",
+            "--out",
+            str(out),
+            *extra,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         start_new_session=True,
     )
     try:
