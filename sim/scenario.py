@@ -166,9 +166,13 @@ class Mediator:
     respect_win_sets: bool = True
     budget: Param = 0.0
     levers: tuple[Lever, ...] = ()
-    deadline: Param | None = None  # round after which it may leave; None = never
-    extension_prob: Param = 0.0
-    exit_hazard: Param = 0.0
+    interest_weight: Param = 0.0  # proposal.interest_weight: weight of its own utility
+    deadline: Param | None = None  # round of its ultimatum; None = none
+    extension_prob: Param = 0.0  # chance the ultimatum is not carried out (extended)
+    exit_hazard: Param = 0.0  # per round, once pressure on the blocking party has failed
+    progress_tolerance: Param = 0.01  # narrowing of the blocking gap that counts as progress
+    rounds_to_press: Param = 1.0  # rounds without progress before it presses
+    after_exit: str = "end"  # "end": the talks end; "bilateral": alternating offers go on
     attribution_noise: Param = 0.0
     response_prob: Param = 0.0
     response_lag: Param = 0.0
@@ -271,6 +275,8 @@ _NOT_PARAMETERS = {
     "covers",
     "strategy",
     "rule",
+    "after_exit",
+    "channels",
     "absolute",
     "respect_win_sets",
     "reset_aspiration",

@@ -60,7 +60,7 @@ def test_no_import_cycle_whichever_side_comes_first(first):
         f"import {first}\n"
         "from sim.loader import load_scenario\n"
         "s = load_scenario('scenarios/energy_truce.yaml')\n"
-        "print(sorted(e.type for e in s.events))\n"
+        "print(sorted({e.type for e in s.events}))\n"
     )
     assert out.strip() == "['strike', 'truce']"
 

@@ -236,11 +236,10 @@ def test_out_refuses_a_non_empty_folder(tmp_path, capsys):
     assert "not empty" in err and "--force" in err
     assert all_entries(tmp_path) == ["busy", "busy/notes.txt"]
     assert (out / "notes.txt").read_text() == "mine"
-    # --force writes into it and keeps what was there
-    assert main(argv + ["--force"]) == 0
-    assert {p.name for p in out.iterdir()} == FILES | {"notes.txt"}
-    assert (out / "notes.txt").read_text() == "mine"
-    assert all_entries(tmp_path) == ["busy"] + sorted(f"busy/{f}" for f in FILES | {"notes.txt"})
+    # --force replaces only a previous negsim result, never the user's own folder
+    assert main(argv + ["--force"]) == 2
+    assert "not one" in capsys.readouterr().err
+    assert all_entries(tmp_path) == ["busy", "busy/notes.txt"]
 
 
 def test_out_accepts_an_empty_folder(tmp_path, capsys):
@@ -325,7 +324,7 @@ def test_runs_started_in_the_same_second_get_their_own_folders(tmp_path):
     first = default_run_dir(tmp_path, "baseline", 3)
     second = default_run_dir(tmp_path, "baseline", 3)
     assert first != second
-    assert first.is_dir() and second.is_dir()
+    assert not first.exists() and not second.exists()  # claimed, published whole later
     assert second.name.startswith(first.name.split("-")[0])
 
 

@@ -1,5 +1,6 @@
-"""Truces: while in force, a truce replaces the probability of the strike it covers, and
-other salient violations (alleged by either side) may happen each round."""
+"""Truces: while in force, a truce replaces the probability of every strike it covers (by
+either side), and other salient violations (alleged by either side) may happen each
+round."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 from sim.distributions import Param as Value
 from sim.events.base import ROUND_KEYS, EventKind, RoundWorld
 from sim.events.strike import StrikeEvent
-from sim.loader.kinds import REQUIRED, UNIT, Key, Param, Ref
+from sim.loader.kinds import REQUIRED, UNIT, Key, Param, RefList
 
 if TYPE_CHECKING:
     from sim.model import NegotiationModel
@@ -20,12 +21,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Truce:
-    """A truce over a strike event: while in force the strike probability is
-    ``strike_prob``; each strike, and each other salient violation (probability
-    ``violation_prob`` per round), is a violation the mediator may respond to."""
+    """A truce over strike events (by either side): while in force each covered
+    strike's probability is ``strike_prob``; each strike, and each other salient
+    violation (probability ``violation_prob`` per round), is a violation the mediator
+    may respond to."""
 
     name: str
-    covers: str
+    covers: tuple[str, ...]
     strike_prob: Value = 0.0
     violation_prob: Value = 0.0
     start_round: Value = 1.0
@@ -39,10 +41,10 @@ class TruceEvent(EventKind[Truce]):
     keys = (
         Key(
             "covers",
-            Ref("strike event"),
+            RefList("strike event"),
             REQUIRED,
-            "the strike event it restrains",
-            "energy_strikes",
+            "the strike event(s) it restrains, by either side",
+            "[energy_strikes, refinery_strikes]",
         ),
         Key(
             "strike_prob",
@@ -61,7 +63,7 @@ class TruceEvent(EventKind[Truce]):
         *ROUND_KEYS,
     )
     title = "a truce event"
-    intro = "A truce over a strike event (`type: truce`)."
+    intro = "A truce over strike events, by either side (`type: truce`)."
 
     def __init__(self, model: NegotiationModel, spec: Truce) -> None:
         super().__init__(model, spec)
@@ -74,11 +76,16 @@ class TruceEvent(EventKind[Truce]):
         self.by_striker = np.zeros(n, dtype=bool)
 
     def link(self, events: Sequence[EventKind[Any]]) -> None:
-        covered = [e for e in events if isinstance(e, StrikeEvent) and e.name == self.spec.covers]
-        if not covered:
-            raise ValueError(f"truce {self.name} covers no strike event {self.spec.covers}")
-        self.strike = covered[0]
-        self.strike.cover(self, self.strike_prob)
+        names = (self.spec.covers,) if isinstance(self.spec.covers, str) else self.spec.covers
+        self.strikes: list[StrikeEvent] = []
+        for name in names:
+            covered = [e for e in events if isinstance(e, StrikeEvent) and e.name == name]
+            if not covered:
+                raise ValueError(f"truce {self.name} covers no strike event {name}")
+            covered[0].cover(self, self.strike_prob)
+            self.strikes.append(covered[0])
+        # the other salient violations are alleged between the first covered strike's sides
+        self.strike = self.strikes[0]
 
     def apply(self, world: RoundWorld) -> None:
         model = self.model
@@ -94,7 +101,8 @@ class TruceEvent(EventKind[Truce]):
         violators = set()
         if self.other[r]:
             violators.add(strike.by if self.by_striker[r] else strike.target)
-        if strike.struck[r] and self.in_window(self.model.round)[r]:
-            violators.add(strike.by)
+        for s in self.strikes:
+            if s.struck[r] and self.in_window(self.model.round)[r]:
+                violators.add(s.by)
         names = self.model.negotiation.party_names
         return [f"a truce violation attributed to {names[i]}" for i in sorted(violators)]
