@@ -23,6 +23,7 @@ import numpy as np
 
 from sim.errors import NegsimError
 from sim.executors import map_ordered
+from sim.limits import check_sweep_values
 from sim.outcomes import OUTCOME_LABELS, Outcome
 
 __all__ = [
@@ -152,6 +153,8 @@ def axes_from_options(
             "LOW:HIGH:N can be written out as --values)"
         )
     specs = [parse_values(v) for v in values] + [parse_range(r) for r in ranges]
+    for param, (vals, texts) in zip(params, specs, strict=True):
+        check_sweep_values(param, vals, texts)
     axes = [SweepAxis(p, vals, texts) for p, (vals, texts) in zip(params, specs, strict=True)]
     n_points = math.prod(len(a.values) for a in axes)
     if n_points > MAX_POINTS:
