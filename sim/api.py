@@ -28,7 +28,7 @@ import numpy as np
 
 from sim.errors import NegsimError
 from sim.io import utc_now
-from sim.outcomes import OUTCOME_LABELS
+from sim.outcomes import hits, indicator, is_event
 from sim.results import (
     Comparison,
     Discovery,
@@ -87,13 +87,15 @@ def _scenario(scenario: ScenarioLike, overrides: Iterable[str]) -> tuple[Scenari
     return load(scenario, overrides), [str(scenario)]
 
 
-def check_outcome(outcome: str) -> None:
-    """An outcome class name, or the one-line error of ``--outcome``."""
-    if outcome not in OUTCOME_LABELS:
-        raise NegsimError(
-            f"--outcome: unknown outcome class {outcome!r} "
-            f"(expected one of {', '.join(OUTCOME_LABELS)})"
-        )
+def check_outcome(outcome: str) -> str:
+    """The canonical name of an end state or an event (``ceasefire_by:2026-03-31``), or
+    the one-line error of ``--outcome``."""
+    from sim.outcomes import check_outcome_name
+
+    try:
+        return check_outcome_name(outcome)
+    except ValueError as e:
+        raise NegsimError(f"--outcome: {e}") from None
 
 
 def _check_executor(executor: str, scheduler: str | None) -> None:
@@ -228,7 +230,7 @@ def sweep(
     seed: int | None = None,
     *,
     overrides: Iterable[str] = (),
-    outcome: str = "agreement",
+    outcome: str = "settlement",
     jobs: int = 1,
     executor: str = "local",
     scheduler: str | None = None,
@@ -241,7 +243,7 @@ def sweep(
     """
     from sim.sweep_grid import MAX_POINTS, SweepAxis, make_axis, run_sweep
 
-    check_outcome(outcome)
+    outcome = check_outcome(outcome)
     _check_executor(executor, scheduler)
     if isinstance(params, Mapping):
         axes = [make_axis(p, v) for p, v in params.items()]
@@ -265,6 +267,7 @@ def sweep(
         executor=executor,
         scheduler=scheduler,
         progress=progress,
+        events=[outcome] if is_event(outcome) else [],
     )
     prov = Provenance(
         "sweep",
@@ -290,7 +293,7 @@ def sensitivity(
     seed: int | None = None,
     *,
     overrides: Iterable[str] = (),
-    outcome: str = "agreement",
+    outcome: str = "settlement",
     jobs: int = 1,
     executor: str = "local",
     scheduler: str | None = None,
@@ -311,7 +314,7 @@ def sensitivity(
     )
     from sim.loader import yaml_key_path
 
-    check_outcome(outcome)
+    outcome = check_outcome(outcome)
     _check_executor(executor, scheduler)
     if method not in DEFAULTS:
         raise NegsimError(f"unknown method {method!r} (expected sobol or morris)")
@@ -331,8 +334,9 @@ def sensitivity(
         executor=executor,
         scheduler=scheduler,
         progress=progress,
+        event=outcome if is_event(outcome) else None,
     )
-    y = (codes == OUTCOME_LABELS.index(outcome)).astype(float)
+    y = hits(codes, outcome).astype(float)
     result = analyze(
         problem,
         design,
@@ -361,7 +365,7 @@ def sensitivity(
 
 def discover(
     source: ScenarioLike,
-    outcome: str = "agreement",
+    outcome: str = "settlement",
     runs: int | None = None,
     seed: int | None = None,
     *,
@@ -382,6 +386,7 @@ def discover(
     from sim.discovery import labels_for, prim, read_replicates
 
     check_discover(source, outcome, peel, min_mass, runs, seed, overrides)
+    outcome = check_outcome(outcome)
     overrides = list(overrides)
     started = utc_now()
     simulated: Run | None = None
@@ -414,7 +419,7 @@ def discover(
         runs, seed = simulated.runs, simulated.seed
         names = list(simulated.ensemble.params)
         x = np.column_stack([simulated.ensemble.params[p] for p in names])
-        y = simulated.ensemble.outcome == OUTCOME_LABELS.index(outcome)
+        y = indicator(simulated.ensemble, outcome)
     else:
         raise NegsimError(f"{source}: no such scenario file or results folder")
     if not y.any():

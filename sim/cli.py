@@ -158,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--range", action="append", dest="ranges", metavar="LOW:HIGH:N", help="evenly spaced values"
     )
     p.add_argument(
-        "--outcome", default="agreement", help="outcome class for a two-parameter heat map"
+        "--outcome", default="settlement", help="outcome class for a two-parameter heat map"
     )
     _add_run_options(p, plots=False)
     _add_format(p)
@@ -175,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="base sample size (Sobol N, Morris trajectories)",
     )
     p.add_argument(
-        "--outcome", default="agreement", help="outcome class whose probability is analysed"
+        "--outcome", default="settlement", help="outcome class whose probability is analysed"
     )
     _add_run_options(
         p,
@@ -189,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="scenario discovery (PRIM): where in parameter space an outcome concentrates",
     )
     p.add_argument("file", metavar="FILE_OR_RESULTS_DIR")
-    p.add_argument("--outcome", default="agreement")
+    p.add_argument("--outcome", default="settlement")
     p.add_argument("--peel", type=float, default=0.05, help="share peeled per step (default 0.05)")
     p.add_argument("--min-mass", type=float, default=0.05, help="smallest box mass (default 0.05)")
     _add_run_options(p, plots=False)

@@ -52,15 +52,25 @@ def compare_table(names: Sequence[str], results: Sequence[EnsembleResult]) -> di
     """Outcome probabilities per scenario with Wilson intervals, and differences from the
     first with paired 95% intervals (the content of ``compare.json`` without the seed and
     runs)."""
+    from sim.outcomes import event_names, indicator
     from sim.stats import paired_difference_interval, wilson_interval
 
-    base = outcome_indicators(results[0])
+    # the end states, then the events the first scenario's report dates ask for
+    events = [e for e in event_names(results[0]) if all(r.start_date for r in results)]
+    labels = [*OUTCOME_LABELS, *events]
+
+    def table(res: EnsembleResult) -> np.ndarray:
+        ends = outcome_indicators(res)
+        more = [indicator(res, e).astype(float)[:, None] for e in events]
+        return np.concatenate([ends, *more], axis=1) if more else ends
+
+    base = table(results[0])
     rows = []
     for name, res in zip(names, results, strict=True):
-        ind = outcome_indicators(res)
+        ind = table(res)
         n = len(res)
         row: dict[str, Any] = {"scenario": name, "runs": n, "outcomes": {}}
-        for c, label in enumerate(OUTCOME_LABELS):
+        for c, label in enumerate(labels):
             k = int(ind[:, c].sum())
             lo, hi = wilson_interval(k, n)
             diff = float(ind[:, c].mean() - base[:, c].mean())
@@ -130,6 +140,16 @@ def format_compare(table: dict[str, Any]) -> str:
             for lab in labels
         )
         lines.append(f"{r['scenario']:<{width}}{cells}")
+    events = [lab for lab in table["rows"][0]["outcomes"] if lab not in labels]
+    if events:
+        lines += ["", "events by the report dates: probability [95% interval] (difference)"]
+        for r in table["rows"]:
+            lines.append(r["scenario"])
+            for lab in events:
+                o = r["outcomes"][lab]
+                diff = "" if r is table["rows"][0] else _cell(
+                    o["diff"], o["diff_ci95"][0], o["diff_ci95"][1], signed=True)
+                lines.append(f"  {lab:<32}{_cell(o['p'], *o['ci95'])}{diff}")
     return "\n".join(lines)
 
 

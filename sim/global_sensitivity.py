@@ -210,21 +210,26 @@ def make_design(problem: Problem, method: str, n: int, runs: int, seed: int) -> 
 
 
 def _evaluate_block(scenario: Any, seed: int, names: tuple[str, ...], x: np.ndarray,
-                    replicates: np.ndarray) -> np.ndarray:
-    """Outcome codes (rows, R) of design rows ``x`` (rows, D) at their replicates."""
+                    replicates: np.ndarray, event: str | None = None) -> np.ndarray:
+    """Outcome codes (rows, R) of design rows ``x`` (rows, D) at their replicates; for an
+    event outcome (``ceasefire_by:DATE``), its 0/1 indicator instead."""
+    from sim.outcomes import indicator
     from sim.runner import run_model
 
     rows, runs = replicates.shape
     values = {name: np.repeat(x[:, k], runs) for k, name in enumerate(names)}
     result = run_model(scenario, seed, replicates.ravel(), parameter_values=values)
+    if event is not None:
+        return indicator(result, event).astype(np.int8).reshape(rows, runs)
     return result.outcome.reshape(rows, runs)
 
 
 def evaluate_model(scenario: Any, problem: Problem, design: Design, seed: int, *, jobs: int = 1,
                    executor: str = "local", scheduler: str | None = None,
                    progress: Callable[[int], None] | None = None,
-                   block: int | None = None) -> np.ndarray:
-    """Outcome codes of every replicate of every design row, shape (M, R).
+                   block: int | None = None, event: str | None = None) -> np.ndarray:
+    """Outcome codes of every replicate of every design row, shape (M, R) (with
+    ``event``, its 0/1 indicator).
 
     Rows run in blocks of about ``CHUNK_SIZE`` replicates; each row's replicate indices
     are fixed by the design, so the result does not depend on the blocks or the workers.
@@ -235,7 +240,7 @@ def evaluate_model(scenario: Any, problem: Problem, design: Design, seed: int, *
 
     per = block or max(1, CHUNK_SIZE // design.runs)
     tasks = [(scenario, seed, problem.names, design.x[a:a + per],
-              design.replicates(slice(a, a + per)))
+              design.replicates(slice(a, a + per)), event)
              for a in range(0, design.points, per)]
     parts = []
     for out in map_ordered(_evaluate_block, tasks, jobs=jobs, executor=executor,
@@ -363,7 +368,7 @@ class SensitivityResult:
 
 
 def analyze(problem: Problem, design: Design, y: np.ndarray, *, seed: int,
-            outcome: str = "agreement", labels: Sequence[str] | None = None, scenario: str = "",
+            outcome: str = "settlement", labels: Sequence[str] | None = None, scenario: str = "",
             file_keys: Sequence[str] = ()) -> SensitivityResult:
     """Sobol or Morris indices of the mean of ``y`` (shape (M, R): R replicates per
     design row, 0/1 outcomes or any numbers), corrected for the replicates' noise as the

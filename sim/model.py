@@ -24,6 +24,8 @@ import mesa  # type: ignore[import-untyped]  # mesa ships no type information
 import numpy as np
 
 from sim.agents import MediatorAgent, PartyAgent
+from sim.agreements.book import AgreementBook
+from sim.agreements.stages import CEASEFIRE, SETTLEMENT
 from sim.bargaining import Geometry
 from sim.events import COUNTERS, RoundWorld, apply_events, build_events
 from sim.mediation import AlternatingOffers, ProposalRule
@@ -161,6 +163,9 @@ class NegotiationModel(mesa.Model):
         self.protocol: ProposalRule = (
             self.mediator.rule if self.mediator is not None else AlternatingOffers(self)
         )
+        # staged agreements (sim.agreements): kinds, votes, what holds, collapse
+        self.agreements = AgreementBook(self)
+        self.agreements.link()
         self.running = True
 
     # ---- parameters ------------------------------------------------------------------
@@ -245,11 +250,12 @@ class NegotiationModel(mesa.Model):
         """Events act; the mediator notices violations; the front moves and costs accrue;
         the mediator's levers in force press their targets."""
         world = apply_events(self, live)
+        self.agreements.world(world, live)
         if self.mediator is not None and np.any(world.violator):
             self.mediator.notice_violations(world.violator)
         self.move = np.zeros(self.n)
         if self.front is not None:
-            noise = self.noise_sd * self.normal_shock("front")
+            noise = self.noise_sd * self.agreements.fighting * self.normal_shock("front")
             new_front = np.clip(self.front + self.expected_drift() + noise, 0.0, 1.0)
             self.move = np.where(live, new_front - self.front, 0.0)
             self.front = self.front + self.move
@@ -269,13 +275,17 @@ class NegotiationModel(mesa.Model):
 
     def _proposal(self, live: np.ndarray, world: RoundWorld) -> RoundState:
         """The proposer's package where the talks are on (not paused, some package left)."""
-        talking = live & (self.paused_until < self.round) & self.geometry.feasible
+        talking = (
+            live
+            & (self.paused_until < self.round)
+            & self.geometry.feasible
+            & self.agreements.talks_on()
+        )
         rows = np.flatnonzero(talking)
         batna = np.stack([p.batna for p in self.party_agents], axis=1)
         proposal = self.protocol.propose(rows, batna) if rows.size else self.protocol.empty()
-        self.proposal = proposal.x
         shape = (self.n, self.n_parties)
-        return RoundState(
+        now = RoundState(
             live=live,
             world=world,
             talking=talking,
@@ -290,23 +300,25 @@ class NegotiationModel(mesa.Model):
             walked=np.zeros(self.n, dtype=bool),
             exited=np.zeros(self.n, dtype=bool),
         )
+        # the kind of agreement on offer, and its package (deferred issues where they stand)
+        observer = self.n_parties if proposal.proposer is None else proposal.proposer
+        self.agreements.choose(now, observer)
+        self.proposal = now.proposal.x
+        return now
 
     def _responses(self, now: RoundState) -> None:
         """Each party accepts a package worth at least its aspiration and its BATNA."""
-        x = np.nan_to_num(now.proposal.x)
-        now.utility = np.stack([p.shape.utility(x) for p in self.party_agents], axis=1)
-        now.accept = (
-            now.talking[:, None]
-            & (now.utility >= now.aspiration - 1e-12)
-            & (now.utility >= now.batna - 1e-12)
-        )
+        self.agreements.respond(now)
 
     def _ratification(self, now: RoundState) -> None:
-        """Where all sign, each public votes; all ratify: agreement. A failed vote pauses
-        the talks and may restart the parties' concession clocks."""
-        t, x = self.round, now.proposal.x
-        all_accept = now.all_accept
-        ratified = all_accept.copy()
+        """Where all sign (and no veto player objects), the agreement is concluded: a kind
+        without a vote takes force; otherwise each public votes, now or after the kind's
+        delay. A failed vote pauses the talks and may restart the concession clocks."""
+        t = self.round
+        book = self.agreements
+        signed = now.all_accept & ~book.vetoed
+        due, vote, x, which = book.sign(signed, now.proposal.x)
+        ratified = due.copy()
         failing = np.zeros((self.n, self.n_parties), dtype=bool)
         for i, party in enumerate(self.party_agents):
             if party.ratifies_always:
@@ -314,13 +326,13 @@ class NegotiationModel(mesa.Model):
             z = self.normal_shock(f"vote.{party.name}")
             logit = party.approval_logit(np.nan_to_num(x)) + party.vote_noise_sd * z
             now.votes[:, i] = 1.0 / (1.0 + np.exp(-logit))
-            fail = all_accept & (logit < party.rat_logit_threshold)
+            fail = vote & (logit < party.rat_logit_threshold)
             failing[:, i] = fail
             ratified &= ~fail
         now.agreed = ratified
-        self._end(ratified, Outcome.AGREEMENT)
-        self.terms[ratified] = x[ratified]
-        now.failed = all_accept & ~ratified
+        ended = book.conclude(ratified, x, which)
+        self._end(ended, Outcome.AGREEMENT)
+        now.failed = vote & ~ratified
         self.failed_ratifications += now.failed
         for i, party in enumerate(self.party_agents):
             if party.ratifies_always:
@@ -337,7 +349,7 @@ class NegotiationModel(mesa.Model):
     def _walkouts(self, now: RoundState) -> np.ndarray:
         """A party that rejected a package far below its aspiration may walk out. Returns
         the replicates still negotiating."""
-        still = now.live & ~now.agreed
+        still = now.live & ~self.agreements.ended_now
         gap = now.aspiration - now.utility
         # where several parties leave in the same round, the breakdown is put down to the
         # first to go (draw lowest relative to its hazard), whatever order they are listed in
@@ -353,6 +365,7 @@ class NegotiationModel(mesa.Model):
         now.walked = np.any(np.isfinite(clock), axis=1)
         self.walkout_by[now.walked] = np.argmin(clock[now.walked], axis=1)
         self._end(now.walked, Outcome.BREAKDOWN)
+        self.agreements.end_talks(now.walked)
         return still & ~now.walked
 
     def _mediator_moves(self, now: RoundState, still: np.ndarray) -> np.ndarray:
@@ -362,17 +375,24 @@ class NegotiationModel(mesa.Model):
         gap = now.aspiration - now.utility
         rejected = now.talking & still & ~now.all_accept
         now.levers = self.mediator.press(rejected, now.accept, gap)
-        now.exited = self.mediator.consider_exit(now.talking, now.accept, gap, still)
+        negotiating = still & self.agreements.negotiating()
+        now.exited = self.mediator.consider_exit(now.talking, now.accept, gap, negotiating)
         self._end(now.exited, Outcome.MEDIATOR_EXIT)
+        self.agreements.end_talks(now.exited)
         return still & ~now.exited
 
     def _close(self, now: RoundState, still: np.ndarray) -> None:
         """Record the round; after the last round what is left is a stalemate."""
         self.active = still
+        self.agreements.record()
         if self.record:
             self.log.append(self._round_record(now, 0))
         if self.round >= self.negotiation.rounds:
-            self._end(self.active, Outcome.STALEMATE)
+            stage = self.agreements.end_state()
+            self._end(self.active & (stage == SETTLEMENT), Outcome.AGREEMENT)
+            self._end(self.active & (stage == CEASEFIRE), Outcome.CEASEFIRE)
+            self._end(self.active & (stage != SETTLEMENT) & (stage != CEASEFIRE), Outcome.STALEMATE)
+            self.end_round[self.active] = self.negotiation.rounds
             self.active[:] = False
         self.running = bool(self.active.any())
 
@@ -430,6 +450,9 @@ class NegotiationModel(mesa.Model):
             walkout_by=self.walkout_by.copy(),
             compromise=compromise,
             params=self.drawn_parameters(),
+            stage=self.agreements.stages(),
+            start_date=self.negotiation.start_date,
+            report_dates=self.negotiation.report_dates,
         )
 
     def _round_record(self, now: RoundState, r: int) -> RoundRecord:
@@ -441,7 +464,8 @@ class NegotiationModel(mesa.Model):
         return RoundRecord(
             round=self.round,
             active=bool(self.active[r] or now.agreed[r] or now.walked[r] or now.exited[r]),
-            events=tuple(note for event in self.events for note in event.notes(r)),
+            events=tuple(note for event in self.events for note in event.notes(r))
+            + tuple(self.agreements.notes(r)),
             front=None if self.front is None else float(self.front[r]),
             move=float(self.move[r]),
             batna={n: float(now.batna[r, i]) for i, n in enumerate(names)},

@@ -59,10 +59,12 @@ __all__ = [
 
 # Okabe & Ito (2008), "Color Universal Design": one colour per outcome class, everywhere.
 OUTCOME_COLOURS: Mapping[str, str] = {
-    "agreement": "#009E73",  # bluish green
+    "settlement": "#009E73",  # bluish green
     "breakdown": "#D55E00",  # vermillion
     "mediator_exit": "#E69F00",  # orange
     "stalemate": "#0072B2",  # blue
+    "ceasefire": "#56B4E9",  # sky blue
+    "agreement": "#009E73",  # the first version's name of a settlement
 }
 # Parties: the Okabe–Ito colours that outcomes leave free, then Paul Tol's "muted" set: 12
 # distinct colours, none of them black (the naive compromise line is black), each with a
@@ -311,7 +313,7 @@ def plot_terms(data: pd.TermsData, ax: Axes | None = None) -> Figure:
                 terms.shares,
                 width=np.diff(terms.bin_edges),
                 align="edge",
-                color=OUTCOME_COLOURS["agreement"],
+                color=OUTCOME_COLOURS["settlement"],
                 alpha=0.85,
                 edgecolor="white",
                 linewidth=0.5,
@@ -526,7 +528,7 @@ def plot_agreement_by_strikes(data: pd.StrikeAgreement, ax: Axes | None = None) 
             x,
             data.p,
             width=0.65,
-            color=OUTCOME_COLOURS["agreement"],
+            color=OUTCOME_COLOURS["settlement"],
             yerr=_yerr(data.p, data.low, data.high),
             capsize=5,
             error_kw={"ecolor": "#222222", "elinewidth": 1.2},

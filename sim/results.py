@@ -20,7 +20,7 @@ import numpy as np
 
 from sim.errors import NegsimError
 from sim.io import manifest, utc_now, write_json_atomic, write_text_atomic
-from sim.outcomes import OUTCOME_LABELS, EnsembleResult
+from sim.outcomes import OUTCOME_LABELS, EnsembleResult, hits
 from sim.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -270,7 +270,7 @@ class Sweep:
 
     result: SweepResult
     provenance: Provenance
-    outcome: str = "agreement"
+    outcome: str = "settlement"
     rounds: pandas.DataFrame | None = None
 
     @property
@@ -392,7 +392,7 @@ class Sensitivity:
 
     def design_csv(self) -> str:
         """``design.csv``: one row per design point, its replicate set, values and share."""
-        y = (self.codes == OUTCOME_LABELS.index(self.result.outcome)).astype(float)
+        y = hits(self.codes, self.result.outcome).astype(float)
         names, x, sets, runs = self.problem.names, self.design.x, self.design.sets, self.design.runs
         head = ["point", "replicate_start", "replicates", *(f"param.{n}" for n in names), "p"]
         lines = [",".join(head)]

@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
+from sim.agreements.spec import AgreementKind, Agreements, VetoPlayer
 from sim.distributions import Param, is_distribution
 
 LOSSES = ("linear", "quadratic")
@@ -257,6 +258,9 @@ class Scenario:
     front_line: FrontLine | None = None
     events: tuple[Event, ...] = ()
     first_proposer: str | None = None  # protocol.first_proposer, used without a mediator
+    start_date: str | None = None  # ISO date of round 1
+    report_dates: tuple[str, ...] = ()  # ISO dates the summary answers for
+    agreements: Agreements | None = None  # None: one settlement of every issue
     citations: tuple[Citation, ...] = ()
     path: str | None = field(default=None, compare=False)
     resolved: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -290,6 +294,10 @@ def _yaml_path(obj: Any) -> str:
         return f"issues.{obj.name}"
     if isinstance(obj, FrontLine):
         return "world.front_line"
+    if isinstance(obj, AgreementKind):
+        return f"agreements.kinds.{obj.name}"
+    if isinstance(obj, VetoPlayer):
+        return f"agreements.veto_players.{obj.name}"
     if is_dataclass(obj) and isinstance(getattr(obj, "type", None), str):
         return f"events.{obj.name}"  # any registered event kind: a dataclass with a type
     raise TypeError(obj)
@@ -314,6 +322,8 @@ _NOT_PARAMETERS = {
     "reset_aspiration",
     "zero",
     "one",
+    "settles",
+    "ratified",
 }
 
 
@@ -338,7 +348,15 @@ def _walk(prefix: str, value: Any) -> Iterator[tuple[str, Param]]:
 
 def iter_parameters(scenario: Scenario) -> Iterator[tuple[str, Param]]:
     """(dotted path, value) of every numeric parameter of the scenario."""
-    for comp in (*scenario.issues, *scenario.actors, scenario.front_line, *scenario.events):
+    staged = scenario.agreements
+    agreements = (*staged.kinds, *staged.veto_players) if staged is not None else ()
+    for comp in (
+        *scenario.issues,
+        *scenario.actors,
+        scenario.front_line,
+        *scenario.events,
+        *agreements,
+    ):
         if comp is None:
             continue
         prefix = _yaml_path(comp)

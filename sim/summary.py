@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.agreements.summary import format_staged, staged_summary
 from sim.outcomes import EnsembleResult, Outcome
 from sim.scenario import Scenario
 from sim.stats import mean_and_se, wilson_interval
@@ -94,6 +95,13 @@ def summarize(result: EnsembleResult, scenario: Scenario, seed: int) -> dict[str
         **{f"{name}_mean": _f(np.mean(c)) for name, c in result.counters.items()},
         "failed_ratifications_mean": _f(np.mean(result.failed_ratifications)),
         "pressure_used_mean": _f(np.mean(result.pressure_used)),
+        "staged": staged_summary(
+            result.stages,
+            result.rounds,
+            result.round_days,
+            result.start_date,
+            result.report_dates,
+        ),
     }
 
 
@@ -129,6 +137,8 @@ def format_summary(summary: dict[str, Any]) -> str:
             "naive compromise (salience-weighted mean of ideals): "
             + ", ".join(f"{k} {v:.2f}" for k, v in summary["compromise"].items())
         )
+    if "staged" in summary:
+        lines.extend(format_staged(summary["staged"]))
     lines.append("")
     lines.append("expected utility at the end (agreed package, or the war's package without one):")
     for actor, u in summary["utilities"].items():

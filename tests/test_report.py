@@ -57,7 +57,7 @@ def run_folder(tmp_path: Path) -> Path:
     summary = {
         **SUMMARY,
         "outcomes": {
-            "agreement": {"p": 0.5, "ci95": [0.24, 0.76], "count": 5},
+            "settlement": {"p": 0.5, "ci95": [0.24, 0.76], "count": 5},
             "breakdown": {"p": 0.2, "ci95": [0.06, 0.51], "count": 2},
             "mediator_exit": {"p": 0.1, "ci95": [0.02, 0.40], "count": 1},
             "stalemate": {"p": 0.2, "ci95": [0.06, 0.51], "count": 2},
@@ -91,7 +91,10 @@ def compare_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "compare"
     (folder / "plots").mkdir(parents=True)
     rows = []
-    for name, counts in (("long_scenario_name_number_one", (5, 2, 1, 2)), ("b", (7, 1, 1, 1))):
+    for name, counts in (
+        ("long_scenario_name_number_one", (5, 2, 1, 2, 0)),
+        ("b", (7, 1, 1, 1, 0)),
+    ):
         rows.append(
             {
                 "scenario": name,
@@ -242,7 +245,7 @@ def test_sweep_sensitivity_and_discover_folders(tmp_path):
             {
                 "scenario": "toy",
                 "method": "sobol",
-                "outcome": "agreement",
+                "outcome": "settlement",
                 "design": {"n": 4, "replicates": 64},
                 "probability": 0.1,
                 "parameters": params,

@@ -96,7 +96,7 @@ def test_summary_matches_replicates_csv(run3000):
     assert [int(r["replicate"]) for r in rows] == list(range(3000))
     for label, o in s["outcomes"].items():
         assert sum(r["outcome"] == label for r in rows) == o["count"], label
-    agreed = [r for r in rows if r["outcome"] == "agreement"]
+    agreed = [r for r in rows if r["outcome"] == "settlement"]
     assert len(agreed) == s["time_to_agreement"]["agreements"]
     assert set(s["terms"]) == set(s["issues"])
     assert agreed, "the baseline should give some agreements in 3,000 replicates"
@@ -139,7 +139,7 @@ def test_manifest_records_how_the_run_was_made(run3000):
 
 
 def test_run_prints_the_summary_and_where_it_went(run3000):
-    assert "agreement" in run3000["stdout"]
+    assert "settlement" in run3000["stdout"]
     assert f"results written to {run3000['out']}/" in run3000["stdout"]
     assert run3000["stderr"] == ""  # stderr is not a terminal: no progress bar
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import distributions as dist
+from sim.loader.agreements import complete_agreements
 from sim.loader.dump import _canonical_citations
 from sim.loader.events import EVENT_CHECKS, EVENT_SECTIONS
 from sim.loader.kinds import Items, Named, OneOf, Section, Table, Variants, _check_name, _Ctx
@@ -229,6 +230,15 @@ def _check_event(name: str, kind: str, d: dict[str, Any], root: Node) -> None:
         check(name, d, root)
 
 
+def _check_calendar(top: dict[str, Any], root: Node) -> None:
+    """report_dates need a start_date; staged agreements need a kind that settles all."""
+    if top.get("report_dates") and top.get("start_date") is None:
+        node = root.value["report_dates"]
+        _fail("report_dates need a start_date (got none)", node.where, "report_dates")
+    if "agreements" in top:
+        complete_agreements(top["agreements"], root)
+
+
 def default_name(file: str) -> str:
     """The scenario's name when the file gives none: the file name without ``.yaml``, made
     to follow the rule of names (so a file called ``...yaml`` cannot name a folder ``..``)."""
@@ -262,6 +272,7 @@ def _build(root: Node, file: str) -> Scenario:
     citations = check_quotes(ctx.quotes, scenario_file=file if _is_real(file) else None)
     for name, (kind, d) in top["events"].items():
         _check_event(name, kind, d, root)
+    _check_calendar(top, root)
     fields = fields_of(TOP, top)
     actors = fields.pop("actors")
     scenario = Scenario(

@@ -94,6 +94,8 @@ def _value_yaml(kind: Kind, value: Any, path: str, quotes: _Quotes) -> Any:
                 for o in value
             },
         )
+    if isinstance(value, tuple):  # a list of names (an agreement's settled issues)
+        return list(value)
     return value  # text, choices, flags, whole numbers, names
 
 
