@@ -168,12 +168,16 @@ class AgreementBook:
             self.fighting = np.ones(m.n)
             self.violations = np.zeros(m.n, dtype=np.int64)
             return
+        from sim.events import VIOLATIONS
         from sim.events.strike import StrikeEvent
 
         halted = held & (self.in_force_stage != st.TRUCE)
+        before = world.violator.copy()
         for e in m.events:
             if isinstance(e, StrikeEvent):
                 world.violator[:, e.by] |= e.struck & halted
+        # strikes under a ceasefire are violations too (a truce marks only those it covers)
+        m.counters[VIOLATIONS] += (world.violator & ~before).sum(axis=1)
         offensive = halted & (m.drift_multiplier > 1.0)
         self.violations = np.where(held, world.violator.sum(axis=1) + offensive, 0)
         k = np.maximum(self.in_force, 0)
