@@ -324,6 +324,7 @@ _NOT_PARAMETERS = {
     "one",
     "settles",
     "ratified",
+    "in_force_at_start",
 }
 
 

@@ -136,6 +136,10 @@ class AgreementBook:
         self.pending_x = np.full((n, model.k), np.nan)
         self.final = np.full(n, NONE, dtype=np.int8)  # the stage a finished replicate keeps
         self.stage = np.zeros((n, model.negotiation.rounds), dtype=np.int8)
+        for kind in self.kinds:
+            if kind.spec.in_force_at_start:
+                self.in_force[:] = kind.index
+                self.in_force_stage[:] = kind.stage
         self.fighting = np.ones(n)  # this round's share of the front's movement
         self.kind_now = np.full(n, NONE, dtype=np.int64)  # the kind proposed this round
         self.vetoed = np.zeros(n, dtype=bool)
@@ -294,9 +298,17 @@ class AgreementBook:
         if kind.full:
             return np.stack([a.shape.utility(x) for a in m.party_agents], axis=1)
         cols = []
+        drift = m.expected_drift()
         for a in m.party_agents:
             s = a.shape
-            u = s.utility(x, penalties=False)
+            xa = x
+            if m.front is not None and m.front_issue is not None and not kind.settled[m.front_issue]:
+                # where fighting goes on under the deal, the deferred front moves as in war
+                f = m.front_issue
+                ahead = np.clip(m.front + kind.fighting * drift * a.horizon, 0.0, 1.0)
+                xa = x.copy()
+                xa[:, f] = ahead
+            u = s.utility(xa, penalties=False)
             if s.line_issue.size:
                 on = kind.settled[s.line_issue]
                 viol = np.maximum(0.0, s.line_sign * (x[:, s.line_issue] - s.line_bound))

@@ -44,6 +44,7 @@ class AgreementKind:
     ratified: bool = True  # the parties' publics vote on it (parties with a ratification)
     vote_delay: Param = 0.0  # rounds of ceasefire before the vote
     collapse: Collapse = field(default_factory=Collapse)
+    in_force_at_start: bool = False  # signed before round 1 (an agreement already holding)
 
 
 @dataclass(frozen=True)

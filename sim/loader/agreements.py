@@ -179,6 +179,13 @@ KIND = Section(
             "4",
         ),
         Key("collapse", COLLAPSE, {}, "how it may collapse (see below)", "{hazard: 0.1}"),
+        Key(
+            "in_force_at_start",
+            Flag(),
+            False,
+            "already signed and holding in round 1 (at most one kind)",
+            "true",
+        ),
     ),
     intro="A kind of agreement: the issues it settles, what it changes while in force, "
     "its vote, and how it may collapse.",
@@ -258,6 +265,14 @@ def complete_agreements(d: dict[str, Any], root: Node) -> None:
         veto.setdefault("label", name)
         if not veto["salience"]:
             veto["salience"] = {k: 1.0 for k in veto["ideal"]}
+    started = [n for n, k in d["kinds"].items() if k.get("in_force_at_start")]
+    if len(started) > 1:
+        node = root.value["agreements"].value["kinds"].value[started[1]]
+        _fail(
+            f"at most one kind can be in force at the start (got {', '.join(started)})",
+            node.where,
+            f"agreements.kinds.{started[1]}.in_force_at_start",
+        )
     if not any(k["settles"] == ALL for k in d["kinds"].values()):
         node = root.value["agreements"].value["kinds"]
         _fail(
