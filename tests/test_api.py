@@ -149,9 +149,14 @@ def test_compare_gives_the_cli_table(tmp_path):
     assert both.summary == json.loads((out / "compare.json").read_text())
     counts = both.replicates.groupby("scenario")["outcome"].value_counts()
     assert counts["energy_truce"].sum() == 300
+    frame = both.replicates
     for row in both.summary["rows"]:
         for label, o in row["outcomes"].items():
-            assert counts[row["scenario"]].get(label, 0) == o["count"]
+            if ":" in label:  # an event by a report date: its 0/1 column
+                mine = frame[frame["scenario"] == row["scenario"]]
+                assert mine[label.replace(":", ".", 1)].sum() == o["count"]
+            else:
+                assert counts[row["scenario"]].get(label, 0) == o["count"]
 
 
 def test_sweep_frame_has_every_point_and_replicate():

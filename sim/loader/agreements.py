@@ -77,6 +77,8 @@ class IssueSet(Kind):
     def check(self, node: Node, path: str, ctx: _Ctx) -> tuple[str, ...] | str:
         if node.value == ALL:
             return ALL
+        if isinstance(node.value, str):  # one issue, written without brackets
+            node = Node([node], node.mark, node.key_mark)
         if not isinstance(node.value, list):
             _fail(f"expected 'all' or a list of issue names (got {_got(node)})", node.mark, path)
         out: list[str] = []
