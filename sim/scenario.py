@@ -19,14 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from sim.agreements.spec import AgreementKind, Agreements, VetoPlayer
+from sim.agreements.spec import Agreements
 from sim.distributions import Param, is_distribution
 
 LOSSES = ("linear", "quadratic")
 STRATEGIES = ("boulware", "conceder", "linear", "none")
-EVENT_TYPES = ("strike", "truce", "offensive", "aid_change")
 
 
 @dataclass(frozen=True)
@@ -88,13 +87,50 @@ class War:
 
 
 @dataclass(frozen=True)
+class ConcessionWeights:
+    """Weights of the three concession tactics (normalised per replicate to sum 1)."""
+
+    time: Param = 1.0
+    resource: Param = 0.0
+    behaviour: Param = 0.0
+
+
+@dataclass(frozen=True)
+class FrontConcession:
+    """How an adverse front trend speeds concession: h_F = 1 − exp(−sensitivity·trend)."""
+
+    sensitivity: Param = 0.0
+    halflife: Param = 2.0  # rounds, of the moving average of the party's front gains
+
+
+@dataclass(frozen=True)
+class Rebound:
+    """How far a failure moves the conceded share back towards the opening (0 to 1)."""
+
+    failed_ratification: Param = 0.5
+
+
+# the believed deadline when a scenario gives none: a fixed number of rounds (one year of
+# two-week rounds), never the simulated window
+DEFAULT_BELIEVED_DEADLINE = 26.0
+
+
+@dataclass(frozen=True)
 class Concession:
-    """Faratin–Sierra–Jennings time-dependent aspiration (beta < 1 Boulware, > 1 Conceder)."""
+    """How a party concedes (``sim.concession``): time-dependent (Faratin–Sierra–Jennings,
+    beta < 1 Boulware, > 1 Conceder; ``deadline`` is the round by which the party BELIEVES
+    it must reach its BATNA), resource-dependent (cost of war against ``cost_tolerance``;
+    adverse front trend) and behaviour-dependent (``reciprocity``), mixed by ``weights``."""
 
     strategy: str = "boulware"
     beta: Param = 0.3
-    deadline: Param | None = None  # rounds; None = the scenario's rounds
+    deadline: Param = DEFAULT_BELIEVED_DEADLINE
     initial: Param = 0.0
+    weights: ConcessionWeights = field(default_factory=ConcessionWeights)
+    cost_tolerance: Param = 1.0
+    front: FrontConcession = field(default_factory=FrontConcession)
+    reciprocity: Param = 0.0
+    rebound: Rebound = field(default_factory=Rebound)
 
 
 @dataclass(frozen=True)
@@ -111,8 +147,10 @@ class Ratification:
     """Domestic approval: logit(approval) = intercept + sum_k coefficients[k] * x_k.
 
     A package ratifies when approval (plus vote noise on the logit scale) reaches the
-    threshold. A failed vote costs ``lost_rounds`` rounds without talks and, if
-    ``reset_aspiration``, restarts the party's concession clock.
+    threshold. A failed vote costs ``lost_rounds`` rounds without talks (and moves every
+    party's concession back by its ``concession.rebound.failed_ratification``). If
+    ``anticipate``, the government signs only what it expects to carry at home
+    (``sim.concession.signs``).
     """
 
     intercept: Param = 0.0
@@ -120,7 +158,7 @@ class Ratification:
     threshold: Param = 0.5
     vote_noise_sd: Param = 0.0
     lost_rounds: Param = 1.0
-    reset_aspiration: bool = True
+    anticipate: bool = True
 
 
 @dataclass(frozen=True)
@@ -191,76 +229,25 @@ class FrontLine:
     drift: Param = 0.0
     noise_sd: Param = 0.0
     urban_slowdown: Param = 0.0
+    advancing: str | None = None  # the party that gains as the line rises
+    bounds_table: bool = False  # no package gives back what the advancing side holds
 
 
-@dataclass(frozen=True)
-class StrikeChannels:
-    """Which of a strike's channels act; each can be switched off alone."""
+class EventSpec(Protocol):
+    """What every event's dataclass has: a name, a type and a window of rounds.
 
-    coercion_cost: bool = True
-    coercion_pace: bool = True
-    backlash_aspiration: bool = True
-    backlash_approval: bool = True
-    postponement: bool = True
-    walkout: bool = True
+    Each event kind declares its own dataclass in its module under ``sim/events/`` (next
+    to its scenario keys and its model class); ``sim.events.EVENT_KINDS`` lists them.
+    """
 
-
-@dataclass(frozen=True)
-class Strike:
-    """Massive strikes by ``by`` on ``target``'s energy system."""
-
-    name: str
-    by: str
-    target: str
-    prob_per_round: Param
-    start_round: Param = 1.0
-    end_round: Param | None = None
-    capacity_loss: Param = 1.0
-    repair_halflife: Param = 4.0
-    coercion_cost: Param = 0.0
-    coercion_pace: Param = 0.0  # concession pace multiplier 1 + coercion_pace x damage
-    aspiration_bump: Param = 0.0
-    approval_shift: Param = 0.0  # lowers the target public's approval logit in backlash
-    backlash_duration: Param = 1.0
-    postpone_prob: Param = 0.0  # chance a strike round's talks are put off a round
-    walkout_hazard_bump: Param = 0.0
-    channels: StrikeChannels = field(default_factory=StrikeChannels)
-    type: str = "strike"
-
-
-@dataclass(frozen=True)
-class Truce:
-    """A truce over strike events (by either side): while in force each covered
-    strike's probability is ``strike_prob``; each strike, and each other salient
-    violation (probability ``violation_prob`` per round), is a violation the mediator
-    may respond to."""
-
-    name: str
-    covers: tuple[str, ...]
-    strike_prob: Param = 0.0
-    violation_prob: Param = 0.0
-    start_round: Param = 1.0
-    end_round: Param | None = None
-    type: str = "truce"
-
-
-@dataclass(frozen=True)
-class Shift:
-    """An offensive or an aid change: from ``start_round`` to ``end_round`` (if it
-    happens, with ``probability`` per replicate) it multiplies the front-line drift and
-    parties' costs, and moves parties' optimism."""
-
-    name: str
-    type: str  # "offensive" or "aid_change"
-    start_round: Param = 1.0
-    end_round: Param | None = None
-    probability: Param = 1.0
-    drift_multiplier: Param = 1.0
-    cost_multiplier: Mapping[str, Param] = field(default_factory=dict)
-    optimism: Mapping[str, Param] = field(default_factory=dict)
-
-
-Event = Strike | Truce | Shift
+    @property
+    def name(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def start_round(self) -> Param: ...
+    @property
+    def end_round(self) -> Param | None: ...
 
 
 @dataclass(frozen=True)
@@ -277,7 +264,7 @@ class Scenario:
     parties: tuple[Party, ...]
     mediator: Mediator | None = None
     front_line: FrontLine | None = None
-    events: tuple[Event, ...] = ()
+    events: tuple[EventSpec, ...] = ()  # of the kinds in sim.events.EVENT_KINDS
     first_proposer: str | None = None  # protocol.first_proposer, used without a mediator
     start_date: str | None = None  # ISO date of round 1
     report_dates: tuple[str, ...] = ()  # ISO dates the summary answers for
@@ -307,21 +294,22 @@ class Scenario:
         return {k: v for k, v in iter_parameters(self) if is_distribution(v)}
 
 
-def _yaml_path(obj: Any) -> str:
-    """The YAML prefix of a top-level component."""
-    if isinstance(obj, Party | Mediator):
-        return f"actors.{obj.name}"
-    if isinstance(obj, Issue):
-        return f"issues.{obj.name}"
-    if isinstance(obj, FrontLine):
-        return "world.front_line"
-    if isinstance(obj, AgreementKind):
-        return f"agreements.kinds.{obj.name}"
-    if isinstance(obj, VetoPlayer):
-        return f"agreements.veto_players.{obj.name}"
-    if is_dataclass(obj) and isinstance(getattr(obj, "type", None), str):
-        return f"events.{obj.name}"  # any registered event kind: a dataclass with a type
-    raise TypeError(obj)
+def _components(scenario: Scenario) -> Iterator[tuple[str, Any]]:
+    """(YAML prefix, dataclass) of every top-level component, in file order."""
+    for issue in scenario.issues:
+        yield f"issues.{issue.name}", issue
+    for actor in scenario.actors:
+        yield f"actors.{actor.name}", actor
+    if scenario.front_line is not None:
+        yield "world.front_line", scenario.front_line
+    for event in scenario.events:
+        yield f"events.{event.name}", event
+    staged = scenario.agreements
+    if staged is not None:
+        for kind in staged.kinds:
+            yield f"agreements.kinds.{kind.name}", kind
+        for veto in staged.veto_players:
+            yield f"agreements.veto_players.{veto.name}", veto
 
 
 # fields that are structure, not parameters
@@ -342,7 +330,9 @@ _NOT_PARAMETERS = {
     "channels",
     "absolute",
     "respect_win_sets",
-    "reset_aspiration",
+    "anticipate",
+    "bounds_table",
+    "advancing",
     "zero",
     "one",
     "settles",
@@ -372,18 +362,7 @@ def _walk(prefix: str, value: Any) -> Iterator[tuple[str, Param]]:
 
 def iter_parameters(scenario: Scenario) -> Iterator[tuple[str, Param]]:
     """(dotted path, value) of every numeric parameter of the scenario."""
-    staged = scenario.agreements
-    agreements = (*staged.kinds, *staged.veto_players) if staged is not None else ()
-    for comp in (
-        *scenario.issues,
-        *scenario.actors,
-        scenario.front_line,
-        *scenario.events,
-        *agreements,
-    ):
-        if comp is None:
-            continue
-        prefix = _yaml_path(comp)
+    for prefix, comp in _components(scenario):
         for f in fields(comp):
             if f.name in _NOT_PARAMETERS:
                 continue

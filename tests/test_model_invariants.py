@@ -17,6 +17,9 @@ from hypothesis import strategies as st
 from model_builders import issues, mediator, party, scenario
 
 from sim.distributions import Uniform
+from sim.events.shift import Shift
+from sim.events.strike import Strike
+from sim.events.truce import Truce
 from sim.model import NegotiationModel
 from sim.outcomes import NO_ONE, EnsembleResult, Outcome
 from sim.scenario import (
@@ -25,9 +28,6 @@ from sim.scenario import (
     Lever,
     Ratification,
     RedLine,
-    Shift,
-    Strike,
-    Truce,
     Walkout,
     War,
 )
@@ -71,7 +71,7 @@ def parties_for(draw, names, issue_names, mediated):
                 threshold=draw(st.floats(0.3, 0.7)),
                 vote_noise_sd=draw(st.floats(0.0, 1.0)),
                 lost_rounds=float(draw(st.integers(0, 2))),
-                reset_aspiration=draw(st.booleans()),
+                anticipate=draw(st.booleans()),
             )
         out.append(
             party(

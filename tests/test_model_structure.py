@@ -11,11 +11,13 @@ from model_builders import issues, mediator, party, scenario
 
 from sim.cli import main
 from sim.events import COUNTERS, EVENT_KINDS, VIOLATIONS, EventKind, kind_of
+from sim.events.shift import Shift
+from sim.events.strike import Strike
+from sim.events.truce import Truce
 from sim.mediation import PROPOSAL_RULES, NashRule, Proposal, ProposalRule
 from sim.model import NegotiationModel
 from sim.outcomes import Outcome
 from sim.rounds import RoundRecord
-from sim.scenario import Shift, Strike, Truce
 
 BASELINE = Path(__file__).parent.parent / "scenarios" / "baseline.yaml"
 

@@ -362,6 +362,16 @@ class AgreementBook:
             now.accept = now.talking[:, None] & accept
         self.vetoed = now.talking & ~self.veto_ok(x) if self.vetoes else np.zeros(m.n, dtype=bool)
 
+    def voted_on(self) -> np.ndarray:
+        """Where the kind on offer goes to the publics' vote (N,)."""
+        if self.single:
+            return np.ones(self.model.n, dtype=bool)
+        out = np.zeros(self.model.n, dtype=bool)
+        for kind in self.kinds:
+            if kind.ratified:
+                out |= self.kind_now == kind.index
+        return out
+
     # ---- signing and votes -----------------------------------------------------------
     def sign(
         self, signed: np.ndarray, x: np.ndarray

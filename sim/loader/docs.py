@@ -11,7 +11,7 @@ from pathlib import Path
 from sim import distributions as dist
 from sim.loader.agreements import AGREEMENTS, COLLAPSE, VETO_PLAYER
 from sim.loader.agreements import KIND as AGREEMENT_KIND
-from sim.loader.events import EVENT_KINDS
+from sim.loader.events import REGISTERED
 from sim.loader.kinds import REQUIRED, Key, Section
 from sim.loader.schema import (
     CONCESSION,
@@ -38,7 +38,7 @@ from sim.loader.tree import _num
 def _event_doc_sections() -> tuple[tuple[str, Section], ...]:
     """One table per registered event kind, then one per sub-section it holds."""
     out: list[tuple[str, Section]] = []
-    for kind in EVENT_KINDS:
+    for kind in REGISTERED:
         out.append((f"events.NAME with type: {' or '.join(kind.types)}", kind.section))
         for k in kind.section.keys:
             if isinstance(k.kind, Section):
