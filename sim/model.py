@@ -552,6 +552,7 @@ class NegotiationModel(mesa.Model):
             if own:
                 out[f"strikes_by.{party.name}"] = np.sum(own, axis=0)
         return out
+
     def _net_gain(self, agreed: np.ndarray) -> np.ndarray:
         """Each actor's gain at one date, the window's end (N, A): utility of the state then
         net of the cost of war paid until then.

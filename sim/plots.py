@@ -99,6 +99,8 @@ RUN_FIGURES = (
     "end_state",
     "agreement_by_strikes",
     "signed_rejected",
+    "staged_by_date",
+    "ceasefire_survival",
 )
 """File names (without suffix) that :func:`draw_run_figures` writes, in order."""
 
@@ -1144,6 +1146,8 @@ def draw_run_figures(
     end_state = pd.prepare_end_state(result, labels)
     strikes = pd.prepare_strikes(result)
     rejected = pd.prepare_signed_rejected(result)
+    from sim.agreements import figures as staged
+
     figures = {
         "outcomes": lambda: plot_outcome_probabilities(pd.prepare_outcomes(result)),
         "terms": lambda: plot_terms(
@@ -1159,6 +1163,14 @@ def draw_run_figures(
             (lambda: plot_agreement_by_strikes(strikes)) if strikes.has_strikes else None
         ),
         "signed_rejected": ((lambda: plot_signed_rejected(rejected)) if rejected.has_any else None),
+        # staged agreements (sim.agreements.figures): only where a ceasefire or a settlement
+        # held at some round; the survival curve only where a ceasefire did
+        "staged_by_date": (lambda: staged.plot_staged_by_date(result))
+        if staged.has_stages(result)
+        else None,
+        "ceasefire_survival": (lambda: staged.plot_ceasefire_survival(result))
+        if (result.stage is not None and (result.stage == 2).any())
+        else None,
     }
     written = []
     for name in RUN_FIGURES:

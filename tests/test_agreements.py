@@ -50,7 +50,10 @@ agreements:
     ceasefire:
       settles: {settles}
       ratified: {ratified}
-      collapse: {{hazard: {hazard}, multipliers: {{monitoring: {monitoring}}}, per_violation: {per_violation}}}
+      collapse:
+        hazard: {hazard}
+        multipliers: {{monitoring: {monitoring}}}
+        per_violation: {per_violation}
     settlement:
       settles: all
 """
@@ -111,9 +114,7 @@ def test_one_kind_covering_every_issue_reproduces_the_scenario_without_kinds(fil
     assert plain.agreements is None
     text = (ROOT / file).read_text(encoding="utf-8")
     one = tmp_path / "one_kind.yaml"
-    one.write_text(
-        text + "\nagreements:\n  kinds:\n    peace: {settles: all}\n", encoding="utf-8"
-    )
+    one.write_text(text + "\nagreements:\n  kinds:\n    peace: {settles: all}\n", encoding="utf-8")
     staged = load_scenario(one)
     a = NegotiationModel(plain, seed=3, n=300).run()
     b = NegotiationModel(staged, seed=3, n=300).run()
@@ -144,8 +145,15 @@ def test_monitoring_lowers_collapse_and_violations_raise_it():
     monitored = run(scenario(hazard=0.3, monitoring=0.3))
     violated = run(scenario(hazard=0.3, per_violation=2.5, events=STRIKES))
     quiet = run(scenario(hazard=0.3, per_violation=1.0, events=STRIKES))
-    c = {k: r.columns()["collapses"].astype(float) for k, r in (
-        ("base", base), ("monitored", monitored), ("violated", violated), ("quiet", quiet))}
+    c = {
+        k: r.columns()["collapses"].astype(float)
+        for k, r in (
+            ("base", base),
+            ("monitored", monitored),
+            ("violated", violated),
+            ("quiet", quiet),
+        )
+    }
     lo, hi = paired_mean_interval(c["monitored"] - c["base"])
     assert hi < 0, "monitoring must lower the number of collapses"
     lo, hi = paired_mean_interval(c["violated"] - c["quiet"])
@@ -182,11 +190,22 @@ def test_a_ceasefire_needs_no_referendum_where_the_scenario_says_none():
 
 
 def test_a_vote_waits_for_a_ceasefire_of_the_delay_rounds():
-    text = BASE.replace("    settlement:\n      settles: all\n",
-                        "    settlement:\n      settles: all\n      vote_delay: 3\n")
-    s = load_scenario_text(text.format(
-        rounds=26, intercept=20.0, settles="[]", ratified="false", hazard=0.0,
-        monitoring=1.0, per_violation=1.0, events=""))
+    text = BASE.replace(
+        "    settlement:\n      settles: all\n",
+        "    settlement:\n      settles: all\n      vote_delay: 3\n",
+    )
+    s = load_scenario_text(
+        text.format(
+            rounds=26,
+            intercept=20.0,
+            settles="[]",
+            ratified="false",
+            hazard=0.0,
+            monitoring=1.0,
+            per_violation=1.0,
+            events="",
+        )
+    )
     res = run(s, n=300)
     settled = res.outcome == Outcome.SETTLEMENT
     assert settled.any()
@@ -207,8 +226,17 @@ VETO = """
 
 def test_a_veto_player_blocks_exactly_the_packages_outside_its_acceptance():
     s = load_scenario_text(
-        BASE.format(rounds=5, intercept=20.0, settles="[]", ratified="false", hazard=0.0,
-                    monitoring=1.0, per_violation=1.0, events="") + VETO
+        BASE.format(
+            rounds=5,
+            intercept=20.0,
+            settles="[]",
+            ratified="false",
+            hazard=0.0,
+            monitoring=1.0,
+            per_violation=1.0,
+            events="",
+        )
+        + VETO
     )
     m = NegotiationModel(s, seed=1, n=101)
     aid = np.linspace(0, 1, 101)
@@ -223,8 +251,16 @@ def test_a_veto_player_blocks_exactly_the_packages_outside_its_acceptance():
 
 
 def test_a_veto_player_can_keep_a_settlement_from_being_signed():
-    plain = BASE.format(rounds=26, intercept=20.0, settles="[]", ratified="false",
-                        hazard=0.0, monitoring=1.0, per_violation=1.0, events="")
+    plain = BASE.format(
+        rounds=26,
+        intercept=20.0,
+        settles="[]",
+        ratified="false",
+        hazard=0.0,
+        monitoring=1.0,
+        per_violation=1.0,
+        events="",
+    )
     free = run(load_scenario_text(plain), n=300)
     vetoed = run(load_scenario_text(plain + VETO.replace("0.3", "0.0")), n=300)
     assert (free.outcome == Outcome.SETTLEMENT).mean() > 0.5
@@ -293,9 +329,11 @@ def test_staged_summary_has_curves_lengths_and_dates():
     for key in ("first_ceasefire_by_round", "settlement_by_round", "ceasefire_in_force_by_round"):
         c = staged["curves"][key]
         assert len(c["p"]) == len(c["ci95_low"]) == len(c["ci95_high"]) == 26
-        assert all(lo <= p <= hi for p, lo, hi in zip(c["p"], c["ci95_low"], c["ci95_high"]))
+        assert all(
+            lo <= p <= hi for p, lo, hi in zip(c["p"], c["ci95_low"], c["ci95_high"], strict=True)
+        )
     first = staged["curves"]["first_ceasefire_by_round"]["p"]
-    assert all(a <= b for a, b in zip(first, first[1:]))
+    assert all(a <= b for a, b in zip(first[:-1], first[1:], strict=True))
     length = staged["ceasefire_length"]
     assert length["median_rounds"] is not None
     # geometric lengths with h = 0.2: P(L <= 3 rounds) = 1 - 0.8^3 = 0.488

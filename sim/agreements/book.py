@@ -302,7 +302,11 @@ class AgreementBook:
         for a in m.party_agents:
             s = a.shape
             xa = x
-            if m.front is not None and m.front_issue is not None and not kind.settled[m.front_issue]:
+            if (
+                m.front is not None
+                and m.front_issue is not None
+                and not kind.settled[m.front_issue]
+            ):
                 # where fighting goes on under the deal, the deferred front moves as in war
                 f = m.front_issue
                 ahead = np.clip(m.front + kind.fighting * drift * a.horizon, 0.0, 1.0)
@@ -500,6 +504,18 @@ class AgreementBook:
         for j, (label, *_rest) in enumerate(self.vetoes):
             if self.vetoed_by[j][r] and self.kind_now[r] != NONE:
                 out.append(f"{label} vetoes the package")
+        offer = int(self.kind_now[r])
+        if offer != NONE and not self.single:
+            kind = self.kinds[offer]
+            deferred = [
+                n
+                for n, s in zip(self.model.negotiation.issue_names, kind.settled, strict=True)
+                if not s
+            ]
+            rest = (
+                f" (deferred, valued where they stand: {', '.join(deferred)})" if deferred else ""
+            )
+            out.append(f"on offer: {kind.spec.label}{rest}")
         k = int(self.took_force[r])
         if k != NONE and not self.single:
             kind = self.kinds[k]
@@ -510,13 +526,7 @@ class AgreementBook:
                     f"{int(pend.delay[r])} rounds, which starts now"
                 )
             else:
-                deferred = [
-                    n
-                    for n, s in zip(self.model.negotiation.issue_names, kind.settled, strict=True)
-                    if not s
-                ]
-                rest = f"; deferred: {', '.join(deferred)}" if deferred else ""
-                out.append(f"{kind.spec.label} takes force in round {t}{rest}")
+                out.append(f"{kind.spec.label} signed: in force from round {t + 1}")
         elif self.waiting[r]:
             pend = self.kinds[int(self.pending[r])]
             out.append(
