@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.agreements.stages import SETTLEMENT, first_round
 from sim.agreements.summary import format_staged, staged_summary
 from sim.outcomes import EnsembleResult, Outcome
 from sim.scenario import Scenario
@@ -37,7 +38,10 @@ def summarize(result: EnsembleResult, scenario: Scenario, seed: int) -> dict[str
             "count": k,
         }
     agreed = result.outcome == Outcome.AGREEMENT
-    rounds = result.end_round[agreed].astype(float)
+    # the round the settlement took force (a settlement that can collapse runs to the
+    # window's end, so its end round is the window's)
+    settled_at = first_round(result.stages, SETTLEMENT)
+    rounds = np.where(settled_at > 0, settled_at, result.end_round)[agreed].astype(float)
     mean_r, se_r = mean_and_se(rounds) if rounds.size else (float("nan"), float("nan"))
     time_to_agreement = {
         "mean_round": _f(mean_r),

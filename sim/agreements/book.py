@@ -246,7 +246,8 @@ class AgreementBook:
 
         ``widest_acceptable``: among the kinds wider than the one in force, the widest the
         proposer expects every party (and veto player) to accept, judged on its estimates
-        of their values of war (``observer``: its column of the belief errors); else the
+        of their values of war (``observer``: its column of the belief errors) and, for a
+        settlement, on the demands they state at the table (their aspirations); else the
         widest. ``in_order``: the first such kind in the order the scenario lists them."""
         m = self.model
         talking = now.talking
@@ -276,7 +277,11 @@ class AgreementBook:
                 fallback = np.where(wider & (fallback == NONE), kind.index, fallback)
                 xk = self.package(kind, np.nan_to_num(x))
                 values = self.values(kind, xk)
-                expected = np.all(values >= seen - 1e-12, axis=1) & self.veto_ok(xk)
+                enough = values >= seen - 1e-12
+                if kind.full:
+                    # a settlement must also meet the demands the parties state at the table
+                    enough &= values >= now.aspiration - 1e-12
+                expected = np.all(enough, axis=1) & self.veto_ok(xk)
                 chosen = np.where(wider & expected & (chosen == NONE), kind.index, chosen)
             chosen = np.where(chosen == NONE, fallback, chosen)
         self.kind_now = np.where(talking, chosen, NONE)

@@ -72,7 +72,7 @@ def staged_summary(
         "spells": int(length.size),
         "collapsed": int(collapsed.sum()),
         "median_rounds": med,
-        "median_rounds_ci95": [med_hi, med_lo],  # the upper band crosses later
+        "median_rounds_ci95": [med_lo, med_hi],  # the lower band crosses first
         "median_days": None if med is None else med * round_days,
         "survival": {
             "rounds": [int(v) for v in t],
