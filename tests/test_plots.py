@@ -130,6 +130,10 @@ def error_extents_x(container) -> np.ndarray:
     return np.array([[min(s[0][0], s[1][0]), max(s[0][0], s[1][0])] for s in segments])
 
 
+# the figures of a result without staged agreements (no ceasefire or settlement to draw)
+UNSTAGED = tuple(n for n in plots.RUN_FIGURES if n not in ("staged_by_date", "ceasefire_survival"))
+
+
 def colour_of(label: str) -> tuple[float, ...]:
     return to_rgba(plots.OUTCOME_COLOURS[label])
 
@@ -533,7 +537,7 @@ def assert_image(path, fmt):
 @pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
 def test_draw_run_figures_writes_valid_images(tmp_path, fmt):
     paths = plots.draw_run_figures(make_result(), SUMMARY, tmp_path / "plots", fmt)
-    assert [p.name for p in paths] == [f"{name}.{fmt}" for name in plots.RUN_FIGURES]
+    assert [p.name for p in paths] == [f"{name}.{fmt}" for name in UNSTAGED]
     assert plots.RUN_FIGURES == (
         "outcomes",
         "terms",
@@ -541,6 +545,8 @@ def test_draw_run_figures_writes_valid_images(tmp_path, fmt):
         "end_state",
         "agreement_by_strikes",
         "signed_rejected",
+        "staged_by_date",
+        "ceasefire_survival",
     )
     for path in paths:
         assert_image(path, fmt)
@@ -609,7 +615,7 @@ def test_plot_command_redraws_every_figure(tmp_path, capsys):
     folder = write_results(tmp_path / "run")
     assert plot_command(argparse.Namespace(results=str(folder), format=fmt)) == 0
     written = sorted(p.name for p in (folder / "plots").iterdir())
-    assert written == sorted(f"{name}.{fmt}" for name in plots.RUN_FIGURES)
+    assert written == sorted(f"{name}.{fmt}" for name in UNSTAGED)
     for name in written:
         assert_image(folder / "plots" / name, fmt)
     assert str(folder / "plots") in capsys.readouterr().out
@@ -639,7 +645,7 @@ def test_plot_command_through_the_cli(tmp_path, capsys):
     assert err == f"{tmp_path}: no summary.json (not a negsim results folder)"
     folder = write_results(tmp_path / "run")
     assert main(["plot", str(folder), "--format", "pdf"]) == 0
-    assert len(list((folder / "plots").glob("*.pdf"))) == len(plots.RUN_FIGURES)
+    assert len(list((folder / "plots").glob("*.pdf"))) == len(UNSTAGED)
 
 
 # ---- figures that fit the scenario ----------------------------------------------------------
