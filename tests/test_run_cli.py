@@ -104,9 +104,12 @@ def test_summary_matches_replicates_csv(run3000):
     agreed = [r for r in rows if r["outcome"] == "settlement"]
     assert len(agreed) == s["time_to_agreement"]["agreements"]
     assert set(s["terms"]) == set(s["issues"])
-    assert agreed, "the baseline should give some agreements in 3,000 replicates"
+    # the staged baseline may give no settlement at all: then no agreed terms are reported
     for issue, t in s["terms"].items():
         values = [float(r[f"terms.{issue}"]) for r in agreed]
+        if not values:
+            assert t["mean"] is None, issue
+            continue
         assert t["mean"] == pytest.approx(sum(values) / len(values), rel=1e-8, abs=1e-9), issue
 
 
