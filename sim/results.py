@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,13 @@ def _save_figure(fig: Figure, folder: Path, name: str, fmt: str) -> Path:
     from sim.plots import save_figure
 
     return save_figure(fig, folder / "plots" / name, fmt)
+
+
+def _write_report(folder: Path) -> None:
+    """``report.html`` beside the figures: the page to send (:mod:`sim.report`)."""
+    from sim.report import write_report
+
+    write_report(folder)
 
 
 def _dataframe(columns: Mapping[str, Any]) -> pandas.DataFrame:
@@ -109,7 +117,22 @@ class Run:
     summary: dict[str, Any]
     provenance: Provenance
     replicates_csv: Path | None = None  # where replicates.csv was streamed, if it was
-    rounds: pandas.DataFrame | None = None
+    rounds_parquet: Path | None = None  # where rounds.parquet was written, if recorded
+
+    @property
+    def rounds(self) -> pandas.DataFrame | None:
+        """One row per replicate and round (``record="rounds"``), read from
+        ``rounds.parquet`` each time it is asked for; None when rounds were not recorded.
+        Columns: ``replicate``, ``round``, ``front``, ``move``, ``talking``, ``proposer``,
+        ``proposal.<issue>``, per party ``batna``/``aspiration``/``utility``/``accept``/
+        ``vote``/``cost``/``pressure.<party>``, ``events.<counter>`` (the round's events),
+        ``ratification_failed`` and ``state`` (``talking``, or how the talks ended in that
+        round)."""
+        if self.rounds_parquet is None:
+            return None
+        import pandas as pd
+
+        return pd.read_parquet(self.rounds_parquet)
 
     @property
     def replicates(self) -> pandas.DataFrame:
@@ -128,8 +151,9 @@ class Run:
         fmt: str = "png",
         argv: Sequence[str] | None = None,
     ) -> Path:
-        """Write ``summary.json``, ``scenario.yaml``, ``replicates.csv`` (and ``.parquet``
-        with pyarrow), the figures under ``plots/`` and ``manifest.json`` into ``folder``."""
+        """Write ``summary.json``, ``scenario.yaml``, ``replicates.csv`` and
+        ``replicates.parquet``, ``rounds.parquet`` when recorded, the figures under
+        ``plots/``, ``manifest.json`` and ``report.html`` into ``folder``."""
         from sim.loader import dump_scenario
         from sim.runner import REPLICATES_CSV, write_parquet_copy
 
@@ -144,11 +168,30 @@ class Run:
         elif streamed.resolve() != (out / REPLICATES_CSV).resolve():
             write_text_atomic(out / REPLICATES_CSV, streamed.read_text(encoding="utf-8"))
             write_parquet_copy(out)
+        if self.rounds_parquet is not None:
+            from sim.recorder import ROUNDS_PARQUET
+
+            if self.rounds_parquet.resolve() != (out / ROUNDS_PARQUET).resolve():
+                shutil.copyfile(self.rounds_parquet, out / ROUNDS_PARQUET)
         if plots:
             from sim.plots import draw_run_figures
 
-            draw_run_figures(self.ensemble, self.summary, out / "plots", fmt)
+            draw_run_figures(
+                self.ensemble, self.summary, out / "plots", fmt, scenario=self.scenario
+            )
+            if self.rounds_parquet is not None:
+                from sim.round_figures import draw_round_figures
+
+                draw_round_figures(
+                    out / ROUNDS_PARQUET,
+                    self.scenario,
+                    out / "plots",
+                    fmt,
+                    seed=self.seed,
+                    n=self.runs,
+                )
         self.provenance.write(out, argv)
+        _write_report(out)
         return out
 
     def _plot_data(self, which: str) -> Any:
@@ -250,6 +293,7 @@ class Comparison:
 
             draw_compare_figure(self.summary, out / "plots", fmt)
         self.provenance.write(out, argv)
+        _write_report(out)
         return out
 
     def plot(self, ax: Axes | None = None) -> Figure:
@@ -327,6 +371,7 @@ class Sweep:
             else:
                 _save_figure(self.plot(), out, f"sweep_{self.outcome}", fmt)
         self.provenance.write(out, argv)
+        _write_report(out)
         return out
 
     def plot(self, ax: Axes | None = None, outcome: str | None = None) -> Figure:
@@ -421,6 +466,7 @@ class Sensitivity:
         if plots and self.result.defined:
             _save_figure(self.plot(), out, f"sensitivity_{self.result.method}", fmt)
         self.provenance.write(out, argv)
+        _write_report(out)
         return out
 
     def plot(self, ax: Axes | None = None, top: int = SENSITIVITY_FIGURE_TOP) -> Figure:
@@ -499,6 +545,7 @@ class Discovery:
                 name = "prim_trajectory" if i == 1 else f"prim_trajectory_{i}"
                 _save_figure(self.plot(i), out, name, fmt)
         self.provenance.write(out, argv)
+        _write_report(out)
         return out
 
     def plot(self, box: int = 1, ax: Axes | None = None) -> Figure:
