@@ -305,6 +305,10 @@ def sweep(
         scheduler=scheduler,
         progress=progress,
     )
+    from sim.discovery import labels_for
+
+    params = [a.param for a in axes]
+    labels = dict(zip(params, labels_for(params, base), strict=True))
     prov = Provenance(
         "sweep",
         [str(file)],
@@ -313,9 +317,13 @@ def sweep(
         jobs,
         executor,
         overrides,
-        extra={"sweep": {a.param: list(a.values) for a in axes}},
+        extra={
+            "sweep": {a.param: list(a.values) for a in axes},
+            "labels": labels,
+            "outcome": outcome,
+        },
     )
-    return Sweep(result, prov, outcome)
+    return Sweep(result, prov, outcome, labels=labels)
 
 
 # ---- sensitivity -----------------------------------------------------------------------

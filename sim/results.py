@@ -316,6 +316,7 @@ class Sweep:
     provenance: Provenance
     outcome: str = "agreement"
     rounds: pandas.DataFrame | None = None
+    labels: dict[str, str] = field(default_factory=dict)  # swept path -> words
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -380,7 +381,9 @@ class Sweep:
         from sim.plots import plot_sweep, plot_sweep_heatmap
 
         if len(self.result.axes) == 1:
-            return plot_sweep(self.result.curve(), ax=ax)
+            curve = self.result.curve()
+            label = self.labels.get(curve.param, "")
+            return plot_sweep(dataclasses.replace(curve, label=label), ax=ax)
         return plot_sweep_heatmap(self.result.grid(outcome or self.outcome), ax=ax)
 
 
@@ -431,9 +434,15 @@ class Sensitivity:
 
     @property
     def text(self) -> str:
+        """The report as the command prints it, with the caveats of estimates the sample
+        cannot support (the ones the figure flags)."""
         from sim.global_sensitivity import format_sensitivity
 
-        return format_sensitivity(self.result)
+        text = format_sensitivity(self.result)
+        caveats = self.result.plot_data().caveats if self.result.defined else ()
+        if caveats:
+            text = text.rstrip("\n") + "\n\n" + "\n".join(f"Caution: {c}" for c in caveats)
+        return text
 
     def design_csv(self) -> str:
         """``design.csv``: one row per design point, its replicate set, values and share."""
@@ -491,9 +500,20 @@ class Discovery:
 
     @property
     def summary(self) -> dict[str, Any]:
+        """The dict of ``discovery.json``, with ``sampled_ranges``: the (min, max) each
+        restricted parameter was sampled over (what the box figure draws limits against)."""
         from sim.discovery import discovery_json
 
-        return discovery_json(self.result)
+        data = discovery_json(self.result)
+        data["sampled_ranges"] = {k: list(v) for k, v in self._ranges().items()}
+        return data
+
+    def _ranges(self) -> dict[str, tuple[float, float]]:
+        from sim.plot_data import sampled_ranges
+
+        used = {r.name for b in self.result.boxes for r in b.restrictions}
+        keep = [j for j, n in enumerate(self.names) if n in used]
+        return sampled_ranges([self.names[j] for j in keep], self.x[:, keep])
 
     @property
     def replicates(self) -> pandas.DataFrame:
@@ -550,40 +570,73 @@ class Discovery:
 
     def plot(self, box: int = 1, ax: Axes | None = None) -> Figure:
         """The peeling trajectory of box ``box`` (1 = the first), with the reported,
-        simplified box marked."""
-        from sim.plot_data import prepare_prim
-        from sim.plots import OUTCOME_COLOURS, TICK_SIZE, plot_prim_trajectory
+        simplified box marked; without ``ax``, a panel below draws the box's limits
+        against the parameters' sampled ranges."""
+        from sim.plot_data import prepare_prim_box
 
         found = self.result.boxes[box - 1]
-        t = found.trajectory
-        data = prepare_prim(
-            np.nan_to_num(t.coverage),
-            np.nan_to_num(t.density),
-            t.chosen,
+        limits = prepare_prim_box(
+            found.restrictions,
+            self._ranges(),
             outcome=self.result.outcome,
             scenario=self.result.scenario,
-            n=self.result.n_eval,
-            mass=[float(v) for v in t.mass],
-            restricted=[int(v) for v in t.restricted],
+            coverage=found.coverage,
+            density=found.density,
         )
-        fig = plot_prim_trajectory(data, ax=ax)
-        axes = ax if ax is not None else fig.axes[0]
-        k = len(found.restrictions)
-        axes.plot(
-            [found.coverage],
-            [found.density],
-            linestyle="none",
-            marker="D",
-            markersize=9,
-            markerfacecolor="white",
-            markeredgecolor=OUTCOME_COLOURS[self.result.outcome],
-            markeredgewidth=2,
-            label=f"reported: box {t.chosen} simplified to {k} "
-            f"restriction{'s' if k != 1 else ''} "
-            f"(coverage {found.coverage:.0%}, density {found.density:.0%})",
+        return draw_prim_figure(
+            self.result.scenario,
+            self.result.outcome,
+            self.result.n_eval,
+            found.trajectory,
+            found,
+            limits,
+            ax,
         )
-        axes.legend(loc="upper right", fontsize=TICK_SIZE, frameon=False)
-        return fig
+
+
+def draw_prim_figure(
+    scenario: str,
+    outcome: str,
+    n: int,
+    t: Any,
+    found: Any,
+    limits: Any,
+    ax: Axes | None = None,
+) -> Figure:
+    """A PRIM box's peeling trajectory ``t`` (``coverage``, ``density``, ``mass``,
+    ``restricted``, ``chosen``), the reported box ``found`` (``coverage``, ``density``,
+    ``restrictions``) marked, and its limits panel ``limits`` when there is no ``ax``."""
+    from sim.plot_data import prepare_prim
+    from sim.plots import OUTCOME_COLOURS, TICK_SIZE, plot_prim_trajectory
+
+    data = prepare_prim(
+        np.nan_to_num(np.asarray(t.coverage, dtype=float)),
+        np.nan_to_num(np.asarray(t.density, dtype=float)),
+        t.chosen,
+        outcome=outcome,
+        scenario=scenario,
+        n=n,
+        mass=[float(v) for v in t.mass],
+        restricted=[int(v) for v in t.restricted],
+    )
+    fig = plot_prim_trajectory(data, ax=ax, box=limits if ax is None else None)
+    axes = ax if ax is not None else fig.axes[0]
+    k = len(found.restrictions)
+    axes.plot(
+        [found.coverage],
+        [found.density],
+        linestyle="none",
+        marker="D",
+        markersize=9,
+        markerfacecolor="white",
+        markeredgecolor=OUTCOME_COLOURS[outcome],
+        markeredgewidth=2,
+        label=f"reported: box {t.chosen} simplified to {k} "
+        f"restriction{'s' if k != 1 else ''} "
+        f"(coverage {found.coverage:.0%}, density {found.density:.0%})",
+    )
+    axes.legend(loc="upper right", fontsize=TICK_SIZE, frameon=False)
+    return fig
 
 
 @dataclass(eq=False)
