@@ -85,7 +85,12 @@ def _add_run_options(
         "--out", metavar="DIR", help="write results exactly here (refuses a non-empty DIR)"
     )
     p.add_argument("--force", action="store_true", help="allow --out to be a non-empty folder")
-    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary on stdout")
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar and no summary: only the results folder, one line on stdout",
+    )
+    _add_json(p)
     p.add_argument(
         "--executor",
         choices=["local", "dask"],
@@ -98,6 +103,15 @@ def _add_run_options(
     if plots:
         p.add_argument("--no-plots", action="store_true", help="do not draw figures")
         _add_format(p)
+
+
+def _add_json(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object on stdout instead of the text: the results folder and "
+        "the summary (for scripts)",
+    )
 
 
 def _add_format(p: argparse.ArgumentParser) -> None:
@@ -133,6 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="Monte Carlo run of a scenario: summary, files and figures")
     p.add_argument("file", metavar="SCENARIO")
     _add_run_options(p)
+    p.add_argument(
+        "--record",
+        choices=["rounds"],
+        help="also keep every round of every replicate in rounds.parquet (front, BATNAs, "
+        "aspirations, proposals, responses, events) and draw its figures",
+    )
 
     p = sub.add_parser("compare", help="run several scenarios on common random numbers and compare")
     p.add_argument("files", nargs="+", metavar="SCENARIO")
@@ -141,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plot", help="redraw the figures of an existing results folder")
     p.add_argument("results", metavar="RESULTS_DIR")
     _add_format(p)
+    _add_json(p)
 
     p = sub.add_parser("sweep", help="outcome probabilities as one or two parameters vary")
     p.add_argument("file", metavar="FILE")

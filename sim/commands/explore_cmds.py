@@ -14,7 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.commands.common import Progress, executor_options, finish, target_dir
+from sim.commands.common import (
+    WRITING,
+    Progress,
+    executor_options,
+    finish,
+    folder_name,
+    target_dir,
+)
 from sim.io import staged_output
 
 
@@ -29,7 +36,8 @@ def sweep(args: argparse.Namespace) -> int:
     seed = base.seed if args.seed is None else args.seed
     options = executor_options(args)
     n_points = int(np.prod([len(a.values) for a in axes]))
-    target = target_dir(args, f"{base.name}-sweep", seed)
+    name = folder_name(base.name, args.file, args.overrides)
+    target = target_dir(args, f"{name}-sweep", seed)
     with (
         staged_output(target) as staging,
         Progress(runs * n_points, args.quiet, f"{base.name} sweep") as bar,
@@ -44,8 +52,9 @@ def sweep(args: argparse.Namespace) -> int:
             progress=bar.update,
             **options,
         )
+        bar.stage(WRITING)
         result.save(staging, fmt=args.format, argv=args.command_line)
-    finish(args, result.text, target)
+    finish(args, result.text, target, result.summary)
     return 0
 
 
@@ -60,7 +69,8 @@ def sensitivity(args: argparse.Namespace) -> int:
     seed = scenario.seed if args.seed is None else args.seed
     options = executor_options(args)
     total = design_points(args.method, n, problem_from_scenario(scenario).d) * runs
-    target = target_dir(args, f"{scenario.name}-sensitivity", seed)
+    name = folder_name(scenario.name, args.file, args.overrides)
+    target = target_dir(args, f"{name}-sensitivity", seed)
     desc = f"{scenario.name} {args.method}"
     with staged_output(target) as staging, Progress(total, args.quiet, desc) as bar:
         result = api.sensitivity(
@@ -74,13 +84,14 @@ def sensitivity(args: argparse.Namespace) -> int:
             progress=bar.update,
             **options,
         )
+        bar.stage(WRITING)
         result.save(staging, fmt=args.format, argv=args.command_line)
     text = result.text
     from sim.results import SENSITIVITY_FIGURE_TOP as top
 
     if result.result.defined and len(result.problem.names) > top:
         text += f"\n(the figure shows the {top} largest)"
-    finish(args, text, target)
+    finish(args, text, target, result.summary)
     return 0
 
 
@@ -98,7 +109,8 @@ def discover(args: argparse.Namespace) -> int:
     else:
         scenario = api.load(args.file, args.overrides)
         api.check_searchable(scenario, args.file)
-        name, runs = scenario.name, args.runs or scenario.runs
+        name = folder_name(scenario.name, args.file, args.overrides)
+        runs = args.runs or scenario.runs
         seed = scenario.seed if args.seed is None else args.seed
         options = executor_options(args)
     target = target_dir(args, f"{name}-discover", seed)
@@ -115,6 +127,7 @@ def discover(args: argparse.Namespace) -> int:
             stream_to=staging if source.is_file() else None,
             **options,
         )
+        bar.stage(WRITING)
         result.save(staging, fmt=args.format, argv=args.command_line)
-    finish(args, result.text, target, end="")
+    finish(args, result.text, target, result.summary, end="")
     return 0
