@@ -107,29 +107,44 @@ def run_compare(
     return table, results
 
 
+TABLE_WIDTH = 100  # columns of the printed table, scenario names included
+CELL = 21  # one outcome's "p [low,high]" in percent
+
+
 def _cell(value: float, low: float, high: float, signed: bool = False) -> str:
     sign = "+" if signed else ""
-    return f"{value:>{sign}8.3f} [{low:{sign}.3f},{high:{sign}.3f}]".rjust(26)
+    return f"{100 * value:{sign}.1f} [{100 * low:{sign}.1f},{100 * high:{sign}.1f}]".rjust(CELL)
 
 
 def format_compare(table: dict[str, Any]) -> str:
-    """The table as text: probabilities, then differences from the first scenario."""
+    """The table as text, within :data:`TABLE_WIDTH` columns: probabilities in percent,
+    then differences from the first scenario in percentage points. A scenario name too
+    long for its column goes on a line of its own, the numbers on the next."""
     labels = OUTCOME_LABELS
-    width = max(len(r["scenario"]) for r in table["rows"]) + 2
-    head = f"{'scenario':<{width}}" + "".join(f"{lab:>26}" for lab in labels)
-    lines = ["outcome probability [95% interval]", head]
+    width = TABLE_WIDTH - CELL * len(labels)
+    head = f"{'scenario':<{width}}" + "".join(f"{lab.replace('_', ' '):>{CELL}}" for lab in labels)
+
+    def line(name: str, cells: str) -> list[str]:
+        if len(name) < width:
+            return [f"{name:<{width}}{cells}"]
+        return [name, f"{'':<{width}}{cells}"]
+
+    lines = ["outcome probability, % [95% interval]", head]
     for r in table["rows"]:
         o = r["outcomes"]
-        cells = "".join(_cell(o[lab]["p"], *o[lab]["ci95"]) for lab in labels)
-        lines.append(f"{r['scenario']:<{width}}{cells}")
-    lines += ["", f"difference from {table['baseline']} [paired 95% interval]", head]
+        lines += line(r["scenario"], "".join(_cell(o[lab]["p"], *o[lab]["ci95"]) for lab in labels))
+    lines += [
+        "",
+        f"difference from {table['baseline']}, percentage points [paired 95% interval]",
+        head,
+    ]
     for r in table["rows"][1:]:
         o = r["outcomes"]
         cells = "".join(
             _cell(o[lab]["diff"], o[lab]["diff_ci95"][0], o[lab]["diff_ci95"][1], signed=True)
             for lab in labels
         )
-        lines.append(f"{r['scenario']:<{width}}{cells}")
+        lines += line(r["scenario"], cells)
     return "\n".join(lines)
 
 
