@@ -13,7 +13,9 @@ EXIT_INVALID = 2
 
 
 def validate(args: argparse.Namespace) -> int:
-    """Print ``OK  FILE`` for each valid file, the one-line error for each invalid one.
+    """Print ``OK  FILE`` for each valid file, and for each invalid one every error found
+    in it, one line each (the errors of each top-level section, and of each issue, actor
+    and event, are reported together; checks across sections follow once they pass).
 
     Returns 0 when every file is valid, else 2; every file is checked.
     """
@@ -22,7 +24,9 @@ def validate(args: argparse.Namespace) -> int:
         try:
             load_scenario(file, overrides=args.overrides)
         except ScenarioError as exc:
-            print(str(exc), file=sys.stderr, flush=True)
+            # every error the loader found in the file, one line each
+            for error in getattr(exc, "errors", [exc]):
+                print(str(error), file=sys.stderr, flush=True)
             status = EXIT_INVALID
         else:
             print(f"OK  {file}", flush=True)
