@@ -229,7 +229,7 @@ def redraw(folder: str | Path, fmt: str = "png") -> tuple[str, list[Path], Path]
         raise NegsimError(f"{folder}: no such folder")
     try:
         kind = folder_kind(folder)
-    except ValueError as exc:
-        raise NegsimError(str(exc)) from None
+    except ValueError:
+        kind = "run"  # reading it as a run folder says what is missing
     paths = _DRAW[kind](folder, fmt)
     return kind, paths, write_report(folder)
