@@ -54,7 +54,7 @@ ROUND_FIGURES = ("round_paths", "offers")
 QUANTILES = (0.1, 0.5, 0.9)
 LOW, HIGH = -1.0, 2.0  # the histogram range: packages lie in [0, 1], utilities about there
 BIN_WIDTH = 0.0005
-FRONTIER_SAMPLES = 20_000  # random packages from which the frontier and Nash point are found
+FRONTIER_SAMPLES = 50_000  # random packages from which the frontier and Nash point are found
 _ISSUE_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#555555")
 
 
@@ -218,9 +218,14 @@ def prepare_offers(
         rng = np.random.default_rng(int(replicate))
         lower, upper = model.geometry.lower[0], model.geometry.upper[0]
         x = lower + (upper - lower) * rng.random((FRONTIER_SAMPLES, model.k))
-        vertices = model.geometry.vertices[0] if hasattr(model.geometry, "vertices") else None
-        if vertices is not None:
-            x = np.vstack([x, vertices.reshape(-1, model.k)])
+        offered = np.column_stack(
+            [
+                table.column(f"proposal.{k}").to_numpy(zero_copy_only=False)
+                for k in scenario.issue_names
+            ]
+        ).astype(float)[talking]
+        # the frontier's vertices, and the offers themselves: packages the talks did reach
+        x = np.vstack([x, model.geometry.vertices[0].reshape(-1, model.k), offered])
         values = np.stack([p.shape.utility(x[None])[0] for p in model.party_agents], axis=1)
     finally:
         free_model(model)
