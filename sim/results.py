@@ -231,6 +231,36 @@ class Run:
 
         return plot_end_state(self._plot_data("end_state"), ax=ax)
 
+    def plot_round_paths(self, ax: Axes | None = None) -> Figure:
+        """The proposal per issue and each party's aspiration and BATNA over the rounds
+        (median, 10–90% band); needs ``record="rounds"``."""
+        from sim.round_figures import plot_round_paths, prepare_round_paths
+
+        s = self.scenario
+        data = prepare_round_paths(
+            self._rounds_file(),
+            issues=s.issue_names,
+            parties=s.party_names,
+            rounds=s.rounds,
+            scenario=s.name,
+            n=self.runs,
+            scenario_spec=s,
+        )
+        return plot_round_paths(data, ax=ax)
+
+    def plot_offers(self, replicate: int | None = None, ax: Axes | None = None) -> Figure:
+        """One replicate's offers in utility space with the Pareto frontier and the Nash
+        point (default: the first that agreed); needs ``record="rounds"``."""
+        from sim.round_figures import plot_offers, prepare_offers
+
+        data = prepare_offers(self._rounds_file(), self.scenario, self.seed, replicate)
+        return plot_offers(data, ax=ax)
+
+    def _rounds_file(self) -> Path:
+        if self.rounds_parquet is None:
+            raise NegsimError('no round-by-round data: run with record="rounds"')
+        return self.rounds_parquet
+
     def plot_agreement_by_strikes(self, ax: Axes | None = None) -> Figure:
         """Agreement by the number of strikes a replicate saw."""
         from sim.plots import plot_agreement_by_strikes
