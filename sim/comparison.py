@@ -111,9 +111,16 @@ TABLE_WIDTH = 100  # columns of the printed table, scenario names included
 CELL = 21  # one outcome's "p [low,high]" in percent
 
 
-def _cell(value: float, low: float, high: float, signed: bool = False) -> str:
+def _pct(share: float, signed: bool) -> str:
+    """A share in percent, one decimal (none at 100, so a cell never outgrows its column)."""
     sign = "+" if signed else ""
-    return f"{100 * value:{sign}.1f} [{100 * low:{sign}.1f},{100 * high:{sign}.1f}]".rjust(CELL)
+    x = 100 * share
+    return f"{x:{sign}.0f}" if abs(x) >= 99.95 else f"{x:{sign}.1f}"
+
+
+def _cell(value: float, low: float, high: float, signed: bool = False) -> str:
+    v, lo, hi = (_pct(x, signed) for x in (value, low, high))
+    return f"{v} [{lo},{hi}]".rjust(CELL)
 
 
 def format_compare(table: dict[str, Any]) -> str:
