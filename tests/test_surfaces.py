@@ -190,8 +190,16 @@ def test_validate_reports_every_error_of_a_file(tmp_path, capsys):
 
 def test_validate_still_gives_one_line_for_a_file_with_one_error(tmp_path, capsys):
     path = tmp_path / "one.yaml"
-    path.write_text(MANY_ERRORS.replace("rounds: 0", "rounds: 3").replace(", bogus: 1", "")
-                    .replace("patience: 2, ", "").replace("colour: red\n", "protocol: {first_proposer: p}\n"))  # fmt: skip
+    fixed = {
+        "rounds: 0": "rounds: 3",
+        ", bogus: 1": "",
+        "patience: 2, ": "",
+        "colour: red\n": "protocol: {first_proposer: p}\n",
+    }
+    text = MANY_ERRORS
+    for wrong, right in fixed.items():
+        text = text.replace(wrong, right)
+    path.write_text(text)
     assert main(["validate", str(path)]) == 0
     path.write_text(path.read_text().replace("rounds: 3", "rounds: -1"))
     assert main(["validate", str(path)]) == 2
