@@ -195,20 +195,25 @@ def _simulate(
     if record == "rounds":
         if out is None:
             scratch = Path(tempfile.mkdtemp(prefix="negsim-rounds-"))
-        rounds_to = (out if out is not None else scratch) / ROUNDS_PARQUET
-    ensemble = run_replicates(
-        s,
-        runs,
-        seed,
-        jobs=jobs,
-        executor=executor,
-        scheduler=scheduler,
-        out_dir=out,
-        keep_params=keep_params,
-        parquet=parquet,
-        progress=progress,
-        rounds_to=rounds_to,
-    )
+        rounds_to = (out or scratch or Path()) / ROUNDS_PARQUET
+    try:
+        ensemble = run_replicates(
+            s,
+            runs,
+            seed,
+            jobs=jobs,
+            executor=executor,
+            scheduler=scheduler,
+            out_dir=out,
+            keep_params=keep_params,
+            parquet=parquet,
+            progress=progress,
+            rounds_to=rounds_to,
+        )
+    except BaseException:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+        raise
     summary = summarize(ensemble.without_params(), s, seed)
     csv = None if out is None else out / REPLICATES_CSV
     result = Run(s, seed, runs, ensemble, summary, prov, csv, rounds_to)
@@ -307,8 +312,8 @@ def sweep(
     )
     from sim.discovery import labels_for
 
-    params = [a.param for a in axes]
-    labels = dict(zip(params, labels_for(params, base), strict=True))
+    swept = [a.param for a in axes]
+    labels = dict(zip(swept, labels_for(swept, base), strict=True))
     prov = Provenance(
         "sweep",
         [str(file)],

@@ -52,7 +52,7 @@ def run_model(
     model = NegotiationModel(scenario, seed=seed, replicates=replicates, **kwargs)
     try:
         result = model.run()
-        if rounds_sink is not None:
+        if rounds_sink is not None and model.recorder is not None:
             rounds_sink.append(model.recorder.table())
         return result
     finally:
