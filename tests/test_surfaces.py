@@ -89,7 +89,7 @@ def test_every_command_writes_a_report_and_plot_redraws_its_figures(folders, kin
         assert (folder / "plots" / name).read_text().lstrip().startswith("<?xml")
     # the page shows each figure once, as redrawn (the PNGs are still in plots/)
     page = report.read_text()
-    assert "<img src=\"data:image/png" not in page
+    assert '<img src="data:image/png' not in page
     assert page.count("<figure") == len(redrawn)
 
 
