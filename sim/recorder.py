@@ -96,11 +96,13 @@ class RoundRecorder:
 
         if not self._columns:
             return empty_table(self.parties, self.issues)
-        data = {k: np.concatenate(v) for k, v in self._columns.items()}
-        order = np.lexsort((data["round"], data["replicate"]))
+        # one column at a time, each freed as soon as it is an Arrow array: the peak is
+        # the recorded rounds plus one column, not two copies of the table
+        columns = self._columns
+        order = np.lexsort((np.concatenate(columns["round"]), np.concatenate(columns["replicate"])))
         arrays: dict[str, Any] = {}
-        for name, values in data.items():
-            values = values[order]
+        for name in list(columns):
+            values = np.concatenate(columns.pop(name))[order]
             if name == "state":
                 arrays[name] = pa.DictionaryArray.from_arrays(
                     pa.array(values, pa.int8()), pa.array(STATES)
@@ -109,6 +111,7 @@ class RoundRecorder:
                 arrays[name] = pa.array(values, pa.string()).dictionary_encode()
             else:
                 arrays[name] = pa.array(values)
+            del values
         return pa.table(arrays)
 
 
