@@ -131,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check scenario files; print OK or one line per error")
     p.add_argument("files", nargs="+", metavar="FILE")
     _add_set(p)
+    _add_json(p)
 
     p = sub.add_parser("show", help="the resolved scenario as a table, with the quotes it cites")
     p.add_argument("file", metavar="FILE")

@@ -143,6 +143,11 @@ def test_run_with_record_rounds_writes_the_data_and_its_figures(tmp_path, capsys
         assert (out / "plots" / f"{figure}.png").stat().st_size > 5000
     rounds = pd.read_parquet(out / "rounds.parquet")
     assert sum(c.startswith("aspiration.") for c in rounds.columns) == parties
+    # the end states of replicates.csv, as written beside it
+    reps = pd.read_csv(out / "replicates.csv").set_index("replicate").sort_index()
+    last = rounds.groupby("replicate").tail(1).set_index("replicate").sort_index()
+    assert list(last["state"].astype(str)) == list(reps["outcome"])
+    assert list(last["round"]) == list(reps["end_round"])
     report = (out / "report.html").read_text()
     assert "round_paths" in report and "offers" in report
 

@@ -187,6 +187,12 @@ def test_validate_reports_every_error_of_a_file(tmp_path, capsys):
         f"{path}:9:1: colour: unknown key; allowed: extends, name, description, rounds, "
         "round_days, runs, seed, loss, issues, actors, world, events, protocol",
     ]
+    assert main(["validate", str(path), BASELINE, "--json"]) == 2
+    data = json.loads(capsys.readouterr().out)
+    assert data["files"] == [
+        {"file": str(path), "ok": False, "errors": lines},
+        {"file": BASELINE, "ok": True, "errors": []},
+    ]
     # the other commands print the first error only, one line
     assert main(["run", str(path), "--runs", "5"]) == 2
     assert capsys.readouterr().err.splitlines() == lines[:1]
