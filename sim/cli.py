@@ -70,9 +70,10 @@ def _add_run_options(
     p: argparse.ArgumentParser,
     *,
     plots: bool = True,
-    runs_help: str = "replicates (default: the scenario's runs)",
+    runs_help: str = "number of replicates, each one simulated negotiation (default: the "
+    "scenario's runs: key)",
 ) -> None:
-    p.add_argument("--runs", type=_positive_int, help=runs_help)
+    p.add_argument("--runs", type=_positive_int, metavar="N", help=runs_help)
     p.add_argument("--seed", type=_seed, help="random seed (default: the scenario's seed)")
     p.add_argument(
         "--jobs",
