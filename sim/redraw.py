@@ -45,16 +45,48 @@ def _figures_of_run(folder: Path, fmt: str) -> list[Path]:
     summary, result = read_run_folder(folder)
     paths = draw_run_figures(result, summary, folder / "plots", fmt)
     rounds = folder / ROUNDS_PARQUET
-    if rounds.is_file() and (folder / "scenario.yaml").is_file():
-        from sim.loader import load_scenario
-        from sim.round_figures import draw_round_figures
+    if rounds.is_file():
+        from sim.plots import save_figure
+        from sim.round_figures import draw_round_figures, plot_round_paths, prepare_round_paths
 
-        scenario = load_scenario(folder / "scenario.yaml")
-        seed = int(summary.get("seed", scenario.seed))
-        paths += draw_round_figures(
-            rounds, scenario, folder / "plots", fmt, seed=seed, n=len(result)
-        )
+        scenario = _saved_scenario(folder)
+        if scenario is not None:
+            seed = int(summary.get("seed", scenario.seed))
+            paths += draw_round_figures(
+                rounds, scenario, folder / "plots", fmt, seed=seed, n=len(result)
+            )
+        else:  # the paths need only names; the offers need the scenario's model
+            data = prepare_round_paths(
+                rounds,
+                issues=list(summary["issues"]),
+                parties=list(summary["parties"]),
+                rounds=int(summary["rounds"]),
+                scenario=str(summary["scenario"]),
+                n=len(result),
+                scenario_spec=folder / "scenario.yaml",
+            )
+            paths.append(save_figure(plot_round_paths(data), folder / "plots" / "round_paths", fmt))
     return paths
+
+
+def _saved_scenario(folder: Path) -> Any:
+    """The run's scenario: its ``scenario.yaml``, else the files and overrides its manifest
+    names; None when neither loads (e.g. the quotes' ``seeds/`` cannot be found from here)."""
+    from sim.loader import load_scenario
+
+    manifest = _manifest(folder)
+    tries: list[tuple[Path, list[str]]] = [(folder / "scenario.yaml", [])]
+    files = manifest.get("scenario_files") or []
+    if files and isinstance(files[0], dict) and files[0].get("path"):
+        tries.append((Path(str(files[0]["path"])), list(manifest.get("overrides") or [])))
+    for path, overrides in tries:
+        if not path.is_file():
+            continue
+        try:
+            return load_scenario(path, overrides)
+        except NegsimError:
+            continue
+    return None
 
 
 def _figures_of_compare(folder: Path, fmt: str) -> list[Path]:

@@ -190,3 +190,23 @@ def test_round_figures_show_the_paths_and_the_offers(recorded, tmp_path):
         assert (offers.nash > offers.batna).all()
     fig = plot_offers(offers)
     assert "replicate 0" in fig.axes[0].get_title()
+
+
+def test_plot_redraws_the_round_figures_wherever_it_runs(tmp_path, monkeypatch, capsys):
+    """From a folder where the scenario's quotes cannot be checked (no seeds/), the saved
+    scenario does not load: the manifest's file is used, and without it the paths alone
+    (they need only names) are drawn."""
+    out = tmp_path / "r"
+    argv = ["run", str(DATA / "minimal.yaml"), "--runs", "30", "--seed", "2", "--jobs", "1"]
+    assert main([*argv, "--record", "rounds", "--quiet", "--out", str(out)]) == 0
+    capsys.readouterr()
+    monkeypatch.chdir(tmp_path)
+    assert main(["plot", str(out), "--format", "svg", "--json"]) == 0
+    drawn = {Path(p).name for p in json.loads(capsys.readouterr().out)["figures"]}
+    assert {"round_paths.svg", "offers.svg"} <= drawn
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["scenario_files"] = [{"path": str(tmp_path / "gone.yaml"), "sha256": ""}]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["plot", str(out), "--format", "pdf", "--json"]) == 0
+    drawn = {Path(p).name for p in json.loads(capsys.readouterr().out)["figures"]}
+    assert "round_paths.pdf" in drawn and "offers.pdf" not in drawn
