@@ -23,6 +23,7 @@ from sim.commands.common import (
     target_dir,
 )
 from sim.io import staged_output
+from sim.limits import check_affordable
 
 
 def sweep(args: argparse.Namespace) -> int:
@@ -36,6 +37,7 @@ def sweep(args: argparse.Namespace) -> int:
     seed = base.seed if args.seed is None else args.seed
     options = executor_options(args)
     n_points = int(np.prod([len(a.values) for a in axes]))
+    check_affordable(base, runs, options["jobs"], insist=args.force_size, points=n_points)
     name = folder_name(base.name, args.file, args.overrides)
     target = target_dir(args, f"{name}-sweep", seed)
     with (
@@ -68,7 +70,9 @@ def sensitivity(args: argparse.Namespace) -> int:
     n, runs = args.n or n_default, args.runs or runs_default
     seed = scenario.seed if args.seed is None else args.seed
     options = executor_options(args)
-    total = design_points(args.method, n, problem_from_scenario(scenario).d) * runs
+    points = design_points(args.method, n, problem_from_scenario(scenario).d)
+    check_affordable(scenario, runs, options["jobs"], insist=args.force_size, points=points)
+    total = points * runs
     name = folder_name(scenario.name, args.file, args.overrides)
     target = target_dir(args, f"{name}-sensitivity", seed)
     desc = f"{scenario.name} {args.method}"
