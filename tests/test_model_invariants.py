@@ -71,7 +71,7 @@ def parties_for(draw, names, issue_names, mediated):
                 threshold=draw(st.floats(0.3, 0.7)),
                 vote_noise_sd=draw(st.floats(0.0, 1.0)),
                 lost_rounds=float(draw(st.integers(0, 2))),
-                reset_aspiration=draw(st.booleans()),
+                anticipate=draw(st.booleans()),
             )
         out.append(
             party(
