@@ -37,7 +37,7 @@ def folders(tmp_path_factory):
             "sensitivity", BASELINE, "--method", "morris", "--n", "2", "--runs", "8",
             "--outcome", "breakdown",
         ],
-        "discover": ["discover", BASELINE, "--runs", "3000"],
+        "discover": ["discover", BASELINE, "--runs", "2000", "--outcome", "breakdown"],
     }  # fmt: skip
     printed = {}
     for kind, argv in commands.items():
