@@ -20,6 +20,9 @@ Scenarios may be given as a file path or as a :class:`~sim.scenario.Scenario` fr
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -117,14 +120,19 @@ def run(
     scheduler: str | None = None,
     progress: Progress = None,
     stream_to: PathLike | None = None,
+    record: str | None = None,
 ) -> Run:
     """Run ``runs`` replicates of a scenario (``negsim run``).
 
     ``stream_to`` writes ``replicates.csv`` into that folder as the chunks finish and
     keeps the drawn parameters out of memory (for very large runs); ``.replicates`` then
-    reads the file back. ``progress`` is called with each finished chunk's size.
+    reads the file back. ``record="rounds"`` (``--record rounds``) also keeps every round
+    of every replicate, written chunk by chunk to ``rounds.parquet`` (in ``stream_to``, or
+    in a temporary folder removed with the result) and read back by ``.rounds``.
+    ``progress`` is called with each finished chunk's size.
     """
     _check_executor(executor, scheduler)
+    check_record(record)
     s, files = _scenario(scenario, overrides)
     return _simulate(
         s,
@@ -138,7 +146,25 @@ def run(
         progress=progress,
         stream_to=stream_to,
         keep_params=stream_to is None,
+        record=record,
     )
+
+
+RECORD_CHOICES = ("rounds",)
+
+
+def check_record(record: str | None) -> None:
+    """``record`` is None or one of :data:`RECORD_CHOICES`, and what it needs is there."""
+    if record is None:
+        return
+    if record not in RECORD_CHOICES:
+        raise NegsimError(
+            f"--record: unknown record {record!r} (expected one of {', '.join(RECORD_CHOICES)})"
+        )
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise NegsimError("--record rounds needs pyarrow (pip install pyarrow)") from None
 
 
 def _simulate(
@@ -155,29 +181,47 @@ def _simulate(
     stream_to: PathLike | None,
     keep_params: bool,
     parquet: bool = True,
+    record: str | None = None,
 ) -> Run:
+    from sim.recorder import ROUNDS_PARQUET
     from sim.runner import REPLICATES_CSV, run_replicates
     from sim.summary import summarize
 
     runs = runs or s.runs
     seed = s.seed if seed is None else seed
-    prov = Provenance("run", files, seed, runs, jobs, executor, overrides)
+    extra = {} if record is None else {"record": record}
+    prov = Provenance("run", files, seed, runs, jobs, executor, overrides, extra=extra)
     out = None if stream_to is None else Path(stream_to)
-    ensemble = run_replicates(
-        s,
-        runs,
-        seed,
-        jobs=jobs,
-        executor=executor,
-        scheduler=scheduler,
-        out_dir=out,
-        keep_params=keep_params,
-        parquet=parquet,
-        progress=progress,
-    )
+    rounds_to = None
+    scratch = None
+    if record == "rounds":
+        if out is None:
+            scratch = Path(tempfile.mkdtemp(prefix="negsim-rounds-"))
+        rounds_to = (out or scratch or Path()) / ROUNDS_PARQUET
+    try:
+        ensemble = run_replicates(
+            s,
+            runs,
+            seed,
+            jobs=jobs,
+            executor=executor,
+            scheduler=scheduler,
+            out_dir=out,
+            keep_params=keep_params,
+            parquet=parquet,
+            progress=progress,
+            rounds_to=rounds_to,
+        )
+    except BaseException:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+        raise
     summary = summarize(ensemble.without_params(), s, seed)
     csv = None if out is None else out / REPLICATES_CSV
-    return Run(s, seed, runs, ensemble, summary, prov, csv)
+    result = Run(s, seed, runs, ensemble, summary, prov, csv, rounds_to)
+    if scratch is not None:
+        weakref.finalize(result, shutil.rmtree, scratch, True)
+    return result
 
 
 # ---- compare ---------------------------------------------------------------------------
@@ -269,6 +313,10 @@ def sweep(
         progress=progress,
         events=[outcome] if is_event(outcome) else [],
     )
+    from sim.discovery import labels_for
+
+    swept = [a.param for a in axes]
+    labels = dict(zip(swept, labels_for(swept, base), strict=True))
     prov = Provenance(
         "sweep",
         [str(file)],
@@ -277,9 +325,13 @@ def sweep(
         jobs,
         executor,
         overrides,
-        extra={"sweep": {a.param: list(a.values) for a in axes}},
+        extra={
+            "sweep": {a.param: list(a.values) for a in axes},
+            "labels": labels,
+            "outcome": outcome,
+        },
     )
-    return Sweep(result, prov, outcome)
+    return Sweep(result, prov, outcome, labels=labels)
 
 
 # ---- sensitivity -----------------------------------------------------------------------

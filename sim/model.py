@@ -31,6 +31,7 @@ from sim.concession import signs
 from sim.events import COUNTERS, RoundWorld, apply_events, build_events
 from sim.mediation import AlternatingOffers, ProposalRule
 from sim.outcomes import NO_ONE, EnsembleResult, Outcome
+from sim.recorder import RoundRecorder
 from sim.rounds import RoundRecord, RoundState
 from sim.scenario import Scenario
 from sim.streams import Purpose, Streams
@@ -58,6 +59,9 @@ class NegotiationModel(mesa.Model):
     parameter_values : dict, optional
         Values (shape (N,)) that replace the draws of the named parameters, for designed
         experiments such as Sobol or Morris samples.
+    record_rounds : bool
+        Keep every replicate's rounds as table rows (:mod:`sim.recorder`, ``--record
+        rounds``); ``self.recorder`` is None otherwise.
     """
 
     def __init__(
@@ -70,6 +74,7 @@ class NegotiationModel(mesa.Model):
         record: bool = False,
         rng: np.random.Generator | None = None,
         parameter_values: dict[str, np.ndarray] | None = None,
+        record_rounds: bool = False,
     ) -> None:
         # not ``self.scenario``: Mesa 3.5 reserves that name for its own Scenario object
         self.negotiation = scenario
@@ -92,6 +97,7 @@ class NegotiationModel(mesa.Model):
         self.round = 0
         self.record = record
         self.log: list[RoundRecord] = []
+        self.recorder = RoundRecorder(self) if record_rounds else None
 
         issues = scenario.issue_names
         self.k = len(issues)
@@ -259,6 +265,8 @@ class NegotiationModel(mesa.Model):
         still = self._walkouts(now)
         still = self._mediator_moves(now, still)
         self._close(now, still)
+        if self.recorder is not None:
+            self.recorder.record(self, now)
 
     def _events_and_world(self, live: np.ndarray) -> RoundWorld:
         """Events act; the mediator notices violations; the front moves and costs accrue;

@@ -54,6 +54,7 @@ def test_compare_writes_its_files(folders):
         "compare.json",
         "compare.csv",
         "manifest.json",
+        "report.html",
     }
     table = json.loads((folders / "cmp" / "compare.json").read_text())
     assert (table["seed"], table["runs"]) == (SEED, RUNS)
@@ -147,7 +148,8 @@ def test_compare_prints_the_table(tmp_path, capsys, variant):
     assert "difference from baseline" in text
     assert "short_talks" in text
     for label in OUTCOME_LABELS:
-        assert label in text
+        assert label.replace("_", " ") in text
+    assert max(len(line) for line in text.splitlines()) <= 100
 
 
 def test_compare_needs_two_scenarios(tmp_path, capsys):
