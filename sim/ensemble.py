@@ -43,6 +43,7 @@ class ChunkOutput:
     csv_rows: str
     # the same columns as a pyarrow table, for ``replicates.parquet`` (when asked for)
     table: Any = None
+    rounds: Any = None  # the chunk's rounds (a pyarrow Table) when they are recorded
 
 
 def plan_chunks(runs: int, chunk_size: int = CHUNK_SIZE) -> list[Chunk]:
@@ -61,17 +62,20 @@ def run_chunk(
     with_csv: bool = True,
     keep_params: bool = False,
     with_table: bool = False,
+    record_rounds: bool = False,
 ) -> ChunkOutput:
     """Run one chunk as one ensemble model (built, run and freed by :mod:`sim.runner`).
     With ``with_table`` (pyarrow installed) the CSV rows and the returned table come from
     the same columns."""
     from sim.runner import run_model
 
+    sink: list[Any] | None = [] if record_rounds else None
     result = run_model(
         scenario,
         seed,
         np.arange(chunk.start, chunk.stop),
         rng=np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(chunk.index,))),
+        rounds_sink=sink,
     )
     table = None
     if with_table:
@@ -83,7 +87,7 @@ def run_chunk(
         rows = result.to_csv_text(header=chunk.index == 0) if with_csv else ""
     if not keep_params:
         result = result.without_params()
-    return ChunkOutput(chunk.index, result, rows, table)
+    return ChunkOutput(chunk.index, result, rows, table, sink[0] if sink else None)
 
 
 def iter_chunks(
@@ -98,11 +102,18 @@ def iter_chunks(
     keep_params: bool = False,
     chunk_size: int = CHUNK_SIZE,
     with_table: bool = False,
+    record_rounds: bool = False,
 ) -> Iterator[ChunkOutput]:
     """Run every chunk and yield the outputs in chunk order."""
     from sim.executors import map_ordered
 
-    work = partial(run_chunk, with_csv=with_csv, keep_params=keep_params, with_table=with_table)
+    work = partial(
+        run_chunk,
+        with_csv=with_csv,
+        keep_params=keep_params,
+        with_table=with_table,
+        record_rounds=record_rounds,
+    )
     tasks = [(scenario, seed, chunk) for chunk in plan_chunks(runs, chunk_size)]
     yield from map_ordered(work, tasks, jobs=jobs, executor=executor, scheduler=scheduler)
 
