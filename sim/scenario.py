@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from sim.distributions import Param, is_distribution
+from sim.readings import ParameterSample, Reading
 
 LOSSES = ("linear", "quadratic")
 STRATEGIES = ("boulware", "conceder", "linear", "none")
@@ -258,6 +259,9 @@ class Scenario:
     events: tuple[Event, ...] = ()
     first_proposer: str | None = None  # protocol.first_proposer, used without a mediator
     citations: tuple[Citation, ...] = ()
+    # alternative readings of the source, and a joint parameter sample (sim.readings)
+    readings: tuple[Reading, ...] = ()
+    sample: ParameterSample | None = field(default=None, compare=False)
     path: str | None = field(default=None, compare=False)
     resolved: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 

@@ -30,6 +30,7 @@ from sim.loader.kinds import (
     Variants,
     Whole,
 )
+from sim.loader.readings import ReadingsKind, SampleKind
 from sim.mediation import PROPOSAL_RULES
 from sim.scenario import (
     LOSSES,
@@ -552,6 +553,21 @@ TOP = Section(
             "who proposes without a mediator",
             "{first_proposer: upland}",
             inline=True,
+        ),
+        Key(
+            "readings",
+            ReadingsKind(),
+            None,
+            "alternative readings of the source, each a set of changes (see Readings)",
+            attr=None,
+        ),
+        Key(
+            "sample",
+            SampleKind(),
+            None,
+            "joint parameter values replicates draw from (`negsim calibrate` writes it)",
+            "{file: non_implausible.csv}",
+            attr=None,
         ),
     ),
     intro="The keys of a scenario file.",
