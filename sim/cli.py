@@ -31,6 +31,8 @@ HANDLERS = {
     "sweep": "explore_cmds:sweep",
     "sensitivity": "explore_cmds:sensitivity",
     "discover": "explore_cmds:discover",
+    "calibrate": "calibrate_cmds:calibrate",
+    "score": "calibrate_cmds:score",
 }
 
 
@@ -194,6 +196,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-mass", type=float, default=0.05, help="smallest box mass (default 0.05)")
     _add_run_options(p, plots=False)
     _add_format(p)
+
+    p = sub.add_parser(
+        "calibrate",
+        help="history matching: which uncertain parameters and readings the targets allow",
+    )
+    p.add_argument("file", metavar="SCENARIO")
+    p.add_argument("--targets", required=True, metavar="FILE", help="a targets file")
+    p.add_argument("--waves", type=_positive_int, default=3, help="waves (default 3)")
+    p.add_argument(
+        "--points", type=_positive_int, default=256, help="design points per wave (default 256)"
+    )
+    p.add_argument(
+        "--growth",
+        type=_positive_int,
+        default=2,
+        help="replicates per point multiply by this each wave (default 2)",
+    )
+    _add_run_options(p, plots=False, runs_help="replicates per point in wave 1 (default 32)")
+    _add_format(p)
+
+    p = sub.add_parser("score", help="a run's results against targets, with Brier scores")
+    p.add_argument("results", metavar="RESULTS_DIR")
+    p.add_argument("--targets", required=True, metavar="FILE", help="a targets file")
+    p.add_argument("--json", action="store_true", help="the scores as JSON")
     return parser
 
 
