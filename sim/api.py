@@ -174,6 +174,10 @@ def _simulate(
         progress=progress,
     )
     summary = summarize(ensemble.without_params(), s, seed)
+    if s.readings:
+        from sim.readings import readings_summary
+
+        summary["readings"] = readings_summary(ensemble, s, seed)
     csv = None if out is None else out / REPLICATES_CSV
     return Run(s, seed, runs, ensemble, summary, prov, csv)
 
@@ -479,7 +483,7 @@ def check_discover(
 
 def check_searchable(scenario: Scenario, where: str) -> None:
     """PRIM needs uncertain parameters to search."""
-    if not scenario.uncertain_parameters():
+    if not scenario.uncertain_parameters() and len(scenario.readings) < 2:
         raise NegsimError(
             f"{where}: no uncertain parameters to search (give some as distributions)"
         )
@@ -531,10 +535,17 @@ def trace(
         raise NegsimError(f"--replicate must be 0 or more (got {replicate})")
     s, _ = _scenario(scenario, overrides)
     seed = s.seed if seed is None else seed
-    model = NegotiationModel(s, seed=seed, replicates=np.array([replicate]), record=True)
+    from sim.readings import replicate_model_inputs
+
+    own, values, reading = replicate_model_inputs(s, seed, replicate)
+    model = NegotiationModel(
+        own, seed=seed, replicates=np.array([replicate]), record=True, parameter_values=values
+    )
     try:
         result = model.run()
-        text = story(s, model, result, seed, replicate)
+        text = story(own, model, result, seed, replicate)
+        if reading is not None:
+            text = f"reading of the source: {reading}\n{text}"
         log = list(model.log)
     finally:
         free_model(model)

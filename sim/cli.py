@@ -68,6 +68,44 @@ def _add_set(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_factor(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--factor",
+        dest="factors",
+        action="append",
+        default=[],
+        metavar="PATH=LOW:HIGH",
+        help="put a value the file fixes into the design: uniform on [LOW, HIGH], or "
+        "PATH=V1,V2,... for a choice among values (repeatable)",
+    )
+
+
+def factor_overrides(factors: Sequence[str]) -> list[str]:
+    """``--factor PATH=LOW:HIGH`` (or ``PATH=V1,V2,...``) as the ``--set`` that makes the
+    value a distribution, so every exploration command treats it as uncertain."""
+    out = []
+    for text in factors:
+        path, sep, spec = text.partition("=")
+        path, spec = path.strip(), spec.strip()
+        if not sep or not path or not spec:
+            raise NegsimError(f"--factor: expected PATH=LOW:HIGH or PATH=V1,V2,... (got {text!r})")
+        try:
+            if ":" in spec:
+                low, high = (float(v) for v in spec.split(":"))
+                if not low < high:
+                    raise ValueError
+                out.append(f"{path}={{dist: uniform, low: {low!r}, high: {high!r}}}")
+            else:
+                values = [float(v) for v in spec.split(",")]
+                out.append(f"{path}={{dist: choice, values: {values!r}}}")
+        except ValueError:
+            raise NegsimError(
+                f"--factor: expected PATH=LOW:HIGH with LOW < HIGH, or PATH=V1,V2,... "
+                f"(got {text!r})"
+            ) from None
+    return out
+
+
 def _add_run_options(
     p: argparse.ArgumentParser,
     *,
@@ -151,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         required=True,
         metavar="PATH",
-        help="dotted path (once or twice)",
+        help="dotted path of any value the file gives, fixed or drawn (once or twice)",
     )
     p.add_argument(
         "--values", action="append", metavar="V1,V2,...", help="values of the matching --param"
@@ -179,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--outcome", default="agreement", help="outcome class whose probability is analysed"
     )
+    _add_factor(p)
     _add_run_options(
         p,
         plots=False,
@@ -194,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--outcome", default="agreement")
     p.add_argument("--peel", type=float, default=0.05, help="share peeled per step (default 0.05)")
     p.add_argument("--min-mass", type=float, default=0.05, help="smallest box mass (default 0.05)")
+    _add_factor(p)
     _add_run_options(p, plots=False)
     _add_format(p)
 
@@ -213,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=2,
         help="replicates per point multiply by this each wave (default 2)",
     )
+    _add_factor(p)
     _add_run_options(p, plots=False, runs_help="replicates per point in wave 1 (default 32)")
     _add_format(p)
 
@@ -231,6 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.command_line = ["negsim", *(sys.argv[1:] if argv is None else argv)]
     module_name, func_name = HANDLERS[args.command].split(":")
     try:
+        if getattr(args, "factors", None):
+            args.overrides = [*args.overrides, *factor_overrides(args.factors)]
         module = importlib.import_module(f"sim.commands.{module_name}")
         return int(getattr(module, func_name)(args) or 0)
     except NegsimError as exc:

@@ -191,3 +191,76 @@ def _without_extras(scenario: Scenario) -> Scenario:
 def needs_drawing(scenario: Scenario) -> bool:
     """Whether the scenario draws readings or sample rows (run through :func:`run_drawn`)."""
     return bool(getattr(scenario, "readings", ())) or getattr(scenario, "sample", None) is not None
+
+
+def reading_factor(scenario: Scenario) -> tuple[str, Any] | None:
+    """The reading as a factor of a design: its name and a choice among the readings'
+    indices with their prior weights (None without two readings or more)."""
+    from sim.distributions import Choice
+
+    readings = getattr(scenario, "readings", ())
+    if len(readings) < 2:
+        return None
+    w = reading_weights(readings)
+    values = tuple(float(i) for i in range(len(readings)))
+    return READING, Choice(values, tuple(float(x) for x in w))
+
+
+def readings_summary(result: EnsembleResult, scenario: Scenario, seed: int) -> dict[str, Any]:
+    """Outcome probabilities (95% Wilson intervals) per reading, for ``summary.json``."""
+    from sim.outcomes import OUTCOME_LABELS
+    from sim.stats import wilson_interval
+
+    which = reading_of(scenario, seed, result.replicate)
+    codes = np.asarray(result.outcome, dtype=np.int64)
+    w = reading_weights(scenario.readings)
+    out: dict[str, Any] = {}
+    for i, r in enumerate(scenario.readings):
+        sel = which == i
+        n = int(sel.sum())
+        counts = np.bincount(codes[sel], minlength=len(OUTCOME_LABELS))
+        outcomes = {}
+        for c, label in enumerate(OUTCOME_LABELS):
+            lo, hi = wilson_interval(int(counts[c]), n)
+            outcomes[label] = {
+                "p": float(counts[c] / n) if n else None,
+                "ci95": [float(lo), float(hi)],
+                "count": int(counts[c]),
+            }
+        out[r.name] = {"weight": float(w[i]), "runs": n, "outcomes": outcomes}
+    return out
+
+
+def format_readings(readings: Mapping[str, Any]) -> str:
+    """The per-reading table of ``negsim run``."""
+    from sim.outcomes import OUTCOME_LABELS
+
+    head = f"{'reading':<28}{'weight':>7}{'runs':>8}" + "".join(
+        f"{label:>15}" for label in OUTCOME_LABELS
+    )
+    lines = ["outcomes by reading of the source (probability):", head]
+    for name, r in readings.items():
+        cells = "".join(f"{(r['outcomes'][label]['p'] or 0.0):>15.3f}" for label in OUTCOME_LABELS)
+        lines.append(f"{name:<28}{r['weight']:>7.2f}{r['runs']:>8,}{cells}")
+    return "\n".join(lines)
+
+
+def replicate_model_inputs(
+    scenario: Scenario, seed: int, replicate: int
+) -> tuple[Scenario, dict[str, np.ndarray], str | None]:
+    """What one replicate runs as a model of its own (``negsim trace``): the scenario of
+    its reading (without readings or sample), the values its sample row fixes, and the
+    reading's name (None without readings)."""
+    reps = np.array([replicate], dtype=np.int64)
+    values = draw_values(scenario, seed, reps)
+    readings = getattr(scenario, "readings", ())
+    name = None
+    if readings:
+        r = readings[int(values.pop(READING)[0])]
+        assert r.scenario is not None
+        base, name = r.scenario, r.name
+    else:
+        values.pop(READING, None)
+        base = _without_extras(scenario)
+    own = base.parameters()
+    return base, {k: v for k, v in values.items() if k in own}, name

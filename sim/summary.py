@@ -133,4 +133,8 @@ def format_summary(summary: dict[str, Any]) -> str:
     lines.append("expected utility at the end (agreed package, or the war's package without one):")
     for actor, u in summary["utilities"].items():
         lines.append(f"  {actor:<20}{u['mean']:.3f} (se {u['se']:.3f})")
+    if summary.get("readings"):
+        from sim.readings import format_readings
+
+        lines += ["", format_readings(summary["readings"])]
     return "\n".join(lines)

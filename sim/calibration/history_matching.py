@@ -53,15 +53,12 @@ class Factor:
 
 def factors_of(scenario: Any) -> list[Factor]:
     """The scenario's uncertain parameters in file order, then its reading (if any)."""
-    from sim.distributions import Choice
-    from sim.readings import READING, reading_weights
+    from sim.readings import reading_factor
 
     out = [Factor(k, v) for k, v in scenario.uncertain_parameters().items()]
-    readings = getattr(scenario, "readings", ())
-    if len(readings) > 1:
-        w = reading_weights(readings)
-        dist = Choice(tuple(float(i) for i in range(len(readings))), tuple(float(x) for x in w))
-        out.append(Factor(READING, dist, tuple(r.name for r in readings)))
+    extra = reading_factor(scenario)
+    if extra is not None:
+        out.append(Factor(extra[0], extra[1], tuple(r.name for r in scenario.readings)))
     return out
 
 
