@@ -535,7 +535,7 @@ def trace(
         raise NegsimError(f"--replicate must be 0 or more (got {replicate})")
     s, _ = _scenario(scenario, overrides)
     seed = s.seed if seed is None else seed
-    from sim.readings import replicate_model_inputs
+    from sim.readings import replicate_model_inputs, with_reading_line
 
     own, values, reading = replicate_model_inputs(s, seed, replicate)
     model = NegotiationModel(
@@ -543,9 +543,7 @@ def trace(
     )
     try:
         result = model.run()
-        text = story(own, model, result, seed, replicate)
-        if reading is not None:
-            text = f"reading of the source: {reading}\n{text}"
+        text = with_reading_line(story(own, model, result, seed, replicate), reading)
         log = list(model.log)
     finally:
         free_model(model)

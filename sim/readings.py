@@ -264,3 +264,11 @@ def replicate_model_inputs(
         base = _without_extras(scenario)
     own = base.parameters()
     return base, {k: v for k, v in values.items() if k in own}, name
+
+
+def with_reading_line(story: str, reading: str | None) -> str:
+    """A trace's text with the replicate's reading under its first line."""
+    if reading is None:
+        return story
+    head, _, rest = story.partition("\n")
+    return f"{head}\nreading of the source: {reading}\n{rest}"

@@ -169,16 +169,16 @@ def render(s: Scenario, width: int = WIDTH) -> str:
         from sim.readings import reading_weights
 
         out.append("readings of the source: each replicate draws one, by weight")
-        for r, w in zip(s.readings, reading_weights(s.readings), strict=True):
+        for reading, w in zip(s.readings, reading_weights(s.readings), strict=True):
             out += textwrap.wrap(
-                f"{r.name} (weight {w:.2f}): {r.description}",
+                f"{reading.name} (weight {w:.2f}): {reading.description}",
                 width,
                 initial_indent="  ",
                 subsequent_indent="      ",
             )
-            for path, value in r.changes:
+            for path, value in reading.changes:
                 out.append(_fit(f"      {path} = {_flow(value)}", width))
-            if not r.changes:
+            if not reading.changes:
                 out.append("      (the file as it stands)")
         out.append("")
     if s.sample is not None:

@@ -44,7 +44,7 @@ class Calibration:
         """The non-implausible points as a DataFrame (empty when nothing survives)."""
         import io
 
-        import pandas as pd
+        import pandas as pd  # type: ignore[import-untyped]
 
         from sim.calibration.output import sample_csv
 

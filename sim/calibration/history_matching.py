@@ -218,7 +218,7 @@ class CalibrationResult:
 
 
 def _lhs(d: int, n: int, seed: int) -> np.ndarray:
-    from scipy.stats import qmc
+    from scipy.stats import qmc  # type: ignore[import-untyped]
 
     if d == 0:
         return np.zeros((n, 0))
@@ -235,7 +235,7 @@ def _next_design(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Candidates in the box around the last wave's survivors, screened by the nearest
     point of every earlier wave; the first ``n`` kept (Latin hypercube order is random)."""
-    from scipy.spatial import cKDTree
+    from scipy.spatial import cKDTree  # type: ignore[import-untyped]
 
     last = previous[-1]
     alive = last.u[last.keep]

@@ -162,7 +162,7 @@ def scores_json(scores: list[Score]) -> list[dict[str, Any]]:
 
 def folder_columns(folder: Path) -> dict[str, np.ndarray]:
     """The replicate columns of a results folder's ``replicates.csv``."""
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped]
 
     frame = pd.read_csv(folder / "replicates.csv", keep_default_na=False, na_values=["nan"])
     return {c: frame[c].to_numpy() for c in frame.columns}

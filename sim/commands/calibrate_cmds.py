@@ -22,7 +22,7 @@ def _wave_bars(quiet: bool) -> tuple[Callable[[int, int, int], Callable[[int], N
         bars.clear()
         if quiet or not sys.stderr.isatty():
             return lambda n: None
-        from tqdm import tqdm
+        from tqdm import tqdm  # type: ignore[import-untyped]
 
         bar = tqdm(total=total, unit="rep", desc=f"wave {wave + 1}/{waves}", file=sys.stderr)
         bars.append(bar)
