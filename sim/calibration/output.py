@@ -214,7 +214,10 @@ def calibrated_yaml(result: CalibrationResult, folder: Path) -> str:
         lines.append(
             "# the calibration ran with: " + " ".join(f"--set {o}" for o in result.overrides)
         )
-        lines.append("# give the same --set to `negsim run` (they are not part of this file)")
+        lines.append(
+            "# the sample fixes every factor (--factor values included); give any other --set"
+        )
+        lines.append("# to `negsim run` as well: this file does not hold them")
     lines += [
         f"extends: {json.dumps(base)}",
         f"name: {result.scenario}_calibrated",
