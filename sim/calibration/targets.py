@@ -51,7 +51,10 @@ class _Outcomes(Text):
     """One outcome label or a list of them; each must be an outcome the model computes."""
 
     def check(self, node: Node, path: str, ctx: _Ctx) -> tuple[str, ...]:  # type: ignore[override]
-        from sim.outcomes import OUTCOME_LABELS
+        from sim import outcomes
+
+        labels = outcomes.OUTCOME_LABELS
+        aliases: dict[str, str] = getattr(outcomes, "OUTCOME_ALIASES", {})  # older spellings
 
         items = node.value if isinstance(node.value, list) else [node]
         if isinstance(node.value, list) and not items:
@@ -61,14 +64,15 @@ class _Outcomes(Text):
             at = _join(path, i) if isinstance(node.value, list) else path
             if not isinstance(item.value, str):
                 _fail(f"expected the name of an outcome (got {_got(item)})", item.mark, at)
-            if item.value not in OUTCOME_LABELS:
+            label = aliases.get(item.value, item.value)
+            if label not in labels:
                 _fail(
-                    f"not an outcome this model computes; outcomes: {', '.join(OUTCOME_LABELS)} "
+                    f"not an outcome this model computes; outcomes: {', '.join(labels)} "
                     f"(got {_got(item)})",
                     item.mark,
                     at,
                 )
-            out.append(item.value)
+            out.append(label)
         return tuple(out)
 
     def doc(self) -> str:
