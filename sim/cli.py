@@ -253,6 +253,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=2,
         help="replicates per point multiply by this each wave (default 2)",
     )
+    p.add_argument(
+        "--abc",
+        type=float,
+        metavar="SHARE",
+        help="also rejection ABC: keep this share of the first wave's points nearest the "
+        "targets (abc.csv)",
+    )
     _add_factor(p)
     _add_run_options(p, plots=False, runs_help="replicates per point in wave 1 (default 32)")
     _add_format(p)

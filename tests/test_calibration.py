@@ -308,3 +308,18 @@ def test_factor_puts_a_fixed_value_into_the_design(toy):
     assert sets[1] == "rounds_like={dist: choice, values: [1.0, 2.0]}"
     s = load_scenario(scenario, sets[:1])
     assert "actors.a.red_lines.0.bound" in s.uncertain_parameters()
+
+
+def test_rejection_abc_keeps_the_points_nearest_the_targets(toy):
+    from sim.calibration.history_matching import abc_accept
+
+    scenario, targets = toy
+    res = calibrate(scenario, targets, waves=1, points=100, runs=100, seed=4).result
+    kept = abc_accept(res, 0.2)
+    assert len(kept) == 20
+    first = res.waves[0]
+    distance = np.abs(first.mean[:, 0] - res.plans[0].target.centre)
+    assert distance[kept].max() <= np.sort(distance)[19] + 1e-12
+    # the kept strike probabilities sit around the one that hits the band's centre
+    p = first.x[kept, 0]
+    assert p.min() < _p_of(0.65) < p.max()

@@ -52,14 +52,22 @@ class Calibration:
             return pd.DataFrame()
         return pd.read_csv(io.StringIO(sample_csv(self.result)))
 
-    def save(self, folder: PathLike, *, fmt: str = "png", argv: list[str] | None = None) -> Path:
+    def save(
+        self,
+        folder: PathLike,
+        *,
+        fmt: str = "png",
+        argv: list[str] | None = None,
+        abc: float | None = None,
+    ) -> Path:
         """Write ``summary.json``, ``waves.csv``, ``design.csv``, ``non_implausible.csv``,
-        ``calibrated.yaml``, ``plots/`` and ``manifest.json`` into ``folder``."""
+        ``calibrated.yaml``, ``plots/`` and ``manifest.json`` into ``folder``; with ``abc``
+        (a share), also ``abc.csv``: the first wave's points rejection ABC accepts."""
         from sim.calibration.output import save
         from sim.results import Provenance
 
         out = Path(folder)
-        save(self.result, out, fmt)
+        save(self.result, out, fmt, abc)
         Provenance(
             "calibrate",
             [self.result.scenario_file, self.result.targets_file],

@@ -330,3 +330,19 @@ def history_match(
             Wave(w, r, lo, hi, share, u, x, mean, var, implausibility(mean, var, plans))
         )
     return result
+
+
+def abc_accept(result: CalibrationResult, quantile: float) -> np.ndarray:
+    """Rejection ABC on the first wave (a Latin hypercube that follows the prior): the
+    points whose distance to the targets, the root mean square of
+    (estimate - target) / target sd, is within the ``quantile`` of all distances. Returns
+    their indices in the first wave; the accepted points approximate the posterior under
+    a uniform kernel of that width (Monte Carlo error adds to the kernel's width)."""
+    if not 0 < quantile <= 1:
+        raise NegsimError(f"--abc must be a share in (0, 1] (got {quantile})")
+    first = result.waves[0]
+    z = np.array([p.target.centre for p in result.plans])
+    sd = np.array([p.target.sd for p in result.plans])
+    distance = np.sqrt(np.mean(((first.mean - z) / sd) ** 2, axis=1))
+    eps = np.quantile(distance, quantile)
+    return np.flatnonzero(distance <= eps)

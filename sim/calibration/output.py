@@ -51,6 +51,15 @@ def _estimate_columns(
     return cols
 
 
+def abc_csv(result: CalibrationResult, quantile: float) -> str:
+    """The first wave's points accepted by rejection ABC (see ``abc_accept``)."""
+    from sim.calibration.history_matching import abc_accept
+
+    rows = abc_accept(result, quantile)
+    w = result.waves[0]
+    return _csv({**_param_columns(result, w, rows), **_estimate_columns(result, w, rows)})
+
+
 def sample_csv(result: CalibrationResult) -> str:
     """The last wave's non-implausible points: parameters, reading, estimates."""
     rows = result.accepted
@@ -226,7 +235,9 @@ def calibrated_yaml(result: CalibrationResult, folder: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def save(result: CalibrationResult, folder: Path, fmt: str = "png") -> None:
+def save(
+    result: CalibrationResult, folder: Path, fmt: str = "png", abc: float | None = None
+) -> None:
     from sim.io import write_json_atomic, write_text_atomic
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -240,6 +251,8 @@ def save(result: CalibrationResult, folder: Path, fmt: str = "png") -> None:
     if result.survived:
         write_text_atomic(folder / SAMPLE_CSV, sample_csv(result))
         write_text_atomic(folder / CALIBRATED_YAML, calibrated_yaml(result, folder))
+    if abc is not None:
+        write_text_atomic(folder / "abc.csv", abc_csv(result, abc))
     from sim.calibration.figures import draw
 
     draw(result, folder / "plots", fmt)

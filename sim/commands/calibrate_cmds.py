@@ -56,7 +56,7 @@ def calibrate(args: argparse.Namespace) -> int:
         finally:
             for bar in bars:
                 bar.close()
-        result.save(staging, fmt=args.format, argv=args.command_line)
+        result.save(staging, fmt=args.format, argv=args.command_line, abc=args.abc)
         from sim.calibration.output import text
 
         body = text(result.result, target)
