@@ -97,6 +97,9 @@ class PartyAgent(mesa.Agent):
         self.pressure = np.zeros(n)  # active lowering of the BATNA by the mediator's levers
         self.backlash = np.zeros(n)  # active aspiration bump
         self.walkout_bump = np.zeros(n)  # active extra walk-out hazard
+        self.concession_pace = np.ones(n)  # multiplier >= 1 of the concession pace (strikes)
+        self.approval_shift = np.zeros(n)  # shift of the public's approval logit (strikes)
+        self.paced_elapsed = np.zeros(n)  # extra clock rounds from a faster pace
         self.accumulated_cost = np.zeros(n)
         self.batna = np.zeros(n)
         self.aspiration = np.ones(n)
@@ -111,6 +114,8 @@ class PartyAgent(mesa.Agent):
         self.extra_cost = np.zeros(n)
         self.backlash = np.zeros(n)
         self.walkout_bump = np.zeros(n)
+        self.concession_pace = np.ones(n)
+        self.approval_shift = np.zeros(n)
 
     def expected_cost(self, expected_gain: np.ndarray) -> np.ndarray:
         """Per-round cost of fighting on: base cost, cost of gains, coercion."""
@@ -147,7 +152,10 @@ class PartyAgent(mesa.Agent):
         else:
             # the concession clock runs from the first round (or the last reset) and
             # reaches the BATNA in the deadline round
+            # a coerced pace (> 1) runs the clock faster from this round on
+            self.paced_elapsed += self.concession_pace - 1.0
             elapsed = np.maximum((self.model.round - 1) - self.clock_start, 0.0)
+            elapsed = np.where(elapsed > 0, elapsed + self.paced_elapsed, 0.0)
             span = np.maximum(self.concession_deadline - 1, 1)
             level = np.asarray(
                 fsj_aspiration(elapsed, span, self.beta, self.batna, self.initial_concession)
@@ -156,7 +164,7 @@ class PartyAgent(mesa.Agent):
 
     def approval_logit(self, x: np.ndarray) -> np.ndarray:
         """logit of the public's approval of package x (N, K) (without vote noise)."""
-        return self.rat_intercept + np.einsum("nk,nk->n", self.rat_coef, x)
+        return self.rat_intercept + np.einsum("nk,nk->n", self.rat_coef, x) + self.approval_shift
 
 
 @dataclass
@@ -173,7 +181,20 @@ class LeverState:
 
 
 class MediatorAgent(mesa.Agent):
-    """The mediator: proposes by its rule, presses the blocking party, may leave."""
+    """The mediator: proposes by its rule (its own interests weighted by
+    ``interest_weight``), presses the party that blocks once frustrated with it, issues an
+    ultimatum at its deadline, and leaves once pressure on the blocking party has failed.
+
+    Frustration with a party counts the rounds in which it blocked (was furthest from
+    accepting) without narrowing its gap by ``progress_tolerance``; progress resets it.
+    After ``rounds_to_press`` such rounds the mediator presses that party (a lever, with
+    the lever's use probability); a lever use resets the count, and the party is marked
+    pressed. If the count reaches ``rounds_to_press`` again while the party is pressed (the
+    pressure failed) or no lever is left for it, the mediator leaves with ``exit_hazard``
+    per round. No clock: the round number enters only through its ultimatum, which at the
+    deadline is carried out (a lever on the blocking party, whatever its use probability)
+    with probability ``1 - extension_prob``, or else extended by as long again.
+    """
 
     def __init__(self, model: NegotiationModel, spec: Mediator) -> None:
         super().__init__(model)
@@ -213,6 +234,7 @@ class MediatorAgent(mesa.Agent):
         w = np.stack(cols, axis=1)
         self.base_weights = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
         self.respect_win_sets = spec.respect_win_sets
+        self.interest_weight = np.clip(p(f"{prefix}.interest_weight", 0.0), 0.0, 1.0)
         self.budget = np.rint(p(f"{prefix}.budget"))
         self.levers = [
             LeverState(
@@ -229,8 +251,12 @@ class MediatorAgent(mesa.Agent):
         self.deadline = (
             np.rint(p(f"{prefix}.deadline")) if spec.deadline is not None else np.full(n, np.inf)
         )
+        self.deadline_interval = self.deadline.copy()
         self.extension_prob = p(f"{prefix}.extension_prob")
         self.exit_hazard = p(f"{prefix}.exit_hazard")
+        self.progress_tolerance = p(f"{prefix}.progress_tolerance", 0.01)
+        self.rounds_to_press = np.maximum(1, np.rint(p(f"{prefix}.rounds_to_press", 1.0)))
+        self.after_exit = spec.after_exit
         self.attribution_noise = p(f"{prefix}.attribution_noise")
         self.response_prob = p(f"{prefix}.response_prob")
         self.response_lag = np.maximum(0, np.rint(p(f"{prefix}.response_lag")))
@@ -238,7 +264,12 @@ class MediatorAgent(mesa.Agent):
         # the round from which the mediator presses each party after its violations
         self.respond_from = np.full((n, len(parties)), np.inf)
         self.pressure_used = np.zeros(n, dtype=np.int64)
-        self.last_gap = np.full(n, np.inf)
+        # frustration, per party: rounds blocking without progress; pressed since then
+        self.frustration = np.zeros((n, len(parties)))
+        self.pressed = np.zeros((n, len(parties)), dtype=bool)
+        self.last_gap = np.full((n, len(parties)), np.inf)
+        self.ultimatums = np.zeros(n, dtype=np.int64)  # ultimatums carried out
+        self.gone = np.zeros(n, dtype=bool)  # left (the talks may go on bilaterally)
         # the scenario's proposal.rule (Nash where the scenario does not say)
         self.rule: ProposalRule = PROPOSAL_RULES[spec.rule](model)
 
@@ -278,21 +309,45 @@ class MediatorAgent(mesa.Agent):
         tied = shortfall >= np.max(shortfall, axis=1, keepdims=True)
         return np.argmin(np.where(tied, rank, np.inf), axis=1)
 
+    def _frustrate(self, rejected: np.ndarray, blocking: np.ndarray, gap: np.ndarray) -> None:
+        """Update frustration with the blocking party where the package was rejected."""
+        i = np.arange(self.model.n)
+        own = gap[i, blocking]
+        last = self.last_gap[i, blocking]
+        progress = own < last - self.progress_tolerance
+        cur = self.frustration[i, blocking]
+        self.frustration[i, blocking] = np.where(rejected, np.where(progress, 0.0, cur + 1.0), cur)
+        self.pressed[i, blocking] &= ~(rejected & progress)
+        # the gaps are remembered wherever a package was answered
+        self.last_gap = np.where(rejected[:, None], gap, self.last_gap)
+
     def press(
         self, rejected: np.ndarray, accept: np.ndarray, gap: np.ndarray
     ) -> list[tuple[str, np.ndarray]]:
-        """Where the package was rejected, use at most one ready lever on the blocking
-        party (from next round); returns each lever's uses this round."""
+        """Where the package was rejected, grow frustration with the blocking party; once
+        frustrated (or at a carried-out ultimatum) use at most one ready lever on it (from
+        next round). Returns each lever's uses this round."""
         m, t = self.model, self.model.round
+        rejected = rejected & ~self.gone
         blocking = self.blocking_party(accept, gap)
+        self._frustrate(rejected, blocking, gap)
+        i = np.arange(m.n)
+        frustrated = self.frustration[i, blocking] >= self.rounds_to_press
+        # the ultimatum: at the deadline, carried out or extended by as long again
+        due = rejected & (t >= self.deadline)
+        carry = due & (m.shock("ultimatum") >= self.extension_prob)
+        self.deadline = np.where(due & ~carry, t + self.deadline_interval, self.deadline)
+        self.deadline = np.where(carry, np.inf, self.deadline)
+        self.ultimatums += carry
         used = np.zeros(m.n, dtype=bool)
         uses = []
         for lv in self.levers:
-            pressed = self.respond_from[:, lv.target] <= t
-            prob = np.where(pressed, 1.0, lv.use_prob)
+            provoked = (self.respond_from[:, lv.target] <= t) | carry
+            prob = np.where(provoked, 1.0, lv.use_prob)
             ready = (lv.until < t + 1) & (self.budget > 0)
             use = (
                 rejected
+                & (frustrated | carry)
                 & ~used
                 & ready
                 & (blocking == lv.target)
@@ -304,20 +359,34 @@ class MediatorAgent(mesa.Agent):
             self.pressure_used += use
             used |= use
             uses.append((lv.name, use))
+        # pressed: frustration starts again, and its return means the pressure failed;
+        # a carried-out ultimatum with no lever left counts as pressure that failed
+        hit = used | carry
+        self.frustration[i, blocking] = np.where(hit, 0.0, self.frustration[i, blocking])
+        self.pressed[i, blocking] |= hit
         return uses
+
+    def can_press(self, party: np.ndarray) -> np.ndarray:
+        """Whether some lever with budget left could still act on ``party`` (N,)."""
+        out = np.zeros(self.model.n, dtype=bool)
+        for lv in self.levers:
+            out |= lv.target == party
+        return out & (self.budget > 0)
 
     def consider_exit(
         self, made: np.ndarray, accept: np.ndarray, gap: np.ndarray, still: np.ndarray
     ) -> np.ndarray:
-        """Whether the mediator leaves (N,): after its deadline, unless the talks made
-        progress and it extends, with its exit hazard."""
-        m, t = self.model, self.model.round
-        worst = np.where(made, np.max(np.where(accept, -np.inf, gap), axis=1), self.last_gap)
-        progress = worst < self.last_gap - 1e-9
-        self.last_gap = np.where(made, worst, self.last_gap)
-        past = still & (t > self.deadline)
-        extend = progress & (m.shock("extension") < self.extension_prob)
-        return past & ~extend & (m.shock("exit") < self.exit_hazard)
+        """Whether the mediator leaves (N,): frustrated with the blocking party after
+        pressure on it has failed (or with no pressure left), with its exit hazard."""
+        m = self.model
+        blocking = self.blocking_party(accept, gap)
+        i = np.arange(m.n)
+        frustrated = self.frustration[i, blocking] >= self.rounds_to_press
+        failed = self.pressed[i, blocking] | ~self.can_press(blocking)
+        rejected = made & still & ~np.all(accept, axis=1) & ~self.gone
+        leave = rejected & frustrated & failed & (m.shock("exit") < self.exit_hazard)
+        self.gone |= leave
+        return leave
 
 
 def _columns(cols: list[np.ndarray], n: int) -> np.ndarray:

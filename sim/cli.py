@@ -2,8 +2,16 @@
 
 Each subcommand's handler lives in ``sim.commands.<area>`` and is imported only when that
 subcommand runs, so ``negsim --help`` never imports numpy, scipy, mesa or matplotlib.
-A :class:`~sim.errors.NegsimError` becomes one line on stderr and exit code 2; Ctrl-C
-becomes a short message and exit code 130, never a traceback.
+
+What a user sees when a command cannot finish is one line on stderr, never a traceback:
+
+- bad input or options (:class:`~sim.errors.NegsimError`, a usage error) -> exit 2;
+- an operating-system error (a full or read-only disk, a missing folder) -> exit 2;
+- anything else is a bug in negsim: one line naming the command and its input, and asking
+  for a report, also exit 2 (the line says ``internal error``); ``--debug`` (or
+  ``NEGSIM_DEBUG=1``) prints the full traceback instead;
+- SIGINT (Ctrl-C, pressed any number of times), SIGTERM and SIGHUP stop the workers,
+  remove the staging folder and exit 130, 143 and 129 (128 + the signal's number).
 """
 
 from __future__ import annotations
@@ -11,14 +19,21 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from typing import NoReturn, TextIO
 
-from sim import __version__
-from sim.errors import NegsimError
+from sim import __version__, io, limits, stopping
+from sim.errors import NegsimError, printable
+
+DEBUG_HELP = "on an unexpected error, print the full traceback (also NEGSIM_DEBUG=1)"
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+REPORT_HINT = "please report it, with the command line and input, to the negsim maintainers"
 
 # subcommand -> "module:function" under sim.commands
 HANDLERS = {
@@ -36,24 +51,31 @@ HANDLERS = {
 }
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number (got {text!r})") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
-    return value
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (exit 2), not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        _print_line(f"{self.prog}: error: {message} (see {self.prog} --help)")
+        raise SystemExit(EXIT_USAGE)
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number (got {text!r})") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0 (got {value})")
-    return value
+def _checked(check: Callable[[str], int]) -> Callable[[str], int]:
+    """An argparse type from a :mod:`sim.limits` validator."""
+
+    def convert(text: str) -> int:
+        try:
+            return check(text)
+        except NegsimError as exc:
+            raise argparse.ArgumentTypeError(str(exc).split(": ", 1)[-1]) from None
+
+    convert.__name__ = check.__name__.removeprefix("checked_")
+    return convert
+
+
+_positive_int = _checked(limits.checked_runs)
+_seed = _checked(limits.checked_seed)
+_jobs = _checked(limits.checked_jobs)
+_index = _checked(limits.checked_index)
 
 
 def _add_set(p: argparse.ArgumentParser) -> None:
@@ -116,7 +138,7 @@ def _add_run_options(
     p.add_argument("--seed", type=_seed, help="random seed (default: the scenario's seed)")
     p.add_argument(
         "--jobs",
-        type=_positive_int,
+        type=_jobs,
         default=None,
         help=f"worker processes (default: all cores, here {os.cpu_count()})",
     )
@@ -124,7 +146,16 @@ def _add_run_options(
     p.add_argument(
         "--out", metavar="DIR", help="write results exactly here (refuses a non-empty DIR)"
     )
-    p.add_argument("--force", action="store_true", help="allow --out to be a non-empty folder")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="let --out replace a previous negsim result (never any other folder or file)",
+    )
+    p.add_argument(
+        "--force-size",
+        action="store_true",
+        help="run even when the estimated memory or time exceeds what this machine has",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary on stdout")
     p.add_argument(
         "--executor",
@@ -146,12 +177,13 @@ def _add_format(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="negsim",
         description="Negotiation scenario simulator: Monte Carlo runs of a game-theoretic, "
         "agent-based model of peace talks, from YAML scenario files.",
     )
     parser.add_argument("--version", action="version", version=f"negsim {__version__}")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("validate", help="check scenario files; print OK or one line per error")
@@ -165,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("trace", help="one replicate, round by round, in plain words")
     p.add_argument("file", metavar="FILE")
     p.add_argument(
-        "--replicate", type=int, default=0, metavar="I", help="replicate index (default 0)"
+        "--replicate", type=_index, default=0, metavar="I", help="replicate index (default 0)"
     )
     p.add_argument("--seed", type=_seed, help="random seed (default: the scenario's seed)")
     _add_set(p)
@@ -268,16 +300,83 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("results", metavar="RESULTS_DIR")
     p.add_argument("--targets", required=True, metavar="FILE", help="a targets file")
     p.add_argument("--json", action="store_true", help="the scores as JSON")
+
+    for command in sub.choices.values():  # --debug also after the command's name
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP
+        )
     return parser
+
+
+def _print_line(text: str, file: TextIO | None = None) -> None:
+    """Print one line whatever the terminal's encoding; a closed stream is not an error."""
+    stream = sys.stderr if file is None else file
+    text = printable(text)
+    try:
+        print(text, file=stream, flush=True)
+    except UnicodeEncodeError:
+        enc = getattr(stream, "encoding", None) or "ascii"
+        with suppress(OSError, ValueError):
+            print(text.encode(enc, "backslashreplace").decode(enc), file=stream, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def _tolerant_streams() -> None:
+    """Characters a terminal cannot show (``PYTHONIOENCODING=ascii``, ``LANG=C``) are
+    escaped instead of crashing the command at its last print."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+
+
+def _input_of(args: argparse.Namespace) -> str:
+    """The files or folder a command was given, for its error line."""
+    for name in ("file", "results"):
+        if getattr(args, name, None):
+            return str(getattr(args, name))
+    files = getattr(args, "files", None)
+    return " ".join(map(str, files)) if files else ""
+
+
+def _one_line(text: str, limit: int = 400) -> str:
+    one = printable(" ".join(str(text).split(" ")).replace("\n", " "))
+    return one if len(one) <= limit else one[: limit - 3] + "..."
+
+
+def _os_error(exc: OSError) -> str:
+    """``FILE: what went wrong`` for an operating-system error."""
+    what = exc.strerror or type(exc).__name__
+    where = exc.filename if exc.filename is not None else None
+    if where is None:
+        return _one_line(str(exc) or what)
+    return _one_line(f"{where}: {what}")
+
+
+def _internal(where: str, exc: BaseException, debug: bool) -> int:
+    """A bug in negsim: one line asking for a report (the traceback under --debug)."""
+    if debug:
+        traceback.print_exception(exc)
+    _print_line(
+        f"{where}: internal error: {type(exc).__name__}: {_one_line(str(exc), 200)} "
+        f"({REPORT_HINT}; --debug shows the traceback)"
+    )
+    return EXIT_USAGE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    _tolerant_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     # the command line as typed, for manifest.json (sys.argv is the host's when called in-process)
     args.command_line = ["negsim", *(sys.argv[1:] if argv is None else argv)]
+    debug = bool(getattr(args, "debug", False)) or os.environ.get("NEGSIM_DEBUG") == "1"
     module_name, func_name = HANDLERS[args.command].split(":")
+    where = f"negsim {args.command}" + (f" {_input_of(args)}" if _input_of(args) else "")
+    stopping.install()
     try:
         if getattr(args, "factors", None):
             args.overrides = [*args.overrides, *factor_overrides(args.factors)]
@@ -285,13 +384,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(getattr(module, func_name)(args) or 0)
     except NegsimError as exc:
         # ScenarioError already reads FILE:LINE:COL: key.path: message
-        print(str(exc), file=sys.stderr)
+        _print_line(_one_line(str(exc), 2000))
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("negsim: interrupted; nothing was saved", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP (sim.errors.Stopped)
+        signum = getattr(exc, "signum", signal.SIGINT)
+        _print_line(stopping.message(signum))
+        return stopping.exit_code(signum)
     except BrokenPipeError:
+        # the reader of stdout went away (``negsim show x | head``): not an error; make
+        # the interpreter's last flush quiet too
+        with suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        if debug:
+            traceback.print_exc()
+        _print_line(f"{where}: {_os_error(exc)}")
+        return EXIT_USAGE
+    except ValueError as exc:
+        if "null byte" in str(exc):  # a NUL in a path the user gave: not a bug
+            _print_line(f"{where}: a file name cannot contain a NUL character")
+            return EXIT_USAGE
+        return _internal(where, exc, debug)
+    except MemoryError:
+        _print_line(f"{where}: out of memory (fewer --runs or --jobs may fit)")
+        return EXIT_USAGE
+    except Exception as exc:
+        return _internal(where, exc, debug)
+    finally:
+        io.release_all()  # anything a failed command claimed and did not publish
+        stopping.cancel_watchdog()
+        stopping.restore()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,17 @@
 from __future__ import annotations
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (a newline in a file name, a terminal
+    escape sequence in a value), so an error stays one line and shows what it names."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
+
+
 class NegsimError(Exception):
     """A user-facing error: printed as one line, exit code 2, no traceback."""
 
@@ -49,4 +60,13 @@ class ScenarioError(NegsimError, ValueError):
                     where += f":{self.column}"
             where += ": "
         key = f"{self.key_path}: " if self.key_path else ""
-        return f"{where}{key}{self.message}"
+        return printable(f"{where}{key}{self.message}")
+
+
+class Stopped(KeyboardInterrupt):
+    """A stop signal (SIGINT, SIGTERM, SIGHUP) turned into an exception, so the code that
+    cleans up after Ctrl-C cleans up after each of them. ``signum`` is the signal."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signum)

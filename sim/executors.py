@@ -13,12 +13,14 @@ import itertools
 import os
 import signal
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 IN_FLIGHT_PER_WORKER = 2  # tasks submitted ahead per worker: bounds the results held
+ORPHAN_POLL_SECONDS = 1.0  # how often a worker checks that its parent is alive
 
 
 def default_jobs() -> int:
@@ -57,11 +59,37 @@ def map_ordered(
     # spawn: never fork a process that has imported threaded numerical libraries
     ctx = multiprocessing.get_context("spawn")
     workers = min(jobs, len(tasks))
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_ignore_sigint
-    ) as pool:
-        yield from _windowed(lambda task: pool.submit(func, *task), tasks, workers,
-                             first=sigint_deferred)
+    start_resource_tracker()  # before the pool's queues register with it
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+    try:
+        yield from _windowed(
+            lambda task: pool.submit(func, *task), tasks, workers, first=_workers_starting
+        )
+    except BaseException:
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+@contextmanager
+def _workers_starting() -> Iterator[None]:
+    """Worker processes start with every stop signal held until they are running."""
+    with stop_signals_deferred():
+        yield
+
+
+def stop_pool(pool: Any, grace: float = 2.0) -> None:
+    """Stop a process pool now: queued tasks cancelled, running ones killed (a chunk can
+    take minutes; a stopped run must not wait for it; the workers write nothing, and
+    their stop signals are blocked), every worker reaped."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in processes:
+        with suppress(OSError, ValueError, AttributeError):
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        with suppress(OSError, ValueError, AttributeError, AssertionError):
+            proc.join(grace)
 
 
 def _windowed(
@@ -93,16 +121,23 @@ def _windowed(
         raise
 
 
-@contextmanager
-def sigint_deferred() -> Iterator[None]:
-    """Start worker processes inside this block: they never see SIGINT.
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
-    A terminal's Ctrl-C reaches the whole process group, and a worker still starting
-    would die on it printing a traceback of its imports. SIGINT is blocked in this thread
-    inside the block, and processes (and threads) started here inherit the blocked SIGINT;
-    this process stops the run and cleans up. A Ctrl-C pressed inside the block is held
-    and raises KeyboardInterrupt when the block ends, not in the middle of starting a
-    pool or a cluster. Only the main thread can do this; elsewhere the block does nothing.
+
+@contextmanager
+def stop_signals_deferred() -> Iterator[None]:
+    """Start worker processes inside this block: they never see a stop signal.
+
+    A terminal's Ctrl-C (and a closed terminal's SIGHUP) reaches the whole process group,
+    and a worker still starting would die on it printing a traceback of its imports.
+    SIGINT, SIGTERM and SIGHUP are blocked in this thread inside the block, and processes
+    (and threads) started here inherit them blocked: this process alone decides to stop
+    the run, stops its workers and cleans up. A signal received inside the block is held
+    and acted on when the block ends (KeyboardInterrupt, or the handler of
+    :mod:`sim.stopping`), not in the middle of starting a pool or a cluster. Only the
+    main thread can do this; elsewhere the block does nothing.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -110,26 +145,69 @@ def sigint_deferred() -> Iterator[None]:
     held: list[int] = []
     can_block = hasattr(signal, "pthread_sigmask")
     if can_block:
-        # multiprocessing's resource tracker, started with the first spawned process,
-        # unblocks SIGINT in the thread that starts it: start it first
-        from multiprocessing import resource_tracker
+        # multiprocessing's resource tracker unblocks SIGINT and SIGTERM (which it
+        # ignores) in the thread that starts it: start it first
+        start_resource_tracker()
+    from sim import stopping
 
-        resource_tracker.ensure_running()
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    def hold(signum: int, frame: Any) -> None:
+        held.append(signum)
+        if stopping.handles(previous.get(signum)):
+            stopping.begin(signum)  # the watchdog starts now, not after the workers
+
+    previous: dict[int, Any] = {}
+    for s in STOP_SIGNALS:
+        previous[s] = signal.signal(s, hold)
     if can_block:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_BLOCK, set(STOP_SIGNALS))
     try:
         yield
     finally:
         if can_block:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        signal.signal(signal.SIGINT, previous)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, set(STOP_SIGNALS))
+        for s, handler in previous.items():
+            signal.signal(s, handler)
     if held:
-        raise KeyboardInterrupt
+        handler = signal.getsignal(held[0])
+        if callable(handler):  # sim.stopping's handler: the stop starts properly
+            handler(held[0], None)
+        if held[0] == signal.SIGINT:
+            raise KeyboardInterrupt
+        from sim.errors import Stopped
+
+        raise Stopped(held[0])
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops the run and cleans up."""
+def start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker (once per process) with SIGHUP blocked,
+    so that a closed terminal, whose SIGHUP reaches the whole process group, does not
+    kill it while this process still needs it (it ignores SIGINT and SIGTERM itself)."""
+    if not hasattr(signal, "pthread_sigmask") or not hasattr(signal, "SIGHUP"):
+        return
+    from multiprocessing import resource_tracker
+
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+sigint_deferred = stop_signals_deferred  # its name when it held SIGINT only
+
+
+def _worker_init() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the run and cleans up; and a worker
+    whose parent is gone (killed outright) exits instead of working for nobody."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch_parent, name="negsim-orphan-watch", daemon=True).start()
 
 
+_ignore_sigint = _worker_init  # the name the executors used before

@@ -161,6 +161,11 @@ class NegotiationModel(mesa.Model):
         self.protocol: ProposalRule = (
             self.mediator.rule if self.mediator is not None else AlternatingOffers(self)
         )
+        # after the mediator's exit with ``after_exit: bilateral``: the parties' own protocol
+        self.bilateral: ProposalRule = (
+            self.protocol if self.mediator is None else AlternatingOffers(self)
+        )
+        self.mediator_exit_round = np.full(self.n, np.nan)
         self.running = True
 
     # ---- parameters ------------------------------------------------------------------
@@ -270,9 +275,18 @@ class NegotiationModel(mesa.Model):
     def _proposal(self, live: np.ndarray, world: RoundWorld) -> RoundState:
         """The proposer's package where the talks are on (not paused, some package left)."""
         talking = live & (self.paused_until < self.round) & self.geometry.feasible
-        rows = np.flatnonzero(talking)
         batna = np.stack([p.batna for p in self.party_agents], axis=1)
+        gone = self.mediator.gone if self.mediator is not None else np.zeros(self.n, dtype=bool)
+        rows = np.flatnonzero(talking & ~gone)
         proposal = self.protocol.propose(rows, batna) if rows.size else self.protocol.empty()
+        alone = np.flatnonzero(talking & gone)
+        if alone.size:
+            # the mediator has left and the parties go on with alternating offers
+            own = self.bilateral.propose(alone, batna)
+            proposal.x[alone] = own.x[alone]
+            proposal.basis[alone] = own.basis[alone]
+            if rows.size == 0:
+                proposal.proposer = own.proposer
         self.proposal = proposal.x
         shape = (self.n, self.n_parties)
         return RoundState(
@@ -356,13 +370,17 @@ class NegotiationModel(mesa.Model):
         return still & ~now.walked
 
     def _mediator_moves(self, now: RoundState, still: np.ndarray) -> np.ndarray:
-        """The mediator presses the blocking party, and may leave after its deadline."""
+        """The mediator presses the party it is frustrated with, and may leave once that
+        pressure has failed; after its exit the talks end or go on bilaterally."""
         if self.mediator is None:
             return still
         gap = now.aspiration - now.utility
         rejected = now.talking & still & ~now.all_accept
         now.levers = self.mediator.press(rejected, now.accept, gap)
         now.exited = self.mediator.consider_exit(now.talking, now.accept, gap, still)
+        self.mediator_exit_round[now.exited] = self.round
+        if self.mediator.after_exit == "bilateral":
+            return still
         self._end(now.exited, Outcome.MEDIATOR_EXIT)
         return still & ~now.exited
 
@@ -429,8 +447,25 @@ class NegotiationModel(mesa.Model):
             ),
             walkout_by=self.walkout_by.copy(),
             compromise=compromise,
+            mediator_exit_round=self.mediator_exit_round.copy(),
+            event_counters=self._event_counters(),
             params=self.drawn_parameters(),
         )
+
+    def _event_counters(self) -> dict[str, np.ndarray]:
+        """Per-event and per-striker strike counts (``strikes.<event>``,
+        ``strikes_by.<party>``), for replicates.csv and the summary."""
+        from sim.events.strike import StrikeEvent
+
+        out: dict[str, np.ndarray] = {}
+        strikes = [e for e in self.events if isinstance(e, StrikeEvent)]
+        for e in strikes:
+            out[f"strikes.{e.name}"] = e.count_struck.copy()
+        for i, party in enumerate(self.party_agents):
+            own = [e.count_struck for e in strikes if e.by == i]
+            if own:
+                out[f"strikes_by.{party.name}"] = np.sum(own, axis=0)
+        return out
 
     def _round_record(self, now: RoundState, r: int) -> RoundRecord:
         """Replicate r's round in plain values, for the trace."""
@@ -452,7 +487,11 @@ class NegotiationModel(mesa.Model):
             paused=bool(not made and self.geometry.feasible[r]),
             proposal=tuple(float(v) for v in x) if made else None,
             proposer=None if proposer is None else names[proposer],
-            basis=self.protocol.explain(int(now.proposal.basis[r])),
+            basis=(
+                self.bilateral
+                if self.mediator is not None and self.mediator.gone[r] and not now.exited[r]
+                else self.protocol
+            ).explain(int(now.proposal.basis[r])),
             utility={n: float(now.utility[r, i]) for i, n in enumerate(names)} if made else {},
             accept={n: bool(now.accept[r, i]) for i, n in enumerate(names)} if made else {},
             votes={

@@ -64,6 +64,10 @@ class EnsembleResult:
     walkout_by: np.ndarray  # (N,) int8, party index or NO_ONE
     compromise: np.ndarray  # (N, K) salience-weighted mean of the parties' ideals
     params: Mapping[str, np.ndarray] = field(default_factory=dict)  # path -> (N,)
+    # (N,) float: the round the mediator left, NaN where it did not (None: not recorded)
+    mediator_exit_round: np.ndarray | None = None
+    # per-event and per-striker counts: ``strikes.<event>``, ``strikes_by.<party>`` -> (N,)
+    event_counters: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def counter(self, name: str) -> np.ndarray:
         """One of the event counters (``strikes``, ``violations``, ...), per replicate."""
@@ -81,7 +85,10 @@ class EnsembleResult:
         """The replicates selected by a boolean mask or an index array."""
         sel = np.asarray(mask_or_index)
         kw = {name: getattr(self, name)[sel] for name in _ARRAY_FIELDS}
+        mer = self.mediator_exit_round
         return EnsembleResult(
+            mediator_exit_round=None if mer is None else mer[sel],
+            event_counters={k: v[sel] for k, v in self.event_counters.items()},
             counters={k: v[sel] for k, v in self.counters.items()},
             scenario=self.scenario,
             issues=self.issues,
@@ -107,7 +114,16 @@ class EnsembleResult:
             for k in first.params
             if all(k in p.params for p in parts)
         }
+        mers = [p.mediator_exit_round for p in parts]
         return EnsembleResult(
+            mediator_exit_round=(
+                None if any(m is None for m in mers) else np.concatenate(mers)  # type: ignore[arg-type]
+            ),
+            event_counters={
+                k: np.concatenate([p.event_counters[k] for p in parts])
+                for k in first.event_counters
+                if all(k in p.event_counters for p in parts)
+            },
             counters={k: np.concatenate([p.counters[k] for p in parts]) for k in first.counters},
             scenario=first.scenario,
             issues=first.issues,
@@ -136,8 +152,12 @@ class EnsembleResult:
             cols[f"cost.{party}"] = self.cost[:, p]
         for name, counts in self.counters.items():
             cols[name] = counts
+        for name, counts in self.event_counters.items():
+            cols[name] = counts
         cols["failed_ratifications"] = self.failed_ratifications
         cols["pressure_used"] = self.pressure_used
+        if self.mediator_exit_round is not None:
+            cols["mediator_exit_round"] = self.mediator_exit_round
         names = np.asarray(("",) + self.parties, dtype=object)
         cols["walkout_by"] = names[self.walkout_by.astype(np.int64) + 1]
         for k, issue in enumerate(self.issues):
@@ -225,5 +245,13 @@ def read_replicates_csv(
         pressure_used=num("pressure_used", np.int64),
         walkout_by=np.array([party_code.get(v, NO_ONE) for v in data["walkout_by"]], dtype=np.int8),
         compromise=np.column_stack([num(f"compromise.{i}") for i in issues]),
+        mediator_exit_round=(
+            num("mediator_exit_round") if "mediator_exit_round" in header else None
+        ),
+        event_counters={
+            name: num(name, np.int64)
+            for name in header
+            if name.startswith(("strikes.", "strikes_by."))
+        },
         params={name[len("param.") :]: num(name) for name in header if name.startswith("param.")},
     )

@@ -168,9 +168,13 @@ class Mediator:
     respect_win_sets: bool = True
     budget: Param = 0.0
     levers: tuple[Lever, ...] = ()
-    deadline: Param | None = None  # round after which it may leave; None = never
-    extension_prob: Param = 0.0
-    exit_hazard: Param = 0.0
+    interest_weight: Param = 0.0  # proposal.interest_weight: weight of its own utility
+    deadline: Param | None = None  # round of its ultimatum; None = none
+    extension_prob: Param = 0.0  # chance the ultimatum is not carried out (extended)
+    exit_hazard: Param = 0.0  # per round, once pressure on the blocking party has failed
+    progress_tolerance: Param = 0.01  # narrowing of the blocking gap that counts as progress
+    rounds_to_press: Param = 1.0  # rounds without progress before it presses
+    after_exit: str = "end"  # "end": the talks end; "bilateral": alternating offers go on
     attribution_noise: Param = 0.0
     response_prob: Param = 0.0
     response_lag: Param = 0.0
@@ -190,6 +194,18 @@ class FrontLine:
 
 
 @dataclass(frozen=True)
+class StrikeChannels:
+    """Which of a strike's channels act; each can be switched off alone."""
+
+    coercion_cost: bool = True
+    coercion_pace: bool = True
+    backlash_aspiration: bool = True
+    backlash_approval: bool = True
+    postponement: bool = True
+    walkout: bool = True
+
+
+@dataclass(frozen=True)
 class Strike:
     """Massive strikes by ``by`` on ``target``'s energy system."""
 
@@ -202,20 +218,25 @@ class Strike:
     capacity_loss: Param = 1.0
     repair_halflife: Param = 4.0
     coercion_cost: Param = 0.0
+    coercion_pace: Param = 0.0  # concession pace multiplier 1 + coercion_pace x damage
     aspiration_bump: Param = 0.0
+    approval_shift: Param = 0.0  # lowers the target public's approval logit in backlash
     backlash_duration: Param = 1.0
+    postpone_prob: Param = 0.0  # chance a strike round's talks are put off a round
     walkout_hazard_bump: Param = 0.0
+    channels: StrikeChannels = field(default_factory=StrikeChannels)
     type: str = "strike"
 
 
 @dataclass(frozen=True)
 class Truce:
-    """A truce over a strike event: while in force the strike probability is
-    ``strike_prob``; each strike, and each other salient violation (probability
-    ``violation_prob`` per round), is a violation the mediator may respond to."""
+    """A truce over strike events (by either side): while in force each covered
+    strike's probability is ``strike_prob``; each strike, and each other salient
+    violation (probability ``violation_prob`` per round), is a violation the mediator
+    may respond to."""
 
     name: str
-    covers: str
+    covers: tuple[str, ...]
     strike_prob: Param = 0.0
     violation_prob: Param = 0.0
     start_round: Param = 1.0
@@ -313,6 +334,8 @@ _NOT_PARAMETERS = {
     "covers",
     "strategy",
     "rule",
+    "after_exit",
+    "channels",
     "absolute",
     "respect_win_sets",
     "reset_aspiration",

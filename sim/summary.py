@@ -94,6 +94,26 @@ def summarize(result: EnsembleResult, scenario: Scenario, seed: int) -> dict[str
         **{f"{name}_mean": _f(np.mean(c)) for name, c in result.counters.items()},
         "failed_ratifications_mean": _f(np.mean(result.failed_ratifications)),
         "pressure_used_mean": _f(np.mean(result.pressure_used)),
+        **{f"{name}_mean": _f(np.mean(c)) for name, c in result.event_counters.items()},
+        **_mediator_exit(result),
+    }
+
+
+def _mediator_exit(result: EnsembleResult) -> dict[str, Any]:
+    """P(the mediator left), with its interval and the mean round, where recorded."""
+    rounds = result.mediator_exit_round
+    if rounds is None:
+        return {}
+    left = np.isfinite(rounds)
+    k, n = int(left.sum()), len(result)
+    lo, hi = wilson_interval(k, n)
+    return {
+        "mediator_exit": {
+            "p": k / n if n else float("nan"),
+            "ci95": [float(lo), float(hi)],
+            "count": k,
+            "mean_round": _f(np.mean(rounds[left])) if k else None,
+        }
     }
 
 
@@ -108,6 +128,12 @@ def format_summary(summary: dict[str, Any]) -> str:
     for label, o in summary["outcomes"].items():
         lo, hi = o["ci95"]
         lines.append(f"{label:<15}{o['p']:>12.3f}   [{lo:.3f}, {hi:.3f}]   {o['count']:>7,}")
+    if "mediator_exit" in summary:
+        e = summary["mediator_exit"]
+        lo, hi = e["ci95"]
+        lines.append(
+            f"{'(event) mediator left':<27}{e['p']:.3f}   [{lo:.3f}, {hi:.3f}]   {e['count']:>7,}"
+        )
     t = summary["time_to_agreement"]
     lines.append("")
     if t["agreements"]:

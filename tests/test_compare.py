@@ -51,14 +51,18 @@ def outcomes_of(folder: Path) -> np.ndarray:
 
 def test_compare_writes_its_files(folders):
     assert {p.name for p in (folders / "cmp").iterdir()} == {
-        "compare.json", "compare.csv", "manifest.json"}
+        "compare.json",
+        "compare.csv",
+        "manifest.json",
+    }
     table = json.loads((folders / "cmp" / "compare.json").read_text())
     assert (table["seed"], table["runs"]) == (SEED, RUNS)
     assert [r["scenario"] for r in table["rows"]] == ["baseline", "short_talks"]
     with open(folders / "cmp" / "compare.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["scenario"], r["outcome"]) for r in rows] == [
-        (s, o) for s in ("baseline", "short_talks") for o in OUTCOME_LABELS]
+        (s, o) for s in ("baseline", "short_talks") for o in OUTCOME_LABELS
+    ]
     m = json.loads((folders / "cmp" / "manifest.json").read_text())
     assert (m["command"], m["seed"], m["runs"]) == ("compare", SEED, RUNS)
     assert len(m["scenario_files"]) == 2
@@ -71,8 +75,11 @@ def test_probabilities_are_those_of_separate_runs(folders):
         assert row["runs"] == RUNS
         for label in OUTCOME_LABELS:
             got, want = row["outcomes"][label], s["outcomes"][label]
-            assert (got["count"], got["p"], got["ci95"]) == (want["count"], want["p"],
-                                                            want["ci95"]), label
+            assert (got["count"], got["p"], got["ci95"]) == (
+                want["count"],
+                want["p"],
+                want["ci95"],
+            ), label
         assert sum(o["p"] for o in row["outcomes"].values()) == pytest.approx(1, abs=1e-12)
 
 
@@ -86,7 +93,8 @@ def test_differences_are_the_differences_of_the_runs(folders):
     for label in OUTCOME_LABELS:
         o = second["outcomes"][label]
         assert o["diff"] == pytest.approx(
-            sb["outcomes"][label]["p"] - sa["outcomes"][label]["p"], abs=1e-12), label
+            sb["outcomes"][label]["p"] - sa["outcomes"][label]["p"], abs=1e-12
+        ), label
         # the paired (common random numbers) 95% interval, from the replicates
         d = (out_b == label).astype(float) - (out_a == label).astype(float)
         half = Z95 * d.std(ddof=1) / math.sqrt(RUNS)
@@ -99,6 +107,7 @@ def test_differences_are_the_differences_of_the_runs(folders):
 
 def test_common_random_numbers_share_the_draws(folders):
     """Replicate i of both scenarios drew the same value of every shared parameter."""
+
     def params(folder: Path) -> dict[str, list[str]]:
         with open(folder / "replicates.csv", newline="") as fh:
             rows = list(csv.DictReader(fh))
@@ -122,8 +131,16 @@ def test_a_scenario_against_itself_differs_by_nothing(tmp_path, capsys):
 
 
 def test_compare_prints_the_table(tmp_path, capsys, variant):
-    argv = ["compare", BASELINE, variant, *[a for a in COMMON if a != "--quiet"],
-            "--runs", "300", "--out", str(tmp_path / "t")]
+    argv = [
+        "compare",
+        BASELINE,
+        variant,
+        *[a for a in COMMON if a != "--quiet"],
+        "--runs",
+        "300",
+        "--out",
+        str(tmp_path / "t"),
+    ]
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "difference from baseline" in text

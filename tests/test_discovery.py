@@ -144,17 +144,21 @@ def test_simplify_drops_a_restriction_that_does_not_matter():
 
 
 def test_words():
-    r = Restriction("actors.ukraine.war.cost_per_round", "Ukraine's war cost per round", 0.006,
-                    None, None, 0.01)
-    s = Restriction("events.energy_strikes.backlash.aspiration_bump", "strike backlash", None,
-                    0.02, None, 0.01)
+    r = Restriction(
+        "actors.ukraine.war.cost_per_round", "Ukraine's war cost per round", 0.006, None, None, 0.01
+    )
+    s = Restriction(
+        "events.energy_strikes.backlash.aspiration_bump", "strike backlash", None, 0.02, None, 0.01
+    )
     assert describe_restriction(r) == "Ukraine's war cost per round above 0.006"
     assert describe_restriction(s) == "strike backlash below 0.02"
     both = Restriction("p", "patience", 0.99, 0.995, None, 0.01)
     assert describe_restriction(both) == "patience between 0.99 and 0.995"
     assert parameter_label("actors.ukraine.war.cost_per_round") == "ukraine's war cost per round"
-    assert (parameter_label("events.energy_strikes.prob_per_round")
-            == "energy strikes' probability per round")
+    assert (
+        parameter_label("events.energy_strikes.prob_per_round")
+        == "energy strikes' probability per round"
+    )
     assert parameter_label("world.front_line.drift") == "front line drift"
 
 
@@ -169,8 +173,10 @@ def test_labels_use_the_scenario():
     }
     for path, label in cases.items():
         assert parameter_label(path, scenario) == label
-    assert (parameter_label("actors.ukraine.ratification.coefficients.territory", scenario)
-            == "Ukraine's ratification weight of territory")
+    assert (
+        parameter_label("actors.ukraine.ratification.coefficients.territory", scenario)
+        == "Ukraine's ratification weight of territory"
+    )
 
 
 def test_bad_options():
@@ -194,7 +200,8 @@ def test_csvs_and_report():
     assert "coverage" in text
     assert all(describe_restriction(r) in text for r in res.found[0].restrictions)
     assert describe_box(res.found[0]) == " and ".join(
-        describe_restriction(r) for r in res.found[0].restrictions)
+        describe_restriction(r) for r in res.found[0].restrictions
+    )
     assert re.search(r"x0 above 0\.(59|6)", text) and re.search(r"x2 below 0\.(39|4)", text)
 
 
@@ -242,8 +249,16 @@ def test_discover_command_on_a_scenario_and_on_its_results(tmp_path, capsys):
     assert code == 0
     printed = capsys.readouterr().out
     assert "coverage" in printed and "Alpha's ratification intercept above" in printed
-    for name in ("replicates.csv", "summary.json", "discovery.txt", "discovery.json",
-                 "boxes.csv", "trajectory.csv", "manifest.json", "plots/prim_trajectory.png"):
+    for name in (
+        "replicates.csv",
+        "summary.json",
+        "discovery.txt",
+        "discovery.json",
+        "boxes.csv",
+        "trajectory.csv",
+        "manifest.json",
+        "plots/prim_trajectory.png",
+    ):
         assert (out / name).is_file(), name
     first = json.loads((out / "discovery.json").read_text())
     # the same replicates read back from the folder give the same boxes
@@ -251,8 +266,9 @@ def test_discover_command_on_a_scenario_and_on_its_results(tmp_path, capsys):
     assert main(["discover", str(out), "--quiet", "--out", str(again)]) == 0
     second = json.loads((again / "discovery.json").read_text())
     keys = ("description", "cases", "replicates", "coverage", "density")
-    assert ([[b[k] for k in keys] for b in second["boxes"]]
-            == [[b[k] for k in keys] for b in first["boxes"]])
+    assert [[b[k] for k in keys] for b in second["boxes"]] == [
+        [b[k] for k in keys] for b in first["boxes"]
+    ]
     names, x, y = read_replicates(out, "agreement")
     assert set(names) == {"actors.a.war.cost_per_round", "actors.a.ratification.intercept"}
     assert x.shape == (2000, 2) and y.dtype == bool

@@ -62,7 +62,7 @@ def test_dask_scheduler_address_gives_the_local_numbers(tmp_path, monkeypatch, c
     common = ["run", BASELINE, "--runs", str(RUNS), "--seed", "4", "--no-plots", "--quiet"]
     assert main([*common, "--jobs", "1", "--out", str(tmp_path / "local")]) == 0
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
+                      dashboard_address=":0") as cluster:
         argv = [*common, "--executor", "dask", "--scheduler", cluster.scheduler_address,
                 "--out", str(tmp_path / "remote")]
         assert main(argv) == 0

@@ -1,12 +1,16 @@
-"""Ctrl-C stops a run cleanly: exit 130, one line on stderr, no traceback, no files.
+"""Stop signals end a run cleanly: Ctrl-C (SIGINT, any number of times) exits 130,
+SIGTERM 143, SIGHUP 129; one line on stderr, no traceback, no files, no workers left.
 
-A real ``python -m sim run`` is started in a session of its own; once it is writing
-replicates (its staging folder holds a non-empty ``.replicates.csv.tmp``), SIGINT goes to
-the whole process group, as a terminal's Ctrl-C does (worker processes included).
+A real ``python -m sim run`` is started in a session of its own; while its workers start
+(its staging folder exists) or once it is writing replicates (the staging folder holds a
+non-empty ``.replicates.csv.tmp``), the signal goes to the whole process group, as a
+terminal's Ctrl-C or a closed terminal's SIGHUP does (worker processes included), or to
+the main process alone, as ``kill`` or a service manager's SIGTERM does.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -28,14 +32,47 @@ def all_entries(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
 
-def interrupt_run(out: Path, *extra: str, early: bool = False) -> subprocess.CompletedProcess:
-    """Start a run writing to ``out``, SIGINT its process group once it is writing
-    replicates (``early``: as soon as its staging folder exists, while its workers are
-    starting), and return how it ended."""
+def survivors(session: int) -> list[int]:
+    """Processes still alive in the run's session (its workers, once it has exited)."""
+    found = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                if os.getsid(int(entry)) == session:
+                    found.append(int(entry))
+    return found
+
+
+def interrupt_run(
+    out: Path,
+    *extra: str,
+    early: bool = False,
+    sig: int = signal.SIGINT,
+    times: int = 1,
+    group: bool = True,
+) -> subprocess.CompletedProcess:
+    """Start a run writing to ``out``, send ``sig`` (``times`` times, a little apart) to
+    its process group (``group``) or to its main process, once it is writing replicates
+    (``early``: as soon as its staging folder exists, while its workers are starting),
+    and return how it ended. No process of the run may outlive it."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "run", BASELINE, "--runs", RUNS, "--no-plots",
-         "--out", str(out), *extra],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            BASELINE,
+            "--runs",
+            RUNS,
+            "--no-plots",
+            "--out",
+            str(out),
+            *extra,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         start_new_session=True,
     )
     try:
@@ -46,9 +83,20 @@ def interrupt_run(out: Path, *extra: str, early: bool = False) -> subprocess.Com
             if proc.poll() is not None or time.monotonic() > deadline:
                 stdout, stderr = proc.communicate()
                 pytest.fail(f"the run never started writing (exit {proc.returncode}): {stderr}")
-            time.sleep(0.05)
-        os.killpg(proc.pid, signal.SIGINT)
+            time.sleep(0.02)
+        for i in range(times):
+            with contextlib.suppress(ProcessLookupError):
+                if group:
+                    os.killpg(proc.pid, sig)
+                else:
+                    os.kill(proc.pid, sig)
+            if i + 1 < times:
+                time.sleep(0.2)
         stdout, stderr = proc.communicate(timeout=STARTUP_LIMIT)
+        deadline = time.monotonic() + 10  # workers killed by the run are reaped by init
+        while survivors(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert survivors(proc.pid) == [], "worker processes outlived the run"
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -56,10 +104,15 @@ def interrupt_run(out: Path, *extra: str, early: bool = False) -> subprocess.Com
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
 
 
-def assert_clean_interrupt(proc: subprocess.CompletedProcess) -> None:
-    assert proc.returncode == 130, proc.stderr
+def assert_clean_interrupt(proc: subprocess.CompletedProcess, sig: int = signal.SIGINT) -> None:
+    assert proc.returncode == 128 + sig, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert proc.stderr.splitlines() == ["negsim: interrupted; nothing was saved"]
+    expected = (
+        "negsim: interrupted; nothing was saved"
+        if sig == signal.SIGINT
+        else f"negsim: stopped by {signal.Signals(sig).name}; nothing was saved"
+    )
+    assert proc.stderr.splitlines() == [expected]
     assert proc.stdout == ""
 
 
@@ -77,12 +130,32 @@ def test_ctrl_c_while_workers_start_leaves_nothing(tmp_path):
 
 
 def test_ctrl_c_in_one_process_leaves_a_forced_folder_as_it_was(tmp_path):
+    """--force replaces a previous result only when the new one is complete."""
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "notes.txt").write_text("mine")
+    previous = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            BASELINE,
+            "--runs",
+            "50",
+            "--no-plots",
+            "--quiet",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert previous.returncode == 0, previous.stderr
+    before = {p: p.read_bytes() for p in out.iterdir()}
     assert_clean_interrupt(interrupt_run(out, "--jobs", "1", "--force"))
-    assert all_entries(tmp_path) == ["out", "out/notes.txt"]
-    assert (out / "notes.txt").read_text() == "mine"
+    assert {p: p.read_bytes() for p in out.iterdir()} == before
+    assert all_entries(tmp_path) == ["out", *(f"out/{p.name}" for p in sorted(before))]
 
 
 @pytest.mark.distributed
@@ -92,4 +165,69 @@ def test_ctrl_c_on_a_local_dask_cluster_leaves_nothing(tmp_path):
     pytest.importorskip("distributed")
     out = tmp_path / "out"
     assert_clean_interrupt(interrupt_run(out, "--executor", "dask", "--jobs", "2"))
+    assert all_entries(tmp_path) == []
+
+
+STOPS = [
+    pytest.param(signal.SIGINT, 3, True, id="ctrl-c-three-times"),
+    pytest.param(signal.SIGTERM, 1, False, id="sigterm-main-process"),
+    pytest.param(signal.SIGHUP, 1, True, id="sighup-closed-terminal"),
+]
+
+
+@pytest.mark.parametrize("sig, times, group", STOPS)
+def test_stop_signals_while_writing_leave_nothing(tmp_path, sig, times, group):
+    out = tmp_path / "out"
+    assert_clean_interrupt(
+        interrupt_run(out, "--jobs", "2", sig=sig, times=times, group=group), sig
+    )
+    assert all_entries(tmp_path) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig, times, group", STOPS)
+def test_stop_signals_while_workers_start_leave_nothing(tmp_path, sig, times, group):
+    out = tmp_path / "out"
+    assert_clean_interrupt(
+        interrupt_run(out, "--jobs", "2", early=True, sig=sig, times=times, group=group), sig
+    )
+    assert all_entries(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_sigterm_under_results_removes_the_folders_it_made(tmp_path):
+    """The default destination: results/<scenario>/ did not exist, and must not after."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "run", BASELINE, "--runs", RUNS, "--no-plots", "--jobs", "2"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        deadline = time.monotonic() + STARTUP_LIMIT
+        while not list(tmp_path.glob("results/baseline/.*.partial-*/.replicates.csv.tmp")):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr
+            time.sleep(0.02)
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.communicate(timeout=STARTUP_LIMIT)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == 143
+    assert all_entries(tmp_path) == []
+
+
+@pytest.mark.distributed
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_stop_signals_on_a_local_dask_cluster_leave_nothing(tmp_path, sig):
+    pytest.importorskip("distributed")
+    out = tmp_path / "out"
+    assert_clean_interrupt(
+        interrupt_run(out, "--executor", "dask", "--jobs", "2", sig=sig, times=2), sig
+    )
     assert all_entries(tmp_path) == []

@@ -162,7 +162,7 @@ def test_full_fixture_parses_every_distribution():
         2.0,
         0.02,
     )
-    assert truce == Truce("energy_truce", "energy_strikes", 0.1, 0.05, 2.0, 10.0)
+    assert truce == Truce("energy_truce", ("energy_strikes",), 0.1, 0.05, 2.0, 10.0)
     assert isinstance(offensive, Shift) and offensive.type == "offensive"
     assert offensive.optimism == {"russia": 0.05, "ukraine": -0.02}
     assert aid.type == "aid_change" and aid.start_round == Choice((4.0, 8.0), (1.0, 1.0))
@@ -225,7 +225,7 @@ def test_schema_defaults_equal_dataclass_defaults():
     assert s.mediator == defaults
     strike, truce, shift = s.events
     assert strike == Strike("s", "russia", "ukraine", 0.5)
-    assert truce == Truce("t", "s")
+    assert truce == Truce("t", ("s",))
     assert shift == Shift("o", "offensive")
 
 
@@ -686,7 +686,7 @@ def test_show_prints_parameters_and_sources(capsys):
         assert path in out
     assert "actors.ukraine.batna                          0.2" in out
     assert "Sources: quotes found in seeds/" in out
-    assert "[10] actors.us.pressure.levers.sanctions  (line 96)" in out
+    assert "[10] actors.us.pressure.levers.sanctions  (line 97)" in out
     assert '"increase economic and political pressure on the Kremlin"' in out
     assert "actors.us.levers.sanctions.effect" in out
 

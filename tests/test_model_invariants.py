@@ -202,7 +202,7 @@ def assert_results_equal(r1: EnsembleResult, r2: EnsembleResult) -> None:
     """Every field of two results equal (floats to 1e-12; NaN equals NaN)."""
     for name in FIELDS:
         a, b = getattr(r1, name), getattr(r2, name)
-        if name in ("params", "counters"):
+        if name in ("params", "counters", "event_counters"):
             assert a.keys() == b.keys()
             for key in a:
                 np.testing.assert_array_equal(a[key], b[key], err_msg=key)

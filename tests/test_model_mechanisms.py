@@ -52,7 +52,9 @@ def base(*, events=(), levers=(), budget=0.0, threshold=None):
         belief_noise_sd=0.3,
         ratification=rat,
     )
-    med = mediator("m", ISSUES, budget=budget, levers=levers)
+    # no move counts as progress: the mediator is frustrated, and presses, whenever a
+    # package is rejected (its patience has tests of its own)
+    med = mediator("m", ISSUES, budget=budget, levers=levers, progress_tolerance=1.0)
     return scenario(
         issues(*ISSUES, under_war={"land": 0.5}), [a, b], med, rounds=20, events=tuple(events)
     )

@@ -15,8 +15,21 @@ import pytest
 SIM = Path(__file__).resolve().parent.parent / "sim"
 SOURCES = sorted(SIM.rglob("*.py"))
 
-NAMES = ("russia", "ukrain", "kyiv", "kiev", "moscow", "donbas", "donetsk", "zelensk", "putin",
-         "witkoff", "united states", "america", "kremlin")
+NAMES = (
+    "russia",
+    "ukrain",
+    "kyiv",
+    "kiev",
+    "moscow",
+    "donbas",
+    "donetsk",
+    "zelensk",
+    "putin",
+    "witkoff",
+    "united states",
+    "america",
+    "kremlin",
+)
 GLOBAL_RNG = (
     re.compile(r"np\.random\.seed\b"),
     re.compile(r"numpy\.random\.seed\b"),
@@ -45,19 +58,32 @@ def test_no_global_random_state(path):
     assert not found, f"{path.name} uses global random state: {found}"
 
 
-@pytest.mark.parametrize("text, named", [
-    ("actors: Ukraine and Russia", True), ("the KREMLIN said", True), ("Kyiv", True),
-    ("united  states", False), ("river basin upstream", False),
-])
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        ("actors: Ukraine and Russia", True),
+        ("the KREMLIN said", True),
+        ("Kyiv", True),
+        ("united  states", False),
+        ("river basin upstream", False),
+    ],
+)
 def test_the_name_check_itself(text, named):
     """The check is case-insensitive and would catch a name (a test that can fail)."""
     assert any(name in text.lower() for name in NAMES) is named
 
 
-@pytest.mark.parametrize("text, flagged", [
-    ("np.random.seed(1)", True), ("x = np.random.rand(3)", True), ("import random", True),
-    ("    from random import choice", True), ("rng = np.random.default_rng(seed)", False),
-    ("import randomness_helpers", False), ("np.random.SeedSequence(seed)", False),
-])
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("np.random.seed(1)", True),
+        ("x = np.random.rand(3)", True),
+        ("import random", True),
+        ("    from random import choice", True),
+        ("rng = np.random.default_rng(seed)", False),
+        ("import randomness_helpers", False),
+        ("np.random.SeedSequence(seed)", False),
+    ],
+)
 def test_the_rng_check_itself(text, flagged):
     assert any(rx.search(text) for rx in GLOBAL_RNG) is flagged

@@ -1,4 +1,6 @@
-"""Provenance: source quotes must occur in seeds/, up to whitespace and quote style."""
+"""Provenance: source quotes must occur in seeds/, up to whitespace and quote style; the
+check cannot be fooled by short quotes, the working directory, links, scenario files
+inside seeds/, or results written there."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import pytest
 
 from sim.errors import ScenarioError
 from sim.loader import load_scenario, load_scenario_text
-from sim.provenance import Quote, check_quotes, find_seeds_dir, normalize
+from sim.provenance import Quote, check_quotes, find_seeds_dir, normalize, seed_texts
 from sim.scenario import Citation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,29 +59,34 @@ def test_straight_quotes_match_curly_article(tmp_path):
 
 def test_quote_in_the_real_article():
     s = load_scenario_text(
-        SCENARIO.replace("{quote}", '"eastern Ukraine\'s territory"'),
+        SCENARIO.replace("{quote}", '"the long-term fate of eastern Ukraine\'s territory"'),
         path=str(ROOT / "tests" / "x.yaml"),
     )
-    assert [c.quote for c in s.citations] == ["eastern Ukraine's territory"]
+    assert [c.quote for c in s.citations] == ["the long-term fate of eastern Ukraine's territory"]
+
+
+ALPHA = "alpha beta gamma delta epsilon"
+OMEGA = "omega psi chi phi upsilon"
 
 
 def test_list_of_quotes_and_nested_mappings(tmp_path):
-    path = project(tmp_path, "alpha beta. gamma delta.", '["alpha beta", "gamma delta"]')
-    text = path.read_text() + "world:\n  front_line: {issue: land, source: gamma}\n"
+    path = project(tmp_path, f"{ALPHA}. {OMEGA}.", f'["{ALPHA}", "{OMEGA}"]')
+    text = path.read_text() + f"world:\n  front_line: {{issue: land, source: {OMEGA}}}\n"
     path.write_text(text)
     s = load_scenario(path)
     assert [(c.key_path, c.quote, c.line) for c in s.citations] == [
-        ("actors.a", "alpha beta", 9),
-        ("actors.a", "gamma delta", 9),
-        ("world.front_line", "gamma", 13),
+        ("actors.a", ALPHA, 9),
+        ("actors.a", OMEGA, 9),
+        ("world.front_line", OMEGA, 13),
     ]
 
 
 def test_quote_inside_a_distribution(tmp_path):
-    path = project(tmp_path, "patient people", '"patient people"')
+    path = project(tmp_path, "the patient people wait a long time", '"patient people wait a long"')
     text = path.read_text().replace(
         "    source:",
-        "    patience: {dist: uniform, low: 0.9, high: 1, source: patient}\n    source:",
+        "    patience: {dist: uniform, low: 0.9, high: 1, source: the patient people wait}\n"
+        "    source:",
     )
     path.write_text(text)
     s = load_scenario(path)
@@ -96,61 +103,76 @@ def test_quote_not_found(tmp_path):
 
 
 def test_second_quote_of_a_list_not_found(tmp_path):
-    path = project(tmp_path, "alpha", '["alpha", "omega"]')
+    path = project(tmp_path, ALPHA, f'["{ALPHA}", "{OMEGA}"]')
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     assert err.value.key_path == "actors.a.source.1"
-    assert (err.value.line, err.value.column) == (9, 23)
+    assert (err.value.line, err.value.column) == (9, 48)
 
 
 def test_readme_is_not_a_source(tmp_path):
-    path = project(tmp_path, "alpha", '"only in the readme"')
-    (tmp_path / "seeds" / "README.md").write_text("only in the readme")
+    path = project(tmp_path, ALPHA, '"only in the readme file here"')
+    (tmp_path / "seeds" / "README.md").write_text("only in the readme file here")
     with pytest.raises(ScenarioError, match="quote not found in seeds/"):
         load_scenario(path)
 
 
 def test_seeds_found_by_walking_up(tmp_path):
-    path = project(tmp_path, "deep quote", '"deep quote"', where="a/b/c")
+    path = project(
+        tmp_path, "a deep quote from far below", '"a deep quote from far"', where="a/b/c"
+    )
     assert find_seeds_dir(path) == tmp_path / "seeds"
     assert find_seeds_dir(path.parent) == tmp_path / "seeds"
-    assert load_scenario(path).citations[0].quote == "deep quote"
+    assert load_scenario(path).citations[0].quote == "a deep quote from far"
 
 
-def test_seeds_fall_back_to_working_directory(tmp_path, monkeypatch):
+def test_the_working_directory_is_never_a_source(tmp_path, monkeypatch):
+    """Where a command is started from must not change what verifies."""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     here = tmp_path / "here"
     (here / "seeds").mkdir(parents=True)
-    (here / "seeds" / "t.txt").write_text("from the cwd")
+    (here / "seeds" / "t.txt").write_text("words found only in the cwd")
     monkeypatch.chdir(here)
-    assert find_seeds_dir(elsewhere) == here / "seeds"
-    quote = Quote("x", "from the cwd", str(elsewhere / "s.yaml"), 3, 5, "x.source")
-    assert check_quotes([quote]) == (Citation("x", "from the cwd", 3),)
+    if find_seeds_dir(elsewhere) is not None:  # a seeds/ above the temporary folder
+        pytest.skip("a seeds/ folder exists above the temporary folder")
+    quote = Quote("x", "words found only in the cwd", str(elsewhere / "s.yaml"), 3, 5, "x.source")
+    with pytest.raises(ScenarioError, match="no seeds/ folder found"):
+        check_quotes([quote])
+
+
+def test_an_explicit_seeds_folder(tmp_path):
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "t.txt").write_text("a sentence kept in an explicit folder")
+    quote = Quote("x", "kept in an explicit folder", str(tmp_path / "s.yaml"), 3, 5, "x.source")
+    assert check_quotes([quote], seeds_dir=sources) == (
+        Citation("x", "kept in an explicit folder", 3),
+    )
 
 
 def test_no_seeds_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    quote = Quote("x", "anything", str(tmp_path / "s.yaml"), 3, 5, "x.source")
+    quote = Quote("x", "anything at all goes here", str(tmp_path / "s.yaml"), 3, 5, "x.source")
     if find_seeds_dir(tmp_path) is not None:  # a seeds/ above the temporary folder
         pytest.skip("a seeds/ folder exists above the temporary folder")
     with pytest.raises(ScenarioError) as err:
         check_quotes([quote])
     assert str(err.value) == (
         f"{tmp_path / 's.yaml'}:3:5: x.source: cannot check the quote: "
-        'no seeds/ folder found (got "anything")'
+        'no seeds/ folder found (got "anything at all goes here")'
     )
 
 
 def test_seed_files_are_reread_when_they_change(tmp_path):
-    path = project(tmp_path, "first version", '"second version"')
+    path = project(tmp_path, "the first version of it", '"the second version of it"')
     with pytest.raises(ScenarioError):
         load_scenario(path)
     article = tmp_path / "seeds" / "article.txt"
-    article.write_text("second version, longer")
+    article.write_text("the second version of it, longer")
     stat = article.stat()
     os.utime(article, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
-    assert load_scenario(path).citations[0].quote == "second version"
+    assert load_scenario(path).citations[0].quote == "the second version of it"
 
 
 @pytest.mark.parametrize("bad", ["42", "[]", '[""]', "{a: b}"])
@@ -158,3 +180,67 @@ def test_source_must_be_quotes(tmp_path, bad):
     path = project(tmp_path, "x", bad)
     with pytest.raises(ScenarioError, match=r"actors\.a\.source"):
         load_scenario(path)
+
+
+# ---- the check cannot be fooled -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "short",
+    ["a", "e", "the", "three short words", "a b c d e f g h", "supercalifragilistic-word"],
+)
+def test_a_quote_must_be_a_sentence_fragment(tmp_path, short):
+    """One letter occurs in any text: a quote needs 20 characters and 4 words."""
+    path = project(tmp_path, f"{short} and more of the article", f'"{short}"')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert "quote too short to identify a source" in str(err.value)
+    assert err.value.key_path == "actors.a.source"
+
+
+def test_a_scenario_inside_seeds_does_not_verify_its_own_quotes(tmp_path):
+    path = project(tmp_path, "unrelated article text here", '"a claim made up by the scenario"')
+    inside = tmp_path / "seeds" / "s.yaml"
+    inside.write_text(path.read_text())
+    for scenario in (path, inside):
+        with pytest.raises(ScenarioError, match="quote not found in seeds/"):
+            load_scenario(scenario)
+
+
+def test_links_never_leave_the_seeds_folder(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the private text of another file")
+    path = project(tmp_path, "unrelated article text here", '"the private text of another"')
+    (tmp_path / "seeds" / "link.txt").symlink_to(secret)
+    with pytest.raises(ScenarioError, match="quote not found in seeds/"):
+        load_scenario(path)
+    assert all(name != "link.txt" for name, _ in seed_texts(tmp_path / "seeds"))
+
+
+def test_a_linked_seeds_folder_is_refused(tmp_path):
+    real = tmp_path / "elsewhere"
+    real.mkdir()
+    (real / "t.txt").write_text("the private text of another file")
+    project_dir = tmp_path / "project"
+    project_dir.mkdir()
+    (project_dir / "seeds").symlink_to(real)
+    scenario = project_dir / "s.yaml"
+    scenario.write_text(SCENARIO.replace("{quote}", '"the private text of another"'))
+    with pytest.raises(ScenarioError, match="is a symbolic link"):
+        load_scenario(scenario)
+
+
+def test_pipes_and_devices_in_seeds_are_not_read(tmp_path):
+    path = project(tmp_path, "unrelated article text here", '"unrelated article text here"')
+    os.mkfifo(tmp_path / "seeds" / "pipe.txt")  # reading it would hang
+    assert load_scenario(path).citations[0].quote == "unrelated article text here"
+
+
+def test_negsim_never_writes_results_into_seeds(tmp_path, capsys):
+    from sim.cli import main
+
+    path = project(tmp_path, "unrelated article text here", '"unrelated article text here"')
+    out = tmp_path / "seeds" / "made_up"
+    assert main(["run", str(path), "--runs", "10", "--no-plots", "--quiet", "--out", str(out)]) == 2
+    assert "never go inside a seeds/ folder" in capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "seeds").iterdir()) == ["article.txt"]

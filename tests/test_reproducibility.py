@@ -32,8 +32,22 @@ def runs(tmp_path_factory):
     out = {}
     for key, seed, jobs in (("seed7_jobs1", 7, 1), ("seed7_jobs2", 7, 2), ("seed8_jobs1", 8, 1)):
         folder = base / key
-        code = main(["run", BASELINE, "--runs", str(RUNS), "--seed", str(seed),
-                     "--jobs", str(jobs), "--no-plots", "--quiet", "--out", str(folder)])
+        code = main(
+            [
+                "run",
+                BASELINE,
+                "--runs",
+                str(RUNS),
+                "--seed",
+                str(seed),
+                "--jobs",
+                str(jobs),
+                "--no-plots",
+                "--quiet",
+                "--out",
+                str(folder),
+            ]
+        )
         assert code == 0
         out[key] = folder
     return out
@@ -73,15 +87,30 @@ def test_a_different_seed_gives_different_numbers(runs):
 
 
 def _ensemble(scenario, seed: int, runs: int, chunk_size: int) -> EnsembleResult:
-    return EnsembleResult.concatenate([
-        out.result for out in iter_chunks(scenario, seed, runs, with_csv=False,
-                                          keep_params=True, chunk_size=chunk_size)
-    ])
+    return EnsembleResult.concatenate(
+        [
+            out.result
+            for out in iter_chunks(
+                scenario, seed, runs, with_csv=False, keep_params=True, chunk_size=chunk_size
+            )
+        ]
+    )
 
 
 def _assert_same(a: EnsembleResult, b: EnsembleResult) -> None:
-    for name in ("replicate", "outcome", "end_round", "terms", "utility", "front_line", "cost",
-                 "failed_ratifications", "pressure_used", "walkout_by", "compromise"):
+    for name in (
+        "replicate",
+        "outcome",
+        "end_round",
+        "terms",
+        "utility",
+        "front_line",
+        "cost",
+        "failed_ratifications",
+        "pressure_used",
+        "walkout_by",
+        "compromise",
+    ):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
     assert a.counters.keys() == b.counters.keys()
     for name in a.counters:

@@ -62,8 +62,13 @@ def run3000(tmp_path_factory):
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         code = main(argv)
-    return {"code": code, "out": out, "argv": argv,
-            "stdout": stdout.getvalue(), "stderr": stderr.getvalue()}
+    return {
+        "code": code,
+        "out": out,
+        "argv": argv,
+        "stdout": stdout.getvalue(),
+        "stderr": stderr.getvalue(),
+    }
 
 
 def test_run_writes_exactly_the_four_files(run3000):
@@ -136,8 +141,9 @@ def test_manifest_records_how_the_run_was_made(run3000):
     assert [f["sha256"] for f in m["scenario_files"]] == [sha]
     for lib in ("negsim", "numpy", "mesa", "python"):
         assert m["versions"][lib] and m["versions"][lib] != "not installed", lib
-    started, finished = (dt.datetime.fromisoformat(m[k].replace("Z", "+00:00"))
-                         for k in ("started", "finished"))
+    started, finished = (
+        dt.datetime.fromisoformat(m[k].replace("Z", "+00:00")) for k in ("started", "finished")
+    )
     assert started <= finished
 
 
@@ -217,7 +223,8 @@ def test_default_folder_is_new_for_every_run(tmp_path, monkeypatch, capsys):
     (second,) = [p for p in runs if p != first]
     assert {p.name for p in second.iterdir()} == FILES
     assert all_entries(tmp_path / "results") == sorted(
-        ["baseline"] + [f"baseline/{r.name}" for r in runs]
+        ["baseline"]
+        + [f"baseline/{r.name}" for r in runs]
         + [f"baseline/{r.name}/{f}" for r in runs for f in FILES]
     )
 
@@ -232,11 +239,10 @@ def test_out_refuses_a_non_empty_folder(tmp_path, capsys):
     assert "not empty" in err and "--force" in err
     assert all_entries(tmp_path) == ["busy", "busy/notes.txt"]
     assert (out / "notes.txt").read_text() == "mine"
-    # --force writes into it and keeps what was there
-    assert main(argv + ["--force"]) == 0
-    assert {p.name for p in out.iterdir()} == FILES | {"notes.txt"}
-    assert (out / "notes.txt").read_text() == "mine"
-    assert all_entries(tmp_path) == ["busy"] + sorted(f"busy/{f}" for f in FILES | {"notes.txt"})
+    # --force replaces only a previous negsim result, never the user's own folder
+    assert main(argv + ["--force"]) == 2
+    assert "not one" in capsys.readouterr().err
+    assert all_entries(tmp_path) == ["busy", "busy/notes.txt"]
 
 
 def test_out_accepts_an_empty_folder(tmp_path, capsys):
@@ -255,8 +261,17 @@ def test_out_refuses_a_file(tmp_path, capsys):
 
 
 def test_scheduler_needs_the_dask_executor(tmp_path, capsys):
-    argv = ["run", BASELINE, "--runs", "100", *QUICK, "--scheduler", "tcp://127.0.0.1:8786",
-            "--out", str(tmp_path / "o")]
+    argv = [
+        "run",
+        BASELINE,
+        "--runs",
+        "100",
+        *QUICK,
+        "--scheduler",
+        "tcp://127.0.0.1:8786",
+        "--out",
+        str(tmp_path / "o"),
+    ]
     assert main(argv) == 2
     assert "--executor dask" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
@@ -269,7 +284,10 @@ def test_refused_out_from_the_shell(tmp_path):
     (out / "notes.txt").write_text("mine")
     proc = subprocess.run(
         [sys.executable, "-m", "sim", "run", BASELINE, "--runs", "100", *QUICK, "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 2
     assert proc.stdout == ""
@@ -310,7 +328,7 @@ def test_runs_started_in_the_same_second_get_their_own_folders(tmp_path):
     first = default_run_dir(tmp_path, "baseline", 3)
     second = default_run_dir(tmp_path, "baseline", 3)
     assert first != second
-    assert first.is_dir() and second.is_dir()
+    assert not first.exists() and not second.exists()  # claimed, published whole later
     assert second.name.startswith(first.name.split("-")[0])
 
 

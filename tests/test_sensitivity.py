@@ -123,7 +123,7 @@ def test_sobol_replicate_sets_pair_a_with_ab_not_with_b():
     design = make_design(UNIT3, "sobol", 8, 4, seed=1)
     step = UNIT3.d + 2
     for j in range(8):
-        rows = design.sets[j * step:(j + 1) * step]
+        rows = design.sets[j * step : (j + 1) * step]
         assert len(set(rows[:-1])) == 1  # A_j and every AB_ij
         assert rows[-1] != rows[0]  # B_j has its own shocks
     assert len(np.unique(design.replicates())) == 2 * 8 * 4
@@ -146,11 +146,14 @@ def test_designs_follow_the_seed():
     assert derived_seed(0, 1) != 0 and derived_seed(0, 1) != derived_seed(0, 2)
 
 
-@pytest.mark.parametrize("method, n, runs, message", [
-    ("sobol", 100, 8, "power of 2 for Sobol"),
-    ("sobol", 64, 1, "--runs >= 2"),
-    ("morris", 1, 8, "at least 2 trajectories"),
-])
+@pytest.mark.parametrize(
+    "method, n, runs, message",
+    [
+        ("sobol", 100, 8, "power of 2 for Sobol"),
+        ("sobol", 64, 1, "--runs >= 2"),
+        ("morris", 1, 8, "at least 2 trajectories"),
+    ],
+)
 def test_bad_design_sizes(method, n, runs, message):
     with pytest.raises(NegsimError, match=message):
         make_design(UNIT3, method, n, runs, seed=1)
@@ -243,8 +246,22 @@ def test_model_evaluation_does_not_depend_on_blocks(tiny):
 
 def test_sensitivity_command(tiny, tmp_path, capsys):
     out = tmp_path / "m"
-    code = main(["sensitivity", tiny, "--method", "morris", "--n", "6", "--runs", "8",
-                 "--seed", "2", "--out", str(out)])
+    code = main(
+        [
+            "sensitivity",
+            tiny,
+            "--method",
+            "morris",
+            "--n",
+            "6",
+            "--runs",
+            "8",
+            "--seed",
+            "2",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     rows = list(csv.DictReader(io.StringIO((out / "sensitivity.csv").read_text())))
     assert [r["parameter"] for r in rows][0] == INTERCEPT  # largest first
@@ -275,8 +292,9 @@ def test_intervals_cover_the_known_answers_across_seeds():
     hits = {"S1": 0, "ST": 0, "shocks": 0, "mu_star": 0}
     for seed in range(20):
         design = make_design(UNIT3, "sobol", 512, 16, seed=seed)
-        res = analyze(UNIT3, design, bernoulli(design, lambda x: x[:, 0] * x[:, 1], seed=seed),
-                      seed=seed)
+        res = analyze(
+            UNIT3, design, bernoulli(design, lambda x: x[:, 0] * x[:, 1], seed=seed), seed=seed
+        )
         hits["S1"] += all(within(res.indices["S1"][k], res.conf["S1"][k], 3 / 7) for k in (0, 1))
         hits["ST"] += all(within(res.indices["ST"][k], res.conf["ST"][k], 4 / 7) for k in (0, 1))
         lo, hi = res.split.shock_share_ci95

@@ -85,21 +85,27 @@ def test_range_is_evenly_spaced_and_clean():
     assert texts == ("0", "0.1", "0.2", "0.3")
 
 
-@pytest.mark.parametrize("text, message", [
-    ("4,,8", "expected numbers separated by commas"),
-    ("4,x", "'x' is not a number"),
-    ("4,4", "a value is repeated"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("4,,8", "expected numbers separated by commas"),
+        ("4,x", "'x' is not a number"),
+        ("4,4", "a value is repeated"),
+    ],
+)
 def test_bad_values(text, message):
     with pytest.raises(NegsimError, match=message):
         parse_values(text)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("0:1", "expected LOW:HIGH:N"),
-    ("0:1:1", "need N >= 2"),
-    ("a:1:3", "expected LOW:HIGH:N with numbers"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("0:1", "expected LOW:HIGH:N"),
+        ("0:1:1", "need N >= 2"),
+        ("a:1:3", "expected LOW:HIGH:N with numbers"),
+    ],
+)
 def test_bad_range(text, message):
     with pytest.raises(NegsimError, match=message):
         parse_range(text)
@@ -162,7 +168,7 @@ def test_csv_has_one_row_per_point_and_class(tiny):
     assert len(rows) == 2 * 3 * len(OUTCOME_LABELS)
     assert list(rows[0])[:4] == [INTERCEPT, "rounds", "outcome", "runs"]
     for i in range(0, len(rows), len(OUTCOME_LABELS)):
-        point = rows[i:i + len(OUTCOME_LABELS)]
+        point = rows[i : i + len(OUTCOME_LABELS)]
         assert [r["outcome"] for r in point] == list(OUTCOME_LABELS)
         assert sum(int(r["count"]) for r in point) == 100
         for r in point:
@@ -187,8 +193,21 @@ def test_unknown_parameter_is_a_scenario_error(tiny):
 
 def test_sweep_command_writes_csv_and_figure(tiny, tmp_path, capsys):
     out = tmp_path / "s"
-    code = main(["sweep", tiny, "--param", INTERCEPT, "--values=-1,0,1", "--runs", "100",
-                 "--seed", "2", "--out", str(out)])
+    code = main(
+        [
+            "sweep",
+            tiny,
+            "--param",
+            INTERCEPT,
+            "--values=-1,0,1",
+            "--runs",
+            "100",
+            "--seed",
+            "2",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     assert (out / "sweep.csv").stat().st_size > 0
     assert (out / "plots" / "sweep.png").is_file()
@@ -199,15 +218,48 @@ def test_sweep_command_writes_csv_and_figure(tiny, tmp_path, capsys):
 
 def test_two_parameter_sweep_draws_a_heat_map(tiny, tmp_path):
     out = tmp_path / "h"
-    code = main(["sweep", tiny, "--param", INTERCEPT, "--range=-1:1:3", "--param", "rounds",
-                 "--range", "3:9:3", "--runs", "50", "--seed", "2", "--quiet", "--out", str(out),
-                 "--outcome", "stalemate", "--format", "svg"])
+    code = main(
+        [
+            "sweep",
+            tiny,
+            "--param",
+            INTERCEPT,
+            "--range=-1:1:3",
+            "--param",
+            "rounds",
+            "--range",
+            "3:9:3",
+            "--runs",
+            "50",
+            "--seed",
+            "2",
+            "--quiet",
+            "--out",
+            str(out),
+            "--outcome",
+            "stalemate",
+            "--format",
+            "svg",
+        ]
+    )
     assert code == 0
     assert (out / "plots" / "sweep_stalemate.svg").is_file()
 
 
 def test_sweep_command_rejects_an_unknown_outcome(tiny, tmp_path, capsys):
-    code = main(["sweep", tiny, "--param", INTERCEPT, "--values", "0,1", "--outcome", "peace",
-                 "--out", str(tmp_path / "x")])
+    code = main(
+        [
+            "sweep",
+            tiny,
+            "--param",
+            INTERCEPT,
+            "--values",
+            "0,1",
+            "--outcome",
+            "peace",
+            "--out",
+            str(tmp_path / "x"),
+        ]
+    )
     assert code == 2
     assert "unknown outcome class 'peace'" in capsys.readouterr().err

@@ -1,5 +1,6 @@
-"""Truces: while in force, a truce replaces the probability of the strike it covers, and
-other salient violations (alleged by either side) may happen each round."""
+"""Truces: while in force, a truce replaces the probability of every strike it covers (by
+either side), and other salient violations (alleged by either side) may happen each
+round."""
 
 from __future__ import annotations
 
@@ -31,11 +32,16 @@ class TruceEvent(EventKind[Truce]):
         self.by_striker = np.zeros(n, dtype=bool)
 
     def link(self, events: Sequence[EventKind[Any]]) -> None:
-        covered = [e for e in events if isinstance(e, StrikeEvent) and e.name == self.spec.covers]
-        if not covered:
-            raise ValueError(f"truce {self.name} covers no strike event {self.spec.covers}")
-        self.strike = covered[0]
-        self.strike.cover(self, self.strike_prob)
+        names = (self.spec.covers,) if isinstance(self.spec.covers, str) else self.spec.covers
+        self.strikes: list[StrikeEvent] = []
+        for name in names:
+            covered = [e for e in events if isinstance(e, StrikeEvent) and e.name == name]
+            if not covered:
+                raise ValueError(f"truce {self.name} covers no strike event {name}")
+            covered[0].cover(self, self.strike_prob)
+            self.strikes.append(covered[0])
+        # the other salient violations are alleged between the first covered strike's sides
+        self.strike = self.strikes[0]
 
     def apply(self, world: RoundWorld) -> None:
         model = self.model
@@ -51,7 +57,8 @@ class TruceEvent(EventKind[Truce]):
         violators = set()
         if self.other[r]:
             violators.add(strike.by if self.by_striker[r] else strike.target)
-        if strike.struck[r] and self.in_window(self.model.round)[r]:
-            violators.add(strike.by)
+        for s in self.strikes:
+            if s.struck[r] and self.in_window(self.model.round)[r]:
+                violators.add(s.by)
         names = self.model.negotiation.party_names
         return [f"a truce violation attributed to {names[i]}" for i in sorted(violators)]

@@ -94,6 +94,8 @@ def _value_yaml(kind: Kind, value: Any, path: str, quotes: _Quotes) -> Any:
                 for o in value
             },
         )
+    if isinstance(value, tuple):  # a list of names (a truce's covers)
+        return list(value) if len(value) != 1 else value[0]
     return value  # text, choices, flags, whole numbers, names
 
 

@@ -17,6 +17,7 @@ from sim.loader.kinds import (
     POSITIVE,
     REQUIRED,
     UNIT,
+    Flag,
     Key,
     OneOf,
     Param,
@@ -25,9 +26,10 @@ from sim.loader.kinds import (
     Section,
     Table,
     Variants,
+    _Ctx,
 )
-from sim.loader.tree import Node, _fail, _got, _node_at
-from sim.scenario import Shift, Strike, Truce
+from sim.loader.tree import Node, _fail, _got, _join, _node_at
+from sim.scenario import Shift, Strike, StrikeChannels, Truce
 
 UNIT_P = Param(UNIT)
 NONNEG_P = Param(NONNEG)
@@ -147,6 +149,39 @@ def _no_self_strike(name: str, d: dict[str, Any], root: Node) -> None:
         _fail(f"a party cannot strike itself (got {_got(node)})", node.mark, path)
 
 
+class RefList(Ref):
+    """One declared name, or a list of them (a truce over several strike events)."""
+
+    def check(self, node: Node, path: str, ctx: _Ctx) -> tuple[str, ...]:  # type: ignore[override]
+        if not isinstance(node.value, list):
+            return (super().check(node, path, ctx),)
+        if not node.value:
+            _fail(f"expected at least one {self.what} name (got {_got(node)})", node.mark, path)
+        return tuple(
+            super(RefList, self).check(c, _join(path, i), ctx) for i, c in enumerate(node.value)
+        )
+
+    def doc(self) -> str:
+        return f"{self.what} name or list of names"
+
+
+# The channels through which a strike acts; each can be switched off alone.
+STRIKE_CHANNELS = (
+    ("coercion_cost", "the target's cost of war rises with the damage"),
+    ("coercion_pace", "the target concedes faster with the damage"),
+    ("backlash_aspiration", "the target's aspiration rises after a strike"),
+    ("backlash_approval", "the target's public approves concessions less after a strike"),
+    ("postponement", "a strike round's talks may be put off"),
+    ("walkout", "the target is readier to walk out after a strike"),
+)
+
+CHANNELS = Section(
+    "channels",
+    tuple(Key(name, Flag(), True, f"{doc} (switch)", "false") for name, doc in STRIKE_CHANNELS),
+    intro="Which of a strike's channels act (all by default); switch one off to see its part.",
+    spec=StrikeChannels,
+)
+
 BACKLASH = Section(
     "backlash",
     (
@@ -164,6 +199,13 @@ BACKLASH = Section(
             "rounds the backlash lasts",
             "2",
             attr="backlash_duration",
+        ),
+        Key(
+            "approval_shift",
+            NONNEG_P,
+            0.0,
+            "fall of the logit of the target public's approval while the backlash lasts",
+            "0.3",
         ),
         Key("walkout_hazard_bump", UNIT_P, 0.0, "rise of the target's walk-out hazard", "0.05"),
     ),
@@ -194,12 +236,33 @@ STRIKE = register_event_section(
             "0.01",
         ),
         Key(
+            "coercion_pace",
+            NONNEG_P,
+            0.0,
+            "rise of the target's concession pace per unit of damage (pace 1 + this × damage)",
+            "0.02",
+        ),
+        Key(
+            "postpone_prob",
+            UNIT_P,
+            0.0,
+            "probability that a strike puts the round's talks off by one round",
+            "0.02",
+        ),
+        Key(
             "backlash",
             BACKLASH,
             {},
             "hardening of the target (see below)",
             "{aspiration_bump: 0.05}",
             inline=True,
+        ),
+        Key(
+            "channels",
+            CHANNELS,
+            {},
+            "switch channels off (see below)",
+            "{coercion_pace: false}",
         ),
     ),
     title="a strike event",
@@ -213,10 +276,10 @@ TRUCE = register_event_section(
     (
         Key(
             "covers",
-            Ref("strike event"),
+            RefList("strike event"),
             REQUIRED,
-            "the strike event it restrains",
-            "energy_strikes",
+            "the strike event(s) it restrains, by either side",
+            "[energy_strikes, refinery_strikes]",
         ),
         Key("strike_prob", UNIT_P, 0.0, "strike probability per round while it holds", "0.1"),
         Key(
@@ -229,7 +292,7 @@ TRUCE = register_event_section(
         *ROUND_KEYS,
     ),
     title="a truce event",
-    intro="A truce over a strike event (`type: truce`).",
+    intro="A truce over strike events, by either side (`type: truce`).",
 )
 
 SHIFT = register_event_section(

@@ -286,7 +286,7 @@ PARTY = Section(
         ),
     ),
     intro="An actor that must accept and ratify a package.",
-    others={k: "mediators" for k in ("proposal", "pressure", "deadline", "violations")},
+    others={k: "mediators" for k in ("proposal", "pressure", "deadline", "patience", "violations")},
     spec=Party,
 )
 
@@ -315,6 +315,14 @@ PROPOSAL = Section(
             True,
             "keep proposals inside what each public is expected to ratify",
             "false",
+        ),
+        Key(
+            "interest_weight",
+            UNIT_P,
+            0.0,
+            "weight ω of the mediator's own utility in its proposal: it maximises "
+            "(1 − ω) · log(weighted Nash product) + ω · its utility (0: the Nash package)",
+            "0.2",
         ),
     ),
     intro="How the mediator proposes.",
@@ -354,27 +362,51 @@ DEADLINE = Section(
             "round",
             Param(Range(1.0), whole=True),
             None,
-            "round after which the mediator may leave",
+            "round of the mediator's ultimatum to the blocking party",
             "8",
-            default_doc="absent: never leaves",
+            default_doc="absent: no ultimatum",
             attr="deadline",
         ),
         Key(
             "extension_prob",
             UNIT_P,
             0.0,
-            "probability it extends the deadline instead of leaving",
+            "probability the ultimatum is not carried out (the deadline is extended by as "
+            "long again); carried out, it is a lever used on the blocking party",
             "0.3",
         ),
         Key(
             "exit_hazard",
             UNIT_P,
             0.0,
-            "probability per round past the deadline that it leaves",
+            "probability per round that it leaves once frustrated with the blocking party "
+            "after pressure on it has failed (or none is left)",
             "0.5",
         ),
     ),
-    intro="When the mediator gives up.",
+    intro="The mediator's ultimatum, and its exit once pressure has failed.",
+)
+
+FRUSTRATION = Section(
+    "frustration",
+    (
+        Key(
+            "progress_tolerance",
+            NONNEG_P,
+            0.01,
+            "narrowing of the blocking party's gap to its aspiration that counts as progress",
+            "0.01",
+        ),
+        Key(
+            "rounds_to_press",
+            Param(Range(1.0), whole=True),
+            1.0,
+            "rounds without progress by the blocking party before the mediator presses it "
+            "(and, once pressed, before it may leave)",
+            "3",
+        ),
+    ),
+    intro="The mediator's frustration with the party that blocks: pressure first, exit later.",
 )
 
 VIOLATIONS = Section(
@@ -417,7 +449,29 @@ MEDIATOR = Section(
             inline=True,
         ),
         Key("pressure", PRESSURE, {}, "budget and levers (see below)", "{budget: 2}", inline=True),
-        Key("deadline", DEADLINE, {}, "when it leaves (see below)", "{round: 8}", inline=True),
+        Key(
+            "deadline",
+            DEADLINE,
+            {},
+            "ultimatum and exit (see below)",
+            "{round: 8}",
+            inline=True,
+        ),
+        Key(
+            "frustration",
+            FRUSTRATION,
+            {},
+            "when it presses and may leave (see below)",
+            "{rounds_to_press: 3}",
+            inline=True,
+        ),
+        Key(
+            "after_exit",
+            OneOf(("end", "bilateral")),
+            "end",
+            "what follows its exit: the talks end, or the parties go on with alternating offers",
+            "bilateral",
+        ),
         Key(
             "violations",
             VIOLATIONS,

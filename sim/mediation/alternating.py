@@ -15,7 +15,9 @@ class AlternatingOffers(ProposalRule):
     def propose(self, rows: np.ndarray, batna: np.ndarray) -> Proposal:
         model = self.model
         scenario = model.negotiation
-        first = scenario.party_names.index(scenario.first_proposer or "")
+        # after a mediator's exit without a named first proposer, the first party listed
+        names = scenario.party_names
+        first = names.index(scenario.first_proposer) if scenario.first_proposer in names else 0
         proposer = (first + model.round - 1) % model.n_parties
         out = self.empty()
         out.proposer = proposer

@@ -1,5 +1,7 @@
 """The mediator's Nash rule: the weighted Nash bargaining solution over its estimates of
-the parties' BATNAs, within the win-sets it expects each public to ratify."""
+the parties' BATNAs, within the win-sets it expects each public to ratify; with an
+interest weight omega > 0 the mediator's own utility enters with that weight
+(:mod:`sim.mediation.interest`)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import numpy as np
 
 from sim.bargaining import select_nash
 from sim.mediation.base import Proposal, ProposalRule
+from sim.mediation.interest import InterestChooser
 
 _BASIS = {
     0: "Nash package within the expected win-sets",
@@ -34,7 +37,15 @@ class NashRule(ProposalRule):
         segment = np.zeros(n, dtype=np.int64)
         segment[rows] = pick.segment
         refined = model.geometry.refine_nash(start, seen, w, rows[free], segment)
-        out.x[rows] = refined[rows]
+        x = refined[rows]
+        omega = mediator.interest_weight
+        if np.any(omega[rows] > 0):
+            chooser = getattr(self, "_chooser", None)
+            if chooser is None:
+                chooser = self._chooser = InterestChooser(model.geometry, mediator.shape)
+            ws = model.vertex_winset if winset else None
+            x = chooser.choose(rows, x, pick.rule, seen, w, omega, ws)
+        out.x[rows] = x
         out.basis[rows] = pick.rule
         return out
 
