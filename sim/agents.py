@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 import mesa  # type: ignore[import-untyped]  # mesa ships no type information
 import numpy as np
 
-from sim.analytic import fsj_aspiration
+from sim import concession
 from sim.bargaining import PartyShape
 from sim.mediation import PROPOSAL_RULES, ProposalRule
+from sim.scenario import DEFAULT_BELIEVED_DEADLINE
 
 if TYPE_CHECKING:
     from sim.model import NegotiationModel
@@ -66,14 +67,30 @@ class PartyAgent(mesa.Agent):
         # concession
         self.strategy = spec.concession.strategy
         self.beta = p(f"{prefix}.concession.beta")
-        deadline = spec.concession.deadline
-        self.concession_deadline = (
-            np.maximum(1, np.rint(p(f"{prefix}.concession.deadline")))
-            if deadline is not None
-            else np.full(n, float(model.negotiation.rounds))
+        # the party's own belief of when it must have reached its BATNA: never the window
+        self.concession_deadline = np.maximum(
+            1, np.rint(p(f"{prefix}.concession.deadline", DEFAULT_BELIEVED_DEADLINE))
         )
-        self.initial_concession = p(f"{prefix}.concession.initial")
-        self.clock_start = np.zeros(n)  # round after which the concession clock restarted
+        self.initial_concession = np.clip(p(f"{prefix}.concession.initial"), 0.0, 1.0)
+        c = f"{prefix}.concession"
+        weights = np.stack(
+            [p(f"{c}.weights.{k}", d) for k, d in (("time", 1), ("resource", 0), ("behaviour", 0))],
+            axis=1,
+        )
+        if np.any(weights.sum(axis=1) <= 0.0):
+            raise ValueError(f"{c}.weights: the weights of a replicate sum to 0")
+        self.concession_weights = concession.normalised_weights(weights)
+        self.cost_tolerance = p(f"{c}.cost_tolerance", 1.0)
+        self.front_sensitivity = p(f"{c}.front.sensitivity", 0.0)
+        self.front_halflife = p(f"{c}.front.halflife", 2.0)
+        self.reciprocity = p(f"{c}.reciprocity", 0.0)
+        self.rebound_failed_ratification = p(f"{c}.rebound.failed_ratification", 0.5)
+        self.conceded = self.initial_concession.copy()  # α, the conceded share
+        self.front_gain_trend = np.zeros(n)  # moving average of own front gains
+        self.cost_seen = np.zeros(n)  # accumulated cost when the aspiration was last set
+        self.last_share = np.zeros(n)  # share of the remaining range conceded last round
+        self.next_share = np.zeros(n)
+        self.last_step: concession.ConcessionStep | None = None
         self.belief_noise_sd = p(f"{prefix}.belief_noise_sd")
         self.walkout_gap = p(f"{prefix}.walkout.gap")
         self.walkout_hazard = p(f"{prefix}.walkout.hazard")
@@ -89,7 +106,7 @@ class PartyAgent(mesa.Agent):
             self.rat_logit_threshold = np.log(thr / (1 - thr))
             self.vote_noise_sd = p(f"{prefix}.ratification.vote_noise_sd")
             self.lost_rounds = np.maximum(0, np.rint(p(f"{prefix}.ratification.lost_rounds")))
-            self.reset_aspiration = rat.reset_aspiration
+            self.anticipates = rat.anticipate
         # state, per replicate
         self.cost_multiplier = np.ones(n)
         self.extra_optimism = np.zeros(n)
@@ -97,9 +114,8 @@ class PartyAgent(mesa.Agent):
         self.pressure = np.zeros(n)  # active lowering of the BATNA by the mediator's levers
         self.backlash = np.zeros(n)  # active aspiration bump
         self.walkout_bump = np.zeros(n)  # active extra walk-out hazard
-        self.concession_pace = np.ones(n)  # multiplier >= 1 of the concession pace (strikes)
-        self.approval_shift = np.zeros(n)  # shift of the public's approval logit (strikes)
-        self.paced_elapsed = np.zeros(n)  # extra clock rounds from a faster pace
+        self.concession_pace = np.ones(n)  # coercion on the pace of concession (1 = none)
+        self.approval_shift = np.zeros(n)  # added to the public's approval logit
         self.accumulated_cost = np.zeros(n)
         self.batna = np.zeros(n)
         self.aspiration = np.ones(n)
@@ -107,7 +123,15 @@ class PartyAgent(mesa.Agent):
 
     # ---- each round ------------------------------------------------------------------
     def clear_event_effects(self) -> None:
-        """Forget last round's effects of events; this round's events set them again."""
+        """Forget last round's effects of events; this round's events set them again.
+
+        What events may write, per replicate: ``cost_multiplier``, ``extra_cost`` (coercion
+        on cost, per round), ``concession_pace`` (coercion on pace, multiplied into the
+        concession step's pace, 1 = none), ``backlash`` (aspiration bump, utility units),
+        ``approval_shift`` (ADDED to this party's public's approval logit, so a backlash
+        that lowers approval writes a negative value; used in the vote and in its
+        anticipation), ``walkout_bump`` (extra walk-out hazard), ``extra_optimism``.
+        """
         n = self.model.n
         self.cost_multiplier = np.ones(n)
         self.extra_optimism = np.zeros(n)
@@ -145,22 +169,69 @@ class PartyAgent(mesa.Agent):
             )
         self.batna = value - self.pressure
 
-    def update_aspiration(self) -> None:
-        """Faratin–Sierra–Jennings time-dependent aspiration, from 1 down to the BATNA."""
+    def update_aspiration(self, others_last: np.ndarray) -> None:
+        """Concede by the mixed tactics of ``sim.concession`` and set the aspiration.
+
+        ``others_last`` (N, M): the shares of their remaining range the other parties gave
+        up last round (reciprocity answers them). Nothing here knows how many rounds are
+        simulated: time runs against the party's believed deadline.
+        """
+        m = self.model
         if self.strategy == "none":
-            level = self.batna.copy()
-        else:
-            # the concession clock runs from the first round (or the last reset) and
-            # reaches the BATNA in the deadline round
-            # a coerced pace (> 1) runs the clock faster from this round on
-            self.paced_elapsed += self.concession_pace - 1.0
-            elapsed = np.maximum((self.model.round - 1) - self.clock_start, 0.0)
-            elapsed = np.where(elapsed > 0, elapsed + self.paced_elapsed, 0.0)
-            span = np.maximum(self.concession_deadline - 1, 1)
-            level = np.asarray(
-                fsj_aspiration(elapsed, span, self.beta, self.batna, self.initial_concession)
-            )
-        self.aspiration = np.maximum(level, self.batna) + self.backlash
+            self.conceded = np.ones(m.n)
+            self.next_share = np.zeros(m.n)
+            self.aspiration = self.batna + self.backlash
+            return
+        round_cost = self.accumulated_cost - self.cost_seen
+        sign = self.direction
+        self.front_gain_trend = concession.front_trend(
+            self.front_gain_trend, m.move, sign, self.front_halflife
+        )
+        # the curve reaches the BATNA in the believed-deadline round (elapsed = round − 1)
+        time = concession.time_share(
+            m.round - 1.0, np.maximum(self.concession_deadline - 1.0, 1.0), self.beta
+        )
+        step = concession.concede(
+            self.conceded,
+            self.concession_weights,
+            time,
+            concession.cost_share(round_cost, self.cost_seen, self.cost_tolerance),
+            concession.front_share(self.front_gain_trend, self.front_sensitivity),
+            concession.reciprocity_share(others_last, self.reciprocity),
+            self.concession_pace,
+        )
+        self.next_share = concession.realised_share(self.conceded, step.conceded)
+        self.conceded = step.conceded
+        self.last_step = step
+        self.cost_seen = self.accumulated_cost.copy()
+        self.aspiration = concession.aspiration(self.conceded, self.batna) + self.backlash
+
+    def rebound(self, where: np.ndarray, fraction: np.ndarray) -> np.ndarray:
+        """Move the conceded share back towards the opening where ``where``; returns the
+        change (≤ 0)."""
+        new, change = concession.rebound(
+            self.conceded, self.initial_concession, np.where(where, fraction, 0.0)
+        )
+        self.conceded = new
+        self.next_share = np.where(where, 0.0, self.next_share)
+        return change
+
+    def signing_probability(self, x: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """The chance package x passes at home, as the government sees it (1 without a
+        vote, or where it does not anticipate); for the replicates ``rows`` when given
+        (x then has one row per listed replicate)."""
+        n = self.model.n if rows is None else len(rows)
+        if self.ratifies_always or not self.anticipates:
+            return np.ones(n)
+        sel = slice(None) if rows is None else rows
+        logit = (
+            self.rat_intercept[sel]
+            + np.einsum("nk,nk->n", self.rat_coef[sel], x)
+            + self.approval_shift[sel]
+        )
+        return concession.ratification_probability(
+            logit, self.rat_logit_threshold[sel], self.vote_noise_sd[sel]
+        )
 
     def approval_logit(self, x: np.ndarray) -> np.ndarray:
         """logit of the public's approval of package x (N, K) (without vote noise)."""

@@ -135,7 +135,7 @@ def parameter_label(path: str, scenario: Any = None) -> str:
         if "levers" in rest:
             i = rest.index("levers")
             if len(rest) >= i + 3:
-                return f"{owner} {_words(rest[i + 1:i + 2])} lever {_words(rest[i + 2:])}"
+                return f"{owner} {_words(rest[i + 1 : i + 2])} lever {_words(rest[i + 2 :])}"
         if rest[0] == "pressure":
             rest = rest[1:]
         return f"{owner} {_words(rest)}"
@@ -305,8 +305,9 @@ def _upper_peel(x: np.ndarray, k: int) -> tuple[np.ndarray, float] | None:
     return keep, -bound
 
 
-def _stats(inside: np.ndarray, y: np.ndarray, total_cases: float,
-           n_total: int) -> tuple[float, float, float]:
+def _stats(
+    inside: np.ndarray, y: np.ndarray, total_cases: float, n_total: int
+) -> tuple[float, float, float]:
     n_in = int(inside.sum())
     k_in = float(y[inside].sum())
     coverage = k_in / total_cases if total_cases > 0 else float("nan")
@@ -314,8 +315,14 @@ def _stats(inside: np.ndarray, y: np.ndarray, total_cases: float,
     return coverage, density, n_in / n_total if n_total else float("nan")
 
 
-def peel(x: np.ndarray, y: np.ndarray, *, alpha: float = 0.05, min_mass: float = 0.05,
-         n_total: int | None = None) -> list[Box]:
+def peel(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    alpha: float = 0.05,
+    min_mass: float = 0.05,
+    n_total: int | None = None,
+) -> list[Box]:
     """Peel from the whole space down to ``min_mass``; return the boxes (box 0 = everything).
 
     Parameters
@@ -375,10 +382,18 @@ def peel(x: np.ndarray, y: np.ndarray, *, alpha: float = 0.05, min_mass: float =
         boxes.append(box)
 
 
-def trajectory(peeled: Sequence[Box], x: np.ndarray, y: np.ndarray, x_eval: np.ndarray,
-               y_eval: np.ndarray, *, cases_eval: float | None = None,
-               n_eval_total: int | None = None, pasting: bool = False,
-               alpha: float = 0.05) -> Trajectory:
+def trajectory(
+    peeled: Sequence[Box],
+    x: np.ndarray,
+    y: np.ndarray,
+    x_eval: np.ndarray,
+    y_eval: np.ndarray,
+    *,
+    cases_eval: float | None = None,
+    n_eval_total: int | None = None,
+    pasting: bool = False,
+    alpha: float = 0.05,
+) -> Trajectory:
     """Simplify (and optionally paste) each peeled box on the peeled replicates ``x, y``,
     measure it on ``x_eval, y_eval``, and choose the best.
 
@@ -405,11 +420,19 @@ def trajectory(peeled: Sequence[Box], x: np.ndarray, y: np.ndarray, x_eval: np.n
         simple.append(_stats(b.contains(x_eval), y_eval, cases_eval, n_eval_total))
     r, sm = np.array(raw), np.array(simple)
     return Trajectory(
-        tuple(peeled), r[:, 0], r[:, 1], r[:, 2],
-        np.array([int(b.restricted().sum()) for b in peeled]), np.array(pden),
-        tuple(boxes), sm[:, 0], sm[:, 1], sm[:, 2],
+        tuple(peeled),
+        r[:, 0],
+        r[:, 1],
+        r[:, 2],
+        np.array([int(b.restricted().sum()) for b in peeled]),
+        np.array(pden),
+        tuple(boxes),
+        sm[:, 0],
+        sm[:, 1],
+        sm[:, 2],
         np.array([int(b.restricted().sum()) for b in boxes]),
-        choose_box(sm[:, 0], sm[:, 1]))
+        choose_box(sm[:, 0], sm[:, 1]),
+    )
 
 
 def choose_box(coverage: np.ndarray, density: np.ndarray) -> int:
@@ -494,8 +517,9 @@ def restriction_p_values(x: np.ndarray, y: np.ndarray, box: Box) -> dict[int, fl
     return {int(j): float(v) for j, v in zip(dims, pv, strict=True)}
 
 
-def simplify(x: np.ndarray, y: np.ndarray, box: Box, *,
-             level: float = 0.05) -> tuple[Box, list[int]]:
+def simplify(
+    x: np.ndarray, y: np.ndarray, box: Box, *, level: float = 0.05
+) -> tuple[Box, list[int]]:
     """Drop, one at a time and least significant first, each restriction whose removal
     does not lower the density significantly; return the box and the dropped dimensions."""
     x = np.asarray(x, dtype=float)
@@ -515,9 +539,14 @@ def simplify(x: np.ndarray, y: np.ndarray, box: Box, *,
 # ---- the whole method ----------------------------------------------------------------
 
 
-def _restrictions(x: np.ndarray, y: np.ndarray, box: Box, names: Sequence[str],
-                  labels: Sequence[str],
-                  discrete: Sequence[np.ndarray | None]) -> tuple[Restriction, ...]:
+def _restrictions(
+    x: np.ndarray,
+    y: np.ndarray,
+    box: Box,
+    names: Sequence[str],
+    labels: Sequence[str],
+    discrete: Sequence[np.ndarray | None],
+) -> tuple[Restriction, ...]:
     pv = restriction_p_values(x, y, box)
     out = []
     for j in sorted(pv, key=lambda i: (pv[i], i)):
@@ -532,9 +561,20 @@ def _restrictions(x: np.ndarray, y: np.ndarray, box: Box, names: Sequence[str],
     return tuple(out)
 
 
-def prim(x: np.ndarray, y: np.ndarray, names: Sequence[str], *, labels: Sequence[str] | None = None,
-         alpha: float = 0.05, min_mass: float = 0.05, holdout: float = 0.5, max_boxes: int = 3,
-         pasting: bool = False, scenario: str = "", outcome: str = "agreement") -> DiscoveryResult:
+def prim(
+    x: np.ndarray,
+    y: np.ndarray,
+    names: Sequence[str],
+    *,
+    labels: Sequence[str] | None = None,
+    alpha: float = 0.05,
+    min_mass: float = 0.05,
+    holdout: float = 0.5,
+    max_boxes: int = 3,
+    pasting: bool = False,
+    scenario: str = "",
+    outcome: str = "agreement",
+) -> DiscoveryResult:
     """Find the boxes where ``y == 1`` concentrates.
 
     Parameters
@@ -590,8 +630,9 @@ def prim(x: np.ndarray, y: np.ndarray, names: Sequence[str], *, labels: Sequence
     base_rate = cases_e / len(ye) if len(ye) else float("nan")
     notes = []
     if holdout:
-        notes.append("boxes were peeled on half of the replicates "
-                     "and are measured on the other half")
+        notes.append(
+            "boxes were peeled on half of the replicates and are measured on the other half"
+        )
     boxes: list[FoundBox] = []
     left_t = np.ones(len(yt), dtype=bool)
     left_e = np.ones(len(ye), dtype=bool)
@@ -599,8 +640,17 @@ def prim(x: np.ndarray, y: np.ndarray, names: Sequence[str], *, labels: Sequence
         if yt[left_t].sum() < 1 or ye[left_e].sum() < 1:
             break
         peeled = peel(xt[left_t], yt[left_t], alpha=alpha, min_mass=min_mass, n_total=len(yt))
-        traj = trajectory(peeled, xt[left_t], yt[left_t], xe[left_e], ye[left_e],
-                          cases_eval=cases_e, n_eval_total=len(ye), pasting=pasting, alpha=alpha)
+        traj = trajectory(
+            peeled,
+            xt[left_t],
+            yt[left_t],
+            xe[left_e],
+            ye[left_e],
+            cases_eval=cases_e,
+            n_eval_total=len(ye),
+            pasting=pasting,
+            alpha=alpha,
+        )
         box = traj.boxes[traj.chosen]
         dropped = np.flatnonzero(traj.peeled[traj.chosen].restricted() & ~box.restricted())
         inside = box.contains(xe) & left_e
@@ -614,8 +664,12 @@ def prim(x: np.ndarray, y: np.ndarray, names: Sequence[str], *, labels: Sequence
             dropped=tuple(names[int(j)] for j in dropped),
             trajectory=traj,
             coverage=k_in / cases_e if cases_e else float("nan"),
-            density=density, density_ci95=(float(lo), float(hi)),
-            mass=n_in / len(ye), cases=k_in, n_in=n_in, significant=significant,
+            density=density,
+            density_ci95=(float(lo), float(hi)),
+            mass=n_in / len(ye),
+            cases=k_in,
+            n_in=n_in,
+            significant=significant,
         )
         boxes.append(found)
         if not significant:
@@ -623,9 +677,21 @@ def prim(x: np.ndarray, y: np.ndarray, names: Sequence[str], *, labels: Sequence
         left_t &= ~box.contains(xt)
         left_e &= ~inside
     return DiscoveryResult(
-        scenario=scenario, outcome=outcome, names=tuple(names), labels=tuple(labels), n=n,
-        cases=int(y.sum()), n_eval=len(ye), cases_eval=int(cases_e), base_rate=base_rate,
-        alpha=alpha, min_mass=min_mass, holdout=holdout, boxes=tuple(boxes), notes=tuple(notes))
+        scenario=scenario,
+        outcome=outcome,
+        names=tuple(names),
+        labels=tuple(labels),
+        n=n,
+        cases=int(y.sum()),
+        n_eval=len(ye),
+        cases_eval=int(cases_e),
+        base_rate=base_rate,
+        alpha=alpha,
+        min_mass=min_mass,
+        holdout=holdout,
+        boxes=tuple(boxes),
+        notes=tuple(notes),
+    )
 
 
 # ---- words ---------------------------------------------------------------------------
@@ -677,35 +743,52 @@ def format_discovery(res: DiscoveryResult) -> str:
             f"coverage = share of all {o} replicates that fall in the box; density = share of "
             f"the box's replicates that end in {o}. Both are measured on {where} "
             f"({res.cases_eval:,} {o} replicates of {res.n_eval:,}; base rate "
-            f"{_pct(res.base_rate)}).", 100),
+            f"{_pct(res.base_rate)}).",
+            100,
+        ),
         "",
     ]
     if not res.found:
-        lines.append(f"No box holds {o} significantly more often than the base rate "
-                     f"({_pct(res.base_rate)}): no combination of these parameters "
-                     f"explains {o} at this sample size. More --runs may help.")
+        lines.append(
+            f"No box holds {o} significantly more often than the base rate "
+            f"({_pct(res.base_rate)}): no combination of these parameters "
+            f"explains {o} at this sample size. More --runs may help."
+        )
     for i, b in enumerate(res.found, start=1):
         lo, hi = b.density_ci95
-        earlier = ("" if i == 1 else " (outside box 1)" if i == 2
-                   else f" (outside boxes 1-{i - 1})")
-        lines.append(f"Box {i}{earlier}: coverage {_pct(b.coverage)} "
-                     f"({b.cases:,} of {res.cases_eval:,} {o}), density {_pct(b.density)} "
-                     f"[95%: {_pct(lo)}, {_pct(hi)}] ({b.cases:,} of {b.n_in:,} replicates), "
-                     f"mass {_pct(b.mass)}")
+        earlier = "" if i == 1 else " (outside box 1)" if i == 2 else f" (outside boxes 1-{i - 1})"
+        lines.append(
+            f"Box {i}{earlier}: coverage {_pct(b.coverage)} "
+            f"({b.cases:,} of {res.cases_eval:,} {o}), density {_pct(b.density)} "
+            f"[95%: {_pct(lo)}, {_pct(hi)}] ({b.cases:,} of {b.n_in:,} replicates), "
+            f"mass {_pct(b.mass)}"
+        )
         for k, r in enumerate(b.restrictions):
-            lines.append(f"    {'where' if k == 0 else '  and'} {describe_restriction(r)}"
-                         f"   (p = {r.p_value:.2g})")
+            lines.append(
+                f"    {'where' if k == 0 else '  and'} {describe_restriction(r)}"
+                f"   (p = {r.p_value:.2g})"
+            )
         if b.dropped:
-            lines.append(f"    ({len(b.dropped)} peeled restriction(s) dropped: they did not raise "
-                         "the density significantly)")
-        lines.append(textwrap.fill(
-            f"In words: {o} is {_ratio(b.density, res.base_rate)} when {describe_box(b)}.",
-            100, initial_indent="    ", subsequent_indent="    "))
+            lines.append(
+                f"    ({len(b.dropped)} peeled restriction(s) dropped: they did not raise "
+                "the density significantly)"
+            )
+        lines.append(
+            textwrap.fill(
+                f"In words: {o} is {_ratio(b.density, res.base_rate)} when {describe_box(b)}.",
+                100,
+                initial_indent="    ",
+                subsequent_indent="    ",
+            )
+        )
         lines.append("")
     if res.found:
         outside = 1 - sum(b.coverage for b in res.found)
-        more = ("No further box is significantly denser than the base rate; "
-                if any(not b.significant for b in res.boxes) else "")
+        more = (
+            "No further box is significantly denser than the base rate; "
+            if any(not b.significant for b in res.boxes)
+            else ""
+        )
         lines.append(f"{more}{_pct(outside)} of {o} lies outside the boxes.")
     for note in res.notes:
         lines.append(f"Note: {note}.")
@@ -732,26 +815,78 @@ def _cell(v: Any) -> str:
 def discovery_csvs(res: DiscoveryResult) -> dict[str, str]:
     """``boxes.csv`` (one row per restriction of each box found) and ``trajectory.csv``
     (every box of every peeling trajectory)."""
-    head = ["box", "parameter", "label", "low", "high", "values", "p_value", "coverage",
-            "density", "density_ci95_low", "density_ci95_high", "mass", "cases", "replicates"]
+    head = [
+        "box",
+        "parameter",
+        "label",
+        "low",
+        "high",
+        "values",
+        "p_value",
+        "coverage",
+        "density",
+        "density_ci95_low",
+        "density_ci95_high",
+        "mass",
+        "cases",
+        "replicates",
+    ]
     rows: list[list[Any]] = [head]
     for i, b in enumerate(res.found, start=1):
         for r in b.restrictions:
-            rows.append([i, r.name, r.label, r.low, r.high,
-                         None if r.values is None else " ".join(_num(v) for v in r.values),
-                         r.p_value, b.coverage, b.density, b.density_ci95[0], b.density_ci95[1],
-                         b.mass, b.cases, b.n_in])
+            rows.append(
+                [
+                    i,
+                    r.name,
+                    r.label,
+                    r.low,
+                    r.high,
+                    None if r.values is None else " ".join(_num(v) for v in r.values),
+                    r.p_value,
+                    b.coverage,
+                    b.density,
+                    b.density_ci95[0],
+                    b.density_ci95[1],
+                    b.mass,
+                    b.cases,
+                    b.n_in,
+                ]
+            )
     boxes = "\n".join(",".join(_cell(v) for v in row) for row in rows) + "\n"
-    thead = ["box", "step", "coverage", "density", "mass", "restricted", "peeled_density",
-             "simple_coverage", "simple_density", "simple_mass", "simple_restricted", "chosen"]
+    thead = [
+        "box",
+        "step",
+        "coverage",
+        "density",
+        "mass",
+        "restricted",
+        "peeled_density",
+        "simple_coverage",
+        "simple_density",
+        "simple_mass",
+        "simple_restricted",
+        "chosen",
+    ]
     trows: list[list[Any]] = [thead]
     for i, b in enumerate(res.boxes, start=1):
         t = b.trajectory
         for s in range(len(t.boxes)):
-            trows.append([i, s, float(t.coverage[s]), float(t.density[s]), float(t.mass[s]),
-                          int(t.restricted[s]), float(t.peeled_density[s]),
-                          float(t.simple_coverage[s]), float(t.simple_density[s]),
-                          float(t.simple_mass[s]), int(t.simple_restricted[s]), int(s == t.chosen)])
+            trows.append(
+                [
+                    i,
+                    s,
+                    float(t.coverage[s]),
+                    float(t.density[s]),
+                    float(t.mass[s]),
+                    int(t.restricted[s]),
+                    float(t.peeled_density[s]),
+                    float(t.simple_coverage[s]),
+                    float(t.simple_density[s]),
+                    float(t.simple_mass[s]),
+                    int(t.simple_restricted[s]),
+                    int(s == t.chosen),
+                ]
+            )
     traj = "\n".join(",".join(_cell(v) for v in row) for row in trows) + "\n"
     return {"boxes.csv": boxes, "trajectory.csv": traj}
 
@@ -765,22 +900,34 @@ def discovery_json(res: DiscoveryResult) -> dict[str, Any]:
         "outcome": res.outcome,
         "replicates": res.n,
         "cases": res.cases,
-        "evaluated_on": {"replicates": res.n_eval, "cases": res.cases_eval,
-                         "holdout": res.holdout, "base_rate": f(res.base_rate)},
+        "evaluated_on": {
+            "replicates": res.n_eval,
+            "cases": res.cases_eval,
+            "holdout": res.holdout,
+            "base_rate": f(res.base_rate),
+        },
         "peel": res.alpha,
         "min_mass": res.min_mass,
         "parameters": list(res.names),
         "boxes": [
             {
-                "coverage": f(b.coverage), "density": f(b.density),
+                "coverage": f(b.coverage),
+                "density": f(b.density),
                 "density_ci95": [f(b.density_ci95[0]), f(b.density_ci95[1])],
-                "mass": f(b.mass), "cases": b.cases, "replicates": b.n_in,
+                "mass": f(b.mass),
+                "cases": b.cases,
+                "replicates": b.n_in,
                 "significant": b.significant,
                 "description": describe_box(b),
                 "restrictions": [
-                    {"parameter": r.name, "label": r.label, "low": f(r.low), "high": f(r.high),
-                     "values": None if r.values is None else list(r.values),
-                     "p_value": f(r.p_value)}
+                    {
+                        "parameter": r.name,
+                        "label": r.label,
+                        "low": f(r.low),
+                        "high": f(r.high),
+                        "values": None if r.values is None else list(r.values),
+                        "p_value": f(r.p_value),
+                    }
                     for r in b.restrictions
                 ],
                 "dropped": list(b.dropped),
@@ -821,8 +968,9 @@ def read_replicates(folder: str | Path, outcome: str) -> tuple[list[str], np.nda
         oc = header.index("outcome")
         cols = [i for i, h in enumerate(header) if h.startswith("param.")]
         if not cols:
-            raise NegsimError(f"{path}: no param.* columns "
-                              "(the scenario has no uncertain parameters)")
+            raise NegsimError(
+                f"{path}: no param.* columns (the scenario has no uncertain parameters)"
+            )
         xs, ys = [], []
         for line, row in enumerate(reader, start=2):
             if len(row) != len(header):
@@ -834,8 +982,11 @@ def read_replicates(folder: str | Path, outcome: str) -> tuple[list[str], np.nda
             ys.append(row[oc] == outcome)
     if not xs:
         raise NegsimError(f"{path}: no replicates")
-    return ([header[i][len("param."):] for i in cols], np.array(xs, dtype=float),
-            np.array(ys, dtype=bool))
+    return (
+        [header[i][len("param.") :] for i in cols],
+        np.array(xs, dtype=float),
+        np.array(ys, dtype=bool),
+    )
 
 
 def labels_for(names: Sequence[str], scenario: Any = None) -> list[str]:
@@ -844,5 +995,6 @@ def labels_for(names: Sequence[str], scenario: Any = None) -> list[str]:
     counts: dict[str, int] = {}
     for lab in labels:
         counts[lab] = counts.get(lab, 0) + 1
-    return [lab if counts[lab] == 1 else f"{lab} ({nm})"
-            for lab, nm in zip(labels, names, strict=True)]
+    return [
+        lab if counts[lab] == 1 else f"{lab} ({nm})" for lab, nm in zip(labels, names, strict=True)
+    ]

@@ -82,7 +82,7 @@ DEFAULTS = {
 MORRIS_LEVELS = 4
 CONF_LEVEL = 0.95
 RESAMPLES = 1000
-_EPS_U = 2.0 ** -40  # Sobol points are clipped to [eps, 1 - eps] so unbounded ppf stays finite
+_EPS_U = 2.0**-40  # Sobol points are clipped to [eps, 1 - eps] so unbounded ppf stays finite
 _CONST_WARNING = "Constant values encountered"
 
 
@@ -106,8 +106,13 @@ class Problem:
 
     def values(self, u: np.ndarray) -> np.ndarray:
         """Parameter values of unit-cube points ``u`` (shape (M, D))."""
-        return np.column_stack([np.asarray(dist.ppf(u[:, k]), dtype=float)
-                                for k, dist in enumerate(self.dists)]) if self.d else u
+        return (
+            np.column_stack(
+                [np.asarray(dist.ppf(u[:, k]), dtype=float) for k, dist in enumerate(self.dists)]
+            )
+            if self.d
+            else u
+        )
 
 
 def problem_from_scenario(scenario: Any) -> Problem:
@@ -182,18 +187,24 @@ def make_design(problem: Problem, method: str, n: int, runs: int, seed: int) -> 
 
     d = problem.d
     if d == 0:
-        raise NegsimError("the scenario has no uncertain parameters (give some as distributions, "
-                          "e.g. --set 'PATH={dist: uniform, low: 0, high: 1}')")
+        raise NegsimError(
+            "the scenario has no uncertain parameters (give some as distributions, "
+            "e.g. --set 'PATH={dist: uniform, low: 0, high: 1}')"
+        )
     if runs < 2:
-        raise NegsimError("sensitivity needs --runs >= 2 replicates per design point, to tell "
-                          "the shocks from the parameters")
+        raise NegsimError(
+            "sensitivity needs --runs >= 2 replicates per design point, to tell "
+            "the shocks from the parameters"
+        )
     if method == "sobol":
         if n < 2 or n & (n - 1):
             low = 1 << max(1, int(math.log2(max(n, 2))))
             raise NegsimError(
-                f"--n must be a power of 2 for Sobol (got {n}; try {low} or {low * 2})")
-        u = sobol_sample.sample(problem.salib(), n, calc_second_order=False, scramble=True,
-                                seed=derived_seed(seed, 1))
+                f"--n must be a power of 2 for Sobol (got {n}; try {low} or {low * 2})"
+            )
+        u = sobol_sample.sample(
+            problem.salib(), n, calc_second_order=False, scramble=True, seed=derived_seed(seed, 1)
+        )
         u_run = np.clip(u, _EPS_U, 1.0 - _EPS_U)
         step = d + 2
         j = np.arange(u.shape[0]) // step
@@ -202,8 +213,9 @@ def make_design(problem: Problem, method: str, n: int, runs: int, seed: int) -> 
     elif method == "morris":
         if n < 2:
             raise NegsimError(f"--n must be at least 2 trajectories for Morris (got {n})")
-        u = morris_sample.sample(problem.salib(), n, num_levels=MORRIS_LEVELS,
-                                 seed=derived_seed(seed, 2))
+        u = morris_sample.sample(
+            problem.salib(), n, num_levels=MORRIS_LEVELS, seed=derived_seed(seed, 2)
+        )
         # levels 0, 1/3, 2/3, 1 -> the midpoints 1/8, 3/8, 5/8, 7/8 of four equal-probability bins
         u_run = (u * (MORRIS_LEVELS - 1) + 0.5) / MORRIS_LEVELS
         sets = np.arange(u.shape[0]) // (d + 1)
@@ -215,8 +227,9 @@ def make_design(problem: Problem, method: str, n: int, runs: int, seed: int) -> 
 # ---- running the model ---------------------------------------------------------------
 
 
-def _evaluate_block(scenario: Any, seed: int, names: tuple[str, ...], x: np.ndarray,
-                    replicates: np.ndarray) -> np.ndarray:
+def _evaluate_block(
+    scenario: Any, seed: int, names: tuple[str, ...], x: np.ndarray, replicates: np.ndarray
+) -> np.ndarray:
     """Outcome codes (rows, R) of design rows ``x`` (rows, D) at their replicates."""
     from sim.runner import run_model
 
@@ -226,10 +239,18 @@ def _evaluate_block(scenario: Any, seed: int, names: tuple[str, ...], x: np.ndar
     return result.outcome.reshape(rows, runs)
 
 
-def evaluate_model(scenario: Any, problem: Problem, design: Design, seed: int, *, jobs: int = 1,
-                   executor: str = "local", scheduler: str | None = None,
-                   progress: Callable[[int], None] | None = None,
-                   block: int | None = None) -> np.ndarray:
+def evaluate_model(
+    scenario: Any,
+    problem: Problem,
+    design: Design,
+    seed: int,
+    *,
+    jobs: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    block: int | None = None,
+) -> np.ndarray:
     """Outcome codes of every replicate of every design row, shape (M, R).
 
     Rows run in blocks of about ``CHUNK_SIZE`` replicates; each row's replicate indices
@@ -240,13 +261,19 @@ def evaluate_model(scenario: Any, problem: Problem, design: Design, seed: int, *
     from sim.sweep_grid import PARALLEL_MIN_REPLICATES
 
     per = block or max(1, CHUNK_SIZE // design.runs)
-    tasks = [(scenario, seed, problem.names, design.x[a:a + per],
-              design.replicates(slice(a, a + per)))
-             for a in range(0, design.points, per)]
+    tasks = [
+        (scenario, seed, problem.names, design.x[a : a + per], design.replicates(slice(a, a + per)))
+        for a in range(0, design.points, per)
+    ]
     parts = []
-    for out in map_ordered(_evaluate_block, tasks, jobs=jobs, executor=executor,
-                           scheduler=scheduler,
-                           serial=design.evaluations < PARALLEL_MIN_REPLICATES):
+    for out in map_ordered(
+        _evaluate_block,
+        tasks,
+        jobs=jobs,
+        executor=executor,
+        scheduler=scheduler,
+        serial=design.evaluations < PARALLEL_MIN_REPLICATES,
+    ):
         parts.append(out)
         if progress is not None:
             progress(out.size)
@@ -278,8 +305,9 @@ def _split(y: np.ndarray) -> tuple[float, float, float]:
     return float(y.mean()), between, within
 
 
-def variance_split(y: np.ndarray, clusters: np.ndarray, seed: int,
-                   resamples: int = RESAMPLES) -> VarianceSplit:
+def variance_split(
+    y: np.ndarray, clusters: np.ndarray, seed: int, resamples: int = RESAMPLES
+) -> VarianceSplit:
     """Split the outcome's variance between the parameters and the shocks.
 
     Parameters
@@ -364,13 +392,27 @@ class SensitivityResult:
             half = self.conf.get(key)
             if half is not None:
                 analysis[f"{key}_conf"] = np.nan_to_num(half[keep], nan=0.0)
-        return prepare_sensitivity(analysis, [self.labels[i] for i in keep], method=self.method,
-                                   outcome=self.outcome, scenario=self.scenario, n=self.evaluations)
+        return prepare_sensitivity(
+            analysis,
+            [self.labels[i] for i in keep],
+            method=self.method,
+            outcome=self.outcome,
+            scenario=self.scenario,
+            n=self.evaluations,
+        )
 
 
-def analyze(problem: Problem, design: Design, y: np.ndarray, *, seed: int,
-            outcome: str = "agreement", labels: Sequence[str] | None = None, scenario: str = "",
-            file_keys: Sequence[str] = ()) -> SensitivityResult:
+def analyze(
+    problem: Problem,
+    design: Design,
+    y: np.ndarray,
+    *,
+    seed: int,
+    outcome: str = "agreement",
+    labels: Sequence[str] | None = None,
+    scenario: str = "",
+    file_keys: Sequence[str] = (),
+) -> SensitivityResult:
     """Sobol or Morris indices of the mean of ``y`` (shape (M, R): R replicates per
     design row, 0/1 outcomes or any numbers), corrected for the replicates' noise as the
     module docstring explains."""
@@ -398,19 +440,31 @@ def analyze(problem: Problem, design: Design, y: np.ndarray, *, seed: int,
         raise NegsimError(
             f"{outcome} {'never' if y.flat[0] == 0 else 'always'} happened in the "
             f"{design.evaluations:,} replicates of the design: its probability does not vary, "
-            "so the indices are undefined (try another --outcome or more --runs)")
+            "so the indices are undefined (try another --outcome or more --runs)"
+        )
     with warnings.catch_warnings():
         # bootstrap resamples of a rare outcome may be constant; SALib then warns and
         # returns 0 for that resample, which is the right value
         warnings.filterwarnings("ignore", message=_CONST_WARNING, category=UserWarning)
         if design.method == "sobol":
-            si = sobol_analyze.analyze(problem.salib(), ybar, calc_second_order=False,
-                                       num_resamples=RESAMPLES, conf_level=CONF_LEVEL,
-                                       seed=derived_seed(seed, 4))
+            si = sobol_analyze.analyze(
+                problem.salib(),
+                ybar,
+                calc_second_order=False,
+                num_resamples=RESAMPLES,
+                conf_level=CONF_LEVEL,
+                seed=derived_seed(seed, 4),
+            )
         else:
-            si = morris_analyze.analyze(problem.salib(), design.u, ybar, num_resamples=RESAMPLES,
-                                        conf_level=CONF_LEVEL, num_levels=MORRIS_LEVELS,
-                                        seed=derived_seed(seed, 5))
+            si = morris_analyze.analyze(
+                problem.salib(),
+                design.u,
+                ybar,
+                num_resamples=RESAMPLES,
+                conf_level=CONF_LEVEL,
+                num_levels=MORRIS_LEVELS,
+                seed=derived_seed(seed, 5),
+            )
     defined = True
     if design.method == "sobol":
         v0 = float(np.var(ab))
@@ -420,10 +474,14 @@ def analyze(problem: Problem, design: Design, y: np.ndarray, *, seed: int,
         bias_t = 0.5 * (a_y[:, None, :] - ab_y).var(axis=2, ddof=1).mean(axis=0) / r
         if var_f > 0 and v0 > 0:
             scale = v0 / var_f
-            indices = {"ST": (np.asarray(si["ST"]) * v0 - bias_t) / var_f,
-                       "S1": np.asarray(si["S1"]) * scale}
-            conf: dict[str, np.ndarray | None] = {"ST": np.asarray(si["ST_conf"]) * scale,
-                                                  "S1": np.asarray(si["S1_conf"]) * scale}
+            indices = {
+                "ST": (np.asarray(si["ST"]) * v0 - bias_t) / var_f,
+                "S1": np.asarray(si["S1"]) * scale,
+            }
+            conf: dict[str, np.ndarray | None] = {
+                "ST": np.asarray(si["ST_conf"]) * scale,
+                "S1": np.asarray(si["S1_conf"]) * scale,
+            }
         else:
             defined = False
             nan = np.full(d, np.nan)
@@ -431,14 +489,32 @@ def analyze(problem: Problem, design: Design, y: np.ndarray, *, seed: int,
             conf = {"ST": nan.copy(), "S1": nan.copy()}
     else:
         step_size = MORRIS_LEVELS / (2 * (MORRIS_LEVELS - 1))  # SALib divides by this
-        indices = {"mu_star": np.asarray(si["mu_star"], dtype=float) * step_size,
-                   "sigma": np.asarray(si["sigma"], dtype=float) * step_size,
-                   "mu": np.asarray(si["mu"], dtype=float) * step_size}
-        conf = {"mu_star": np.asarray(si["mu_star_conf"], dtype=float) * step_size,
-                "sigma": None, "mu": None}
-    return SensitivityResult(design.method, outcome, problem.names, labels, indices, conf,
-                             design.n, r, design.points, split, defined, scenario, seed,
-                             tuple(file_keys) or problem.names)
+        indices = {
+            "mu_star": np.asarray(si["mu_star"], dtype=float) * step_size,
+            "sigma": np.asarray(si["sigma"], dtype=float) * step_size,
+            "mu": np.asarray(si["mu"], dtype=float) * step_size,
+        }
+        conf = {
+            "mu_star": np.asarray(si["mu_star_conf"], dtype=float) * step_size,
+            "sigma": None,
+            "mu": None,
+        }
+    return SensitivityResult(
+        design.method,
+        outcome,
+        problem.names,
+        labels,
+        indices,
+        conf,
+        design.n,
+        r,
+        design.points,
+        split,
+        defined,
+        scenario,
+        seed,
+        tuple(file_keys) or problem.names,
+    )
 
 
 # ---- text and files ------------------------------------------------------------------
@@ -483,8 +559,12 @@ def sensitivity_json(res: SensitivityResult) -> dict[str, Any]:
         "method": res.method,
         "outcome": res.outcome,
         "seed": res.seed,
-        "design": {"n": res.n, "points": res.points, "runs_per_point": res.runs,
-                   "replicates": res.evaluations},
+        "design": {
+            "n": res.n,
+            "points": res.points,
+            "runs_per_point": res.runs,
+            "replicates": res.evaluations,
+        },
         "probability": _f(s.mean),
         "variance": {
             "outcome": _f(s.var_outcome),
@@ -495,9 +575,13 @@ def sensitivity_json(res: SensitivityResult) -> dict[str, Any]:
         },
         "indices_defined": res.defined,
         "parameters": [
-            {"parameter": res.names[i], "file_key": res.file_keys[i], "label": res.labels[i],
-             **{k: _f(v[i]) for k, v in res.indices.items()},
-             **{f"{k}_conf": _f(v[i]) for k, v in res.conf.items() if v is not None}}
+            {
+                "parameter": res.names[i],
+                "file_key": res.file_keys[i],
+                "label": res.labels[i],
+                **{k: _f(v[i]) for k, v in res.indices.items()},
+                **{f"{k}_conf": _f(v[i]) for k, v in res.conf.items() if v is not None},
+            }
             for i in res.order()
         ],
     }
@@ -513,11 +597,15 @@ def format_sensitivity(res: SensitivityResult, top: int | None = None) -> str:
     s = res.split
     lo, hi = s.shock_share_ci95
     if res.method == "sobol":
-        what = (f"Sobol indices: N = {res.n} base samples, {res.points:,} design points x "
-                f"{res.runs} replicates = {res.evaluations:,} replicates")
+        what = (
+            f"Sobol indices: N = {res.n} base samples, {res.points:,} design points x "
+            f"{res.runs} replicates = {res.evaluations:,} replicates"
+        )
     else:
-        what = (f"Morris screening: {res.n} trajectories, {res.points:,} design points x "
-                f"{res.runs} replicates = {res.evaluations:,} replicates")
+        what = (
+            f"Morris screening: {res.n} trajectories, {res.points:,} design points x "
+            f"{res.runs} replicates = {res.evaluations:,} replicates"
+        )
     shocks = (
         f"Shocks: {_pct(s.shock_share)} [95%: {_pct(lo)}, {_pct(hi)}] of the variance of a "
         f"single replicate's outcome ({o} or not) comes from the shocks (strikes, front-line "
@@ -526,13 +614,17 @@ def format_sensitivity(res: SensitivityResult, top: int | None = None) -> str:
         + (" (approximate on the Morris grid)." if res.method == "morris" else ".")
     )
     if res.method == "sobol":
-        reading = (f"ST (total, with interactions) and S1 (first order) are shares of the variance "
-                   f"of P({o}) across parameter settings; +- is a 95% half-width.")
+        reading = (
+            f"ST (total, with interactions) and S1 (first order) are shares of the variance "
+            f"of P({o}) across parameter settings; +- is a 95% half-width."
+        )
     else:
-        reading = (f"mu* = mean absolute change in P({o}) when the parameter alone moves one step "
-                   f"(half of its distribution, e.g. from its 1/8 to its 5/8 quantile), +- a 95% "
-                   f"half-width; sigma = spread of that change (large: interactions or "
-                   f"non-linearity); mu = mean signed change.")
+        reading = (
+            f"mu* = mean absolute change in P({o}) when the parameter alone moves one step "
+            f"(half of its distribution, e.g. from its 1/8 to its 5/8 quantile), +- a 95% "
+            f"half-width; sigma = spread of that change (large: interactions or "
+            f"non-linearity); mu = mean signed change."
+        )
     lines = [
         f"{res.scenario}: what drives P({o}) over {len(res.names)} uncertain parameters",
         f"{what} (seed {res.seed})",
@@ -542,14 +634,20 @@ def format_sensitivity(res: SensitivityResult, top: int | None = None) -> str:
         textwrap.fill(reading, 100),
     ]
     if np.isfinite(hi) and hi >= 0.999:
-        lines.append(textwrap.fill(
-            "Caution: at this sample size the parameters' share cannot be told from zero, so "
-            "the indices below are dominated by noise; more --runs (replicates per point) or a "
-            "larger --n may help.", 100))
+        lines.append(
+            textwrap.fill(
+                "Caution: at this sample size the parameters' share cannot be told from zero, so "
+                "the indices below are dominated by noise; more --runs (replicates per point) or a "
+                "larger --n may help.",
+                100,
+            )
+        )
     lines.append("")
     if not res.defined:
-        lines.append(f"The parameters explain no detectable variance of P({o}) at this sample "
-                     "size: the Sobol indices are undefined. More --runs or a larger --n may help.")
+        lines.append(
+            f"The parameters explain no detectable variance of P({o}) at this sample "
+            "size: the Sobol indices are undefined. More --runs or a larger --n may help."
+        )
         return "\n".join(lines)
     width = min(60, max(len("parameter"), *(len(lab) for lab in res.labels)) + 2)
     if res.method == "sobol":

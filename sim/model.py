@@ -25,6 +25,7 @@ import numpy as np
 
 from sim.agents import MediatorAgent, PartyAgent
 from sim.bargaining import Geometry
+from sim.concession import signs
 from sim.events import COUNTERS, RoundWorld, apply_events, build_events
 from sim.mediation import AlternatingOffers, ProposalRule
 from sim.outcomes import NO_ONE, EnsembleResult, Outcome
@@ -119,7 +120,13 @@ class NegotiationModel(mesa.Model):
         )
         if self.front_issue is not None:
             for party in self.party_agents:
-                party.direction = np.where(party.ideal[:, self.front_issue] >= 0.5, 1.0, -1.0)
+                if fl is not None and fl.advancing is not None:
+                    # declared: the advancing party gains as the line rises, the others lose
+                    party.direction = np.full(self.n, 1.0 if party.name == fl.advancing else -1.0)
+                else:
+                    party.direction = np.where(party.ideal[:, self.front_issue] >= 0.5, 1.0, -1.0)
+        # the front bounds the table: no package gives back what the advancing side holds
+        self.front_bounds_table = fl is not None and fl.bounds_table
         self.events = build_events(self)
 
         # the bargaining space: absolute red lines bound the box every proposal lies in
@@ -150,7 +157,9 @@ class NegotiationModel(mesa.Model):
         # outcomes
         self.active = np.ones(self.n, dtype=bool)
         self.outcome = np.full(self.n, Outcome.STALEMATE, dtype=np.int8)
-        self.end_round = np.full(self.n, scenario.rounds, dtype=np.int16)
+        # 0 until the replicate ends: the model does not know when the window closes
+        self.end_round = np.zeros(self.n, dtype=np.int16)
+        self.first_signed_rejected = np.zeros(self.n, dtype=np.int16)
         self.terms = np.full((self.n, self.k), np.nan)
         self.counters = {name: np.zeros(self.n, dtype=np.int64) for name in COUNTERS}
         self.failed_ratifications = np.zeros(self.n, dtype=np.int64)
@@ -267,10 +276,15 @@ class NegotiationModel(mesa.Model):
         return world
 
     def _valuations(self) -> None:
-        """Each party re-values continued war, then updates its aspiration."""
+        """Each party re-values continued war, then concedes (``sim.concession``): every
+        party answers what the others conceded last round, so all read before any moves."""
         parties = self.agents_by_type[PartyAgent]
         parties.do("update_batna")
-        parties.do("update_aspiration")
+        last = np.stack([p.last_share for p in self.party_agents], axis=1)
+        for i, party in enumerate(self.party_agents):
+            party.update_aspiration(np.delete(last, i, axis=1))
+        for party in self.party_agents:
+            party.last_share = party.next_share
 
     def _proposal(self, live: np.ndarray, world: RoundWorld) -> RoundState:
         """The proposer's package where the talks are on (not paused, some package left)."""
@@ -305,19 +319,56 @@ class NegotiationModel(mesa.Model):
             exited=np.zeros(self.n, dtype=bool),
         )
 
+    def _bound_by_front(self, now: RoundState) -> None:
+        """An issue that tracks the front: the package cannot give back what the advancing
+        side holds this round (the freeze moves with the front)."""
+        if not self.front_bounds_table or self.front is None or self.front_issue is None:
+            return
+        k = self.front_issue
+        # the side that gains as the line rises holds [0, front]: the package is >= front
+        x = now.proposal.x
+        x[:, k] = np.where(np.isnan(x[:, k]), x[:, k], np.maximum(x[:, k], self.front))
+
     def _responses(self, now: RoundState) -> None:
-        """Each party accepts a package worth at least its aspiration and its BATNA."""
+        """Each party signs a package worth at least its aspiration and its BATNA and,
+        anticipating its own ratification (two-level game), whose expected value
+        P·U + (1 − P)(b − L) is at least its aspiration (``sim.concession.signs``)."""
+        self._bound_by_front(now)
         x = np.nan_to_num(now.proposal.x)
         now.utility = np.stack([p.shape.utility(x) for p in self.party_agents], axis=1)
-        now.accept = (
+        now.sign_prob = np.ones_like(now.utility)
+        tol = 1e-12
+        # signing needs U >= aspiration (>= BATNA) first; the chance of passing at home is
+        # weighed only where that holds
+        worth = (
             now.talking[:, None]
-            & (now.utility >= now.aspiration - 1e-12)
-            & (now.utility >= now.batna - 1e-12)
+            & (now.utility >= now.aspiration - tol)
+            & (now.utility >= now.batna - tol)
         )
+        accept = worth.copy()
+        for i, party in enumerate(self.party_agents):
+            if party.ratifies_always or not party.anticipates:
+                continue
+            rows = np.flatnonzero(worth[:, i])
+            if not rows.size:
+                continue
+            prob = party.signing_probability(x[rows], rows)
+            now.sign_prob[rows, i] = prob
+            # what a failed vote costs: the rounds lost at war, at this round's cost
+            loss = party.lost_rounds[rows] * party.expected_cost(np.zeros(self.n))[rows]
+            accept[rows, i] = signs(
+                now.utility[rows, i],
+                now.aspiration[rows, i],
+                now.batna[rows, i],
+                prob,
+                loss,
+            )
+        now.accept = accept
 
     def _ratification(self, now: RoundState) -> None:
-        """Where all sign, each public votes; all ratify: agreement. A failed vote pauses
-        the talks and may restart the parties' concession clocks."""
+        """Where all sign, each public votes; all ratify: agreement. A failed vote (signed
+        by the governments, rejected by a public) pauses the talks and moves every party's
+        concession part of the way back (its ``rebound.failed_ratification``)."""
         t, x = self.round, now.proposal.x
         all_accept = now.all_accept
         ratified = all_accept.copy()
@@ -336,6 +387,9 @@ class NegotiationModel(mesa.Model):
         self.terms[ratified] = x[ratified]
         now.failed = all_accept & ~ratified
         self.failed_ratifications += now.failed
+        self.first_signed_rejected = np.where(
+            now.failed & (self.first_signed_rejected == 0), t, self.first_signed_rejected
+        ).astype(np.int16)
         for i, party in enumerate(self.party_agents):
             if party.ratifies_always:
                 continue
@@ -344,9 +398,10 @@ class NegotiationModel(mesa.Model):
                 np.maximum(self.paused_until, t + party.lost_rounds),
                 self.paused_until,
             )
-            if party.reset_aspiration:
-                for other in self.party_agents:
-                    other.clock_start = np.where(now.failed, t, other.clock_start)
+        # a rejected package moves every party part of the way back to its opening
+        now.rebound = np.zeros((self.n, self.n_parties))
+        for i, party in enumerate(self.party_agents):
+            now.rebound[:, i] = party.rebound(now.failed, party.rebound_failed_ratification)
 
     def _walkouts(self, now: RoundState) -> np.ndarray:
         """A party that rejected a package far below its aspiration may walk out. Returns
@@ -424,7 +479,10 @@ class NegotiationModel(mesa.Model):
         compromise = np.where(
             weight > 0, (sal * ideal).sum(axis=0) / np.maximum(weight, 1e-300), ideal.mean(axis=0)
         )
+        net_gain = self._net_gain(agreed)
         return EnsembleResult(
+            net_gain=net_gain,
+            signed_rejected=self.first_signed_rejected.copy(),
             scenario=self.negotiation.name,
             issues=self.negotiation.issue_names,
             parties=self.negotiation.party_names,
@@ -466,6 +524,45 @@ class NegotiationModel(mesa.Model):
             if own:
                 out[f"strikes_by.{party.name}"] = np.sum(own, axis=0)
         return out
+    def _net_gain(self, agreed: np.ndarray) -> np.ndarray:
+        """Each actor's gain at one date, the window's end (N, A): utility of the state then
+        net of the cost of war paid until then.
+
+        Where the talks ended without a deal before the window closed, the war goes on
+        without talks: the front is carried forward at its expected drift and each party
+        pays its expected cost per round (base cost and cost of its expected gains; event
+        costs are not extrapolated) until the window's end. The expectation stands in for
+        stepping those replicates on: the front's noise has mean zero, and stepping them
+        would keep every replicate running to the window's end.
+        """
+        window = self.negotiation.rounds  # reporting only: the dynamics never read it
+        left = np.where(agreed, 0, window - self.end_round.astype(np.int64))
+        front = None if self.front is None else self.front.copy()
+        cost = np.stack([p.accumulated_cost for p in self.party_agents], axis=1).copy()
+        mult = self.drift_multiplier
+        for r in range(1, int(left.max(initial=0)) + 1):
+            going = left >= r
+            move = np.zeros(self.n)
+            if front is not None:
+                step = self.drift * mult * (1.0 - self.slowdown * front)
+                new = np.clip(front + step, 0.0, 1.0)
+                move = np.where(going, new - front, 0.0)
+                front = front + move
+            for i, p in enumerate(self.party_agents):
+                gain = np.maximum(0.0, p.direction * move)
+                cost[:, i] += np.where(going, p.cost_per_round + p.cost_per_gain * gain, 0.0)
+        war = self.war_package(front)
+        end_state = np.where(agreed[:, None], np.nan_to_num(self.terms), war)
+        gains = [
+            np.where(
+                agreed, p.shape.utility(end_state), p.shape.utility(end_state, penalties=False)
+            )
+            - cost[:, i]
+            for i, p in enumerate(self.party_agents)
+        ]
+        if self.mediator is not None:
+            gains.append(self.mediator.shape.utility(end_state))
+        return np.stack(gains, axis=1)
 
     def _round_record(self, now: RoundState, r: int) -> RoundRecord:
         """Replicate r's round in plain values, for the trace."""
@@ -504,6 +601,21 @@ class NegotiationModel(mesa.Model):
             walked=names[self.walkout_by[r]] if now.walked[r] else None,
             mediator_exit=bool(now.exited[r]),
             levers=tuple(name for name, used in now.levers if used[r]),
+            concession={
+                p.name: {k: float(v[r]) for k, v in p.last_step.in_utility(p.batna).items()}
+                for p in self.party_agents
+                if p.last_step is not None
+            },
+            sign_prob=(
+                {n: float(now.sign_prob[r, i]) for i, n in enumerate(names)}
+                if made and now.sign_prob is not None
+                else {}
+            ),
+            rebound=(
+                {n: float(now.rebound[r, i]) for i, n in enumerate(names) if now.rebound[r, i]}
+                if now.rebound is not None
+                else {}
+            ),
         )
 
 

@@ -43,6 +43,15 @@ class EnsembleResult:
     ``terms`` is NaN where there was no agreement. ``utility`` is each actor's utility of
     the end state: the agreed package, or (without agreement) the package that the war
     leaves at the final front line; costs are reported separately.
+
+    ``net_gain`` (N, A) answers "who gains" at one date, the end of the window: the
+    utility of the state at the window's end net of the cost of war the party paid until
+    then. A deal is valued at its terms, net of the cost paid until it was made; a war
+    ending (breakdown, mediator exit, stalemate) at the war's package at the window's end,
+    the front carried forward at its expected drift and the cost at its expected rate
+    from the round the talks ended (``NegotiationModel.result``). The mediator pays no cost.
+    ``signed_rejected`` (N,) is the first round in which the governments signed a package
+    that a public then rejected (0: never); ``failed_ratifications`` counts them.
     """
 
     scenario: str
@@ -68,6 +77,15 @@ class EnsembleResult:
     mediator_exit_round: np.ndarray | None = None
     # per-event and per-striker counts: ``strikes.<event>``, ``strikes_by.<party>`` -> (N,)
     event_counters: Mapping[str, np.ndarray] = field(default_factory=dict)
+    net_gain: np.ndarray | None = None  # (N, A); None: the utility (no cost known)
+    signed_rejected: np.ndarray | None = None  # (N,) int16; None: unknown, as never
+
+    def __post_init__(self) -> None:
+        if self.net_gain is None:
+            object.__setattr__(self, "net_gain", np.asarray(self.utility, dtype=float).copy())
+        if self.signed_rejected is None:
+            n = int(np.asarray(self.outcome).shape[0])
+            object.__setattr__(self, "signed_rejected", np.zeros(n, dtype=np.int16))
 
     def counter(self, name: str) -> np.ndarray:
         """One of the event counters (``strikes``, ``violations``, ...), per replicate."""
@@ -155,6 +173,10 @@ class EnsembleResult:
         for name, counts in self.event_counters.items():
             cols[name] = counts
         cols["failed_ratifications"] = self.failed_ratifications
+        assert self.net_gain is not None and self.signed_rejected is not None
+        cols["signed_rejected"] = self.signed_rejected
+        for a, actor in enumerate(self.actors):
+            cols[f"net_gain.{actor}"] = self.net_gain[:, a]
         cols["pressure_used"] = self.pressure_used
         if self.mediator_exit_round is not None:
             cols["mediator_exit_round"] = self.mediator_exit_round
@@ -195,6 +217,8 @@ _ARRAY_FIELDS = (
     "pressure_used",
     "walkout_by",
     "compromise",
+    "net_gain",
+    "signed_rejected",
 )
 
 
@@ -254,4 +278,10 @@ def read_replicates_csv(
             if name.startswith(("strikes.", "strikes_by."))
         },
         params={name[len("param.") :]: num(name) for name in header if name.startswith("param.")},
+        net_gain=(
+            np.column_stack([num(f"net_gain.{a}") for a in actors])
+            if all(f"net_gain.{a}" in data for a in actors)
+            else None
+        ),
+        signed_rejected=num("signed_rejected", np.int16) if "signed_rejected" in data else None,
     )

@@ -171,6 +171,29 @@ class CumulativeIncidence:
 
 
 @dataclass(frozen=True, eq=False)
+class SignedRejected:
+    """Packages signed by the governments and rejected by a public, by round.
+
+    ``first[r]`` = share of replicates whose first such package came in round ``r``
+    (r = 0 .. rounds; column 0 is zero); ``cumulative`` its running sum, with a Wilson
+    95% interval (``low``, ``high``) at each round.
+    """
+
+    scenario: str
+    n: int
+    rounds: np.ndarray
+    round_days: float
+    first: np.ndarray
+    cumulative: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+    @property
+    def has_any(self) -> bool:
+        return bool(self.n and self.cumulative[-1] > 0)
+
+
+@dataclass(frozen=True, eq=False)
 class EndState:
     """Front line and accumulated costs at the end, split by outcome class.
 
@@ -536,6 +559,26 @@ def prepare_time_to_end(result: EnsembleResult) -> CumulativeIncidence:
             cif[c] = np.cumsum(per_round) / n
     return CumulativeIncidence(
         result.scenario, n, CLASSES, np.arange(rounds + 1), float(result.round_days), cif
+    )
+
+
+def prepare_signed_rejected(result: EnsembleResult) -> SignedRejected:
+    """When packages signed by the governments were first rejected by a public."""
+    n = len(result)
+    rounds = int(result.rounds)
+    first_round = np.asarray(result.signed_rejected, dtype=np.int64)
+    counts = np.bincount(first_round[first_round > 0], minlength=rounds + 1)[: rounds + 1]
+    cum = np.cumsum(counts)
+    share, low, high = _wilson(cum.astype(float), np.full(rounds + 1, float(max(n, 1))))
+    return SignedRejected(
+        result.scenario,
+        n,
+        np.arange(rounds + 1),
+        float(result.round_days),
+        counts / max(n, 1),
+        share,
+        low,
+        high,
     )
 
 

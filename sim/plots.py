@@ -50,6 +50,7 @@ __all__ = [
     "plot_prim_box",
     "plot_prim_trajectory",
     "plot_sensitivity",
+    "plot_signed_rejected",
     "plot_sweep",
     "plot_sweep_heatmap",
     "plot_terms",
@@ -89,7 +90,14 @@ _INDEX_COLOURS = ("#56B4E9", "#555555")  # primary and secondary sensitivity ind
 
 FORMATS = ("png", "svg", "pdf")
 FIGURE_MODE = 0o644
-RUN_FIGURES = ("outcomes", "terms", "time_to_end", "end_state", "agreement_by_strikes")
+RUN_FIGURES = (
+    "outcomes",
+    "terms",
+    "time_to_end",
+    "end_state",
+    "agreement_by_strikes",
+    "signed_rejected",
+)
 """File names (without suffix) that :func:`draw_run_figures` writes, in order."""
 
 WIDTH = 8.0  # inches: 800 px at 100 dpi, the size the README shows
@@ -415,6 +423,47 @@ def plot_time_to_end(data: pd.CumulativeIncidence, ax: Axes | None = None) -> Fi
             f"{_meta(data.scenario, data.n)} · each panel on its own scale · dotted: last round"
         ),
         fontsize=TITLE_SIZE,
+    )
+    return fig
+
+
+def plot_signed_rejected(data: pd.SignedRejected, ax: Axes | None = None) -> Figure:
+    """Share of replicates in which the governments had signed a package that a public
+    then rejected, by round (cumulative, first such package), with its 95% band; bars:
+    the share whose first came in that round."""
+    fig, a = _axes(ax, 4.2)
+    last = int(data.rounds[-1])
+    colour = OUTCOME_COLOURS["breakdown"]
+    a.bar(
+        data.rounds[1:],
+        data.first[1:],
+        width=0.8,
+        color=colour,
+        alpha=0.35,
+        label="first, in this round",
+    )
+    a.fill_between(data.rounds, data.low, data.high, step="post", color=colour, alpha=0.15)
+    a.step(
+        data.rounds,
+        data.cumulative,
+        where="post",
+        color=colour,
+        linewidth=2.2,
+        label="by this round",
+    )
+    a.set_xlim(0, last + 0.5)
+    top = float(np.nanmax(data.high)) if data.n else 0.0
+    _probability_axis(a, top, "share of replicates")
+    a.set_xlabel(f"round (1 round = {data.round_days:g} days)", fontsize=TICK_SIZE)
+    a.legend(fontsize=TICK_SIZE, frameon=False, loc="upper left")
+    if not data.has_any:
+        _empty(a, "no package was signed and then rejected")
+    _style(a, grid="both")
+    _title(
+        a,
+        "Signed by the governments, rejected by the public (shaded: 95% interval)",
+        data.scenario,
+        data.n,
     )
     return fig
 
@@ -1075,9 +1124,10 @@ def draw_run_figures(
     """Draw the figures of a run into ``outdir``; return the written paths.
 
     Files (see :data:`RUN_FIGURES`): ``outcomes``, ``terms``, ``time_to_end``,
-    ``end_state`` and ``agreement_by_strikes``, each with the suffix ``fmt``, but only
-    those the scenario has: no ``end_state`` without a front line or any cost, no
-    ``agreement_by_strikes`` when no replicate was struck (a stale file of that name in
+    ``end_state``, ``agreement_by_strikes`` and ``signed_rejected``, each with the suffix
+    ``fmt``, but only those the scenario has: no ``end_state`` without a front line or any cost, no
+    ``agreement_by_strikes`` when no replicate was struck, no ``signed_rejected`` when no
+    package was signed and then rejected (a stale file of that name in
     ``outdir`` is removed, so a redraw never leaves a figure of another run). Fixed ideal
     points come from ``summary["ideals"]`` when given. ``scenario`` (anything
     :func:`issue_texts` takes) gives the issues' ``zero``/``one`` texts; by default they
@@ -1091,6 +1141,7 @@ def draw_run_figures(
     labels = party_labels(scenario)
     end_state = pd.prepare_end_state(result, labels)
     strikes = pd.prepare_strikes(result)
+    rejected = pd.prepare_signed_rejected(result)
     figures = {
         "outcomes": lambda: plot_outcome_probabilities(pd.prepare_outcomes(result)),
         "terms": lambda: plot_terms(
@@ -1105,6 +1156,7 @@ def draw_run_figures(
         "agreement_by_strikes": (
             (lambda: plot_agreement_by_strikes(strikes)) if strikes.has_strikes else None
         ),
+        "signed_rejected": ((lambda: plot_signed_rejected(rejected)) if rejected.has_any else None),
     }
     written = []
     for name in RUN_FIGURES:

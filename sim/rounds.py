@@ -30,6 +30,10 @@ class RoundState:
     walked: np.ndarray  # bool: a party walked out
     exited: np.ndarray  # bool: the mediator left
     levers: list[tuple[str, np.ndarray]] = field(default_factory=list)  # (lever, used)
+    # (N, P) each government's expected chance the package passes at home (1: no vote)
+    sign_prob: np.ndarray | None = None
+    # (N, P) change of each party's conceded share from a failed vote (<= 0)
+    rebound: np.ndarray | None = None
 
     @property
     def all_accept(self) -> np.ndarray:
@@ -62,3 +66,7 @@ class RoundRecord:
     walked: str | None  # the party that walked out
     mediator_exit: bool
     levers: tuple[str, ...]  # levers the mediator used
+    # the fall of each party's aspiration this round, by concession channel (utility units)
+    concession: dict[str, dict[str, float]] = field(default_factory=dict)
+    sign_prob: dict[str, float] = field(default_factory=dict)  # expected P(passes at home)
+    rebound: dict[str, float] = field(default_factory=dict)  # conceded share moved back

@@ -88,13 +88,50 @@ class War:
 
 
 @dataclass(frozen=True)
+class ConcessionWeights:
+    """Weights of the three concession tactics (normalised per replicate to sum 1)."""
+
+    time: Param = 1.0
+    resource: Param = 0.0
+    behaviour: Param = 0.0
+
+
+@dataclass(frozen=True)
+class FrontConcession:
+    """How an adverse front trend speeds concession: h_F = 1 − exp(−sensitivity·trend)."""
+
+    sensitivity: Param = 0.0
+    halflife: Param = 2.0  # rounds, of the moving average of the party's front gains
+
+
+@dataclass(frozen=True)
+class Rebound:
+    """How far a failure moves the conceded share back towards the opening (0 to 1)."""
+
+    failed_ratification: Param = 0.5
+
+
+# the believed deadline when a scenario gives none: a fixed number of rounds (one year of
+# two-week rounds), never the simulated window
+DEFAULT_BELIEVED_DEADLINE = 26.0
+
+
+@dataclass(frozen=True)
 class Concession:
-    """Faratin–Sierra–Jennings time-dependent aspiration (beta < 1 Boulware, > 1 Conceder)."""
+    """How a party concedes (``sim.concession``): time-dependent (Faratin–Sierra–Jennings,
+    beta < 1 Boulware, > 1 Conceder; ``deadline`` is the round by which the party BELIEVES
+    it must reach its BATNA), resource-dependent (cost of war against ``cost_tolerance``;
+    adverse front trend) and behaviour-dependent (``reciprocity``), mixed by ``weights``."""
 
     strategy: str = "boulware"
     beta: Param = 0.3
-    deadline: Param | None = None  # rounds; None = the scenario's rounds
+    deadline: Param = DEFAULT_BELIEVED_DEADLINE
     initial: Param = 0.0
+    weights: ConcessionWeights = field(default_factory=ConcessionWeights)
+    cost_tolerance: Param = 1.0
+    front: FrontConcession = field(default_factory=FrontConcession)
+    reciprocity: Param = 0.0
+    rebound: Rebound = field(default_factory=Rebound)
 
 
 @dataclass(frozen=True)
@@ -111,8 +148,10 @@ class Ratification:
     """Domestic approval: logit(approval) = intercept + sum_k coefficients[k] * x_k.
 
     A package ratifies when approval (plus vote noise on the logit scale) reaches the
-    threshold. A failed vote costs ``lost_rounds`` rounds without talks and, if
-    ``reset_aspiration``, restarts the party's concession clock.
+    threshold. A failed vote costs ``lost_rounds`` rounds without talks (and moves every
+    party's concession back by its ``concession.rebound.failed_ratification``). If
+    ``anticipate``, the government signs only what it expects to carry at home
+    (``sim.concession.signs``).
     """
 
     intercept: Param = 0.0
@@ -120,7 +159,7 @@ class Ratification:
     threshold: Param = 0.5
     vote_noise_sd: Param = 0.0
     lost_rounds: Param = 1.0
-    reset_aspiration: bool = True
+    anticipate: bool = True
 
 
 @dataclass(frozen=True)
@@ -191,6 +230,8 @@ class FrontLine:
     drift: Param = 0.0
     noise_sd: Param = 0.0
     urban_slowdown: Param = 0.0
+    advancing: str | None = None  # the party that gains as the line rises
+    bounds_table: bool = False  # no package gives back what the advancing side holds
 
 
 @dataclass(frozen=True)
@@ -338,7 +379,9 @@ _NOT_PARAMETERS = {
     "channels",
     "absolute",
     "respect_win_sets",
-    "reset_aspiration",
+    "anticipate",
+    "bounds_table",
+    "advancing",
     "zero",
     "one",
 }

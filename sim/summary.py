@@ -64,6 +64,18 @@ def summarize(result: EnsembleResult, scenario: Scenario, seed: int) -> dict[str
     for a, actor in enumerate(result.actors):
         m, se = mean_and_se(result.utility[:, a])
         utilities[actor] = {"mean": _f(m), "se": _f(se)}
+    assert result.net_gain is not None and result.signed_rejected is not None
+    net_gains = {}
+    for a, actor in enumerate(result.actors):
+        m, se = mean_and_se(result.net_gain[:, a])
+        net_gains[actor] = {"mean": _f(m), "se": _f(se)}
+    rejected = result.signed_rejected > 0
+    lo_sr, hi_sr = wilson_interval(int(rejected.sum()), n)
+    signed_rejected = {
+        "p": float(rejected.mean()) if n else float("nan"),
+        "ci95": [float(lo_sr), float(hi_sr)],
+        "count": int(rejected.sum()),
+    }
     compromise = {
         issue: _f(np.mean(result.compromise[:, k])) for k, issue in enumerate(result.issues)
     }
@@ -87,6 +99,8 @@ def summarize(result: EnsembleResult, scenario: Scenario, seed: int) -> dict[str
         "time_to_agreement": time_to_agreement,
         "terms": terms,
         "utilities": utilities,
+        "net_gains": net_gains,
+        "signed_rejected": signed_rejected,
         "compromise": compromise,
         "ideals": ideals,
         "front_line_end": {"mean": _f(np.mean(front)) if np.isfinite(front).all() else None},
@@ -134,6 +148,13 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append(
             f"{'(event) mediator left':<27}{e['p']:.3f}   [{lo:.3f}, {hi:.3f}]   {e['count']:>7,}"
         )
+    sr = summary.get("signed_rejected")
+    if sr is not None:
+        lo, hi = sr["ci95"]
+        lines.append(
+            f"signed by the governments, rejected by a public (at least once): {sr['p']:.3f} "
+            f"[{lo:.3f}, {hi:.3f}], {sr['count']:,} replicates"
+        )
     t = summary["time_to_agreement"]
     lines.append("")
     if t["agreements"]:
@@ -159,6 +180,15 @@ def format_summary(summary: dict[str, Any]) -> str:
     lines.append("expected utility at the end (agreed package, or the war's package without one):")
     for actor, u in summary["utilities"].items():
         lines.append(f"  {actor:<20}{u['mean']:.3f} (se {u['se']:.3f})")
+    gains = summary.get("net_gains")
+    if gains:
+        lines.append("")
+        lines.append(
+            "who gains, at the window's end (utility then, net of the cost of war paid; "
+            "war endings at the war's package then):"
+        )
+        for actor, u in gains.items():
+            lines.append(f"  {actor:<20}{u['mean']:.3f} (se {u['se']:.3f})")
     if summary.get("readings"):
         from sim.readings import format_readings
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from sim.errors import NegsimError
 from sim.executors import map_ordered
+from sim.limits import check_sweep_values
 from sim.outcomes import OUTCOME_LABELS, Outcome
 
 __all__ = [
@@ -103,12 +104,14 @@ def parse_range(text: str) -> tuple[tuple[float, ...], tuple[str, ...]]:
         n = int(parts[2])
     except ValueError:
         raise NegsimError(
-            f"--range: expected LOW:HIGH:N with numbers and a whole N (got {text!r})") from None
+            f"--range: expected LOW:HIGH:N with numbers and a whole N (got {text!r})"
+        ) from None
     if not (math.isfinite(low) and math.isfinite(high)):
         raise NegsimError(f"--range: LOW and HIGH must be finite (got {text!r})")
     if n < 2 or low == high:
         raise NegsimError(
-            f"--range: need N >= 2 and LOW != HIGH (got {text!r}); use --values for one value")
+            f"--range: need N >= 2 and LOW != HIGH (got {text!r}); use --values for one value"
+        )
     values = np.linspace(low, high, n)
     # round away float noise (0.30000000000000004) so the override text is clean
     values = np.array([float(f"{v:.12g}") for v in values])
@@ -121,8 +124,9 @@ def make_axis(param: str, values: Sequence[float]) -> SweepAxis:
     return SweepAxis(param, vals, texts)
 
 
-def axes_from_options(params: Sequence[str], values: Sequence[str] | None,
-                      ranges: Sequence[str] | None) -> list[SweepAxis]:
+def axes_from_options(
+    params: Sequence[str], values: Sequence[str] | None, ranges: Sequence[str] | None
+) -> list[SweepAxis]:
     """Pair each ``--param`` with its ``--values`` or ``--range``, in the order given.
 
     With two parameters, give both as ``--values`` or both as ``--range``: argparse keeps
@@ -141,11 +145,16 @@ def axes_from_options(params: Sequence[str], values: Sequence[str] | None,
     if len(values) + len(ranges) != len(params):
         raise NegsimError(
             f"give one --values or --range per --param ({len(params)} --param, "
-            f"{len(values)} --values, {len(ranges)} --range)")
+            f"{len(values)} --values, {len(ranges)} --range)"
+        )
     if values and ranges and len(params) > 1:
-        raise NegsimError("with two --param, give both as --values or both as --range (a range "
-                          "LOW:HIGH:N can be written out as --values)")
+        raise NegsimError(
+            "with two --param, give both as --values or both as --range (a range "
+            "LOW:HIGH:N can be written out as --values)"
+        )
     specs = [parse_values(v) for v in values] + [parse_range(r) for r in ranges]
+    for param, (vals, texts) in zip(params, specs, strict=True):
+        check_sweep_values(param, vals, texts)
     axes = [SweepAxis(p, vals, texts) for p, (vals, texts) in zip(params, specs, strict=True)]
     n_points = math.prod(len(a.values) for a in axes)
     if n_points > MAX_POINTS:
@@ -209,8 +218,9 @@ class SweepResult:
 
     def counts(self) -> np.ndarray:
         """(P, C) replicates per point and outcome class."""
-        return np.stack([np.bincount(o.astype(np.int64), minlength=len(Outcome))
-                         for o in self.outcome])
+        return np.stack(
+            [np.bincount(o.astype(np.int64), minlength=len(Outcome)) for o in self.outcome]
+        )
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per point and outcome class (the rows of ``sweep.csv``)."""
@@ -227,11 +237,19 @@ class SweepResult:
                 first = (self.outcome[0] == c).astype(float)
                 dlo, dhi = paired_difference_interval(ind, first)
                 row: dict[str, Any] = {
-                    a.param: v for a, v in zip(self.axes, self.point_values(p), strict=True)}
-                row.update(outcome=label, runs=self.runs, count=k, p=k / self.runs,
-                           ci95_low=float(lo), ci95_high=float(hi),
-                           diff_vs_first=float(ind.mean() - first.mean()),
-                           diff_ci95_low=float(dlo), diff_ci95_high=float(dhi))
+                    a.param: v for a, v in zip(self.axes, self.point_values(p), strict=True)
+                }
+                row.update(
+                    outcome=label,
+                    runs=self.runs,
+                    count=k,
+                    p=k / self.runs,
+                    ci95_low=float(lo),
+                    ci95_high=float(hi),
+                    diff_vs_first=float(ind.mean() - first.mean()),
+                    diff_ci95_low=float(dlo),
+                    diff_ci95_high=float(dhi),
+                )
                 for j, issue in enumerate(self.issues):
                     if label == "agreement" and agreed.any():
                         m, se = mean_and_se(self.terms[p, agreed, j])
@@ -255,10 +273,14 @@ class SweepResult:
             raise ValueError("a curve needs a one-parameter sweep")
         counts = self.counts()
         return prepare_sweep_from_counts(
-            self.axes[0].param, self.axes[0].values,
-            [{lab: int(counts[p, c]) for c, lab in enumerate(OUTCOME_LABELS)}
-             for p in range(len(self.points))],
-            scenario=self.scenario)
+            self.axes[0].param,
+            self.axes[0].values,
+            [
+                {lab: int(counts[p, c]) for c, lab in enumerate(OUTCOME_LABELS)}
+                for p in range(len(self.points))
+            ],
+            scenario=self.scenario,
+        )
 
     def grid(self, outcome: str = "agreement") -> Any:
         """The two-parameter heat map's data (:class:`sim.plot_data.SweepGrid`): rows follow
@@ -272,16 +294,30 @@ class SweepResult:
         k = self.counts()[:, c].reshape(nx, ny).T
         n = np.full((ny, nx), self.runs)
         return prepare_sweep_grid_from_counts(
-            (self.axes[0].param, self.axes[1].param), self.axes[0].values, self.axes[1].values,
-            k, n, outcome, scenario=self.scenario)
+            (self.axes[0].param, self.axes[1].param),
+            self.axes[0].values,
+            self.axes[1].values,
+            k,
+            n,
+            outcome,
+            scenario=self.scenario,
+        )
 
 
-def run_sweep(file: str, axes: Sequence[SweepAxis], *, overrides: Iterable[str] = (),
-              runs: int, seed: int, jobs: int = 1, executor: str = "local",
-              scheduler: str | None = None,
-              progress: Callable[[int], None] | None = None,
-              load: Callable[..., Any] | None = None,
-              chunk_size: int | None = None) -> SweepResult:
+def run_sweep(
+    file: str,
+    axes: Sequence[SweepAxis],
+    *,
+    overrides: Iterable[str] = (),
+    runs: int,
+    seed: int,
+    jobs: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    load: Callable[..., Any] | None = None,
+    chunk_size: int | None = None,
+) -> SweepResult:
     """Run the scenario at every point of the grid on common random numbers.
 
     Parameters
@@ -317,21 +353,48 @@ def run_sweep(file: str, axes: Sequence[SweepAxis], *, overrides: Iterable[str] 
     chunks = plan_chunks(runs) if chunk_size is None else plan_chunks(runs, chunk_size)
     tasks = [(s, seed, c) for s in scenarios for c in chunks]
     parts = []
-    for out in map_ordered(_point_chunk, tasks, jobs=jobs, executor=executor, scheduler=scheduler,
-                           serial=runs * len(points) < PARALLEL_MIN_REPLICATES):
+    for out in map_ordered(
+        _point_chunk,
+        tasks,
+        jobs=jobs,
+        executor=executor,
+        scheduler=scheduler,
+        serial=runs * len(points) < PARALLEL_MIN_REPLICATES,
+    ):
         parts.append(out)
         if progress is not None:
             progress(len(out[0]))
     per_point = len(chunks)
-    outcome = np.stack([np.concatenate([parts[p * per_point + k][0] for k in range(per_point)])
-                        for p in range(len(points))])
-    end_round = np.stack([np.concatenate([parts[p * per_point + k][1] for k in range(per_point)])
-                          for p in range(len(points))])
-    terms = np.stack([np.concatenate([parts[p * per_point + k][2] for k in range(per_point)])
-                      for p in range(len(points))])
+    outcome = np.stack(
+        [
+            np.concatenate([parts[p * per_point + k][0] for k in range(per_point)])
+            for p in range(len(points))
+        ]
+    )
+    end_round = np.stack(
+        [
+            np.concatenate([parts[p * per_point + k][1] for k in range(per_point)])
+            for p in range(len(points))
+        ]
+    )
+    terms = np.stack(
+        [
+            np.concatenate([parts[p * per_point + k][2] for k in range(per_point)])
+            for p in range(len(points))
+        ]
+    )
     first = scenarios[0]
-    return SweepResult(first.name, tuple(axes), tuple(points), seed, runs, first.issue_names,
-                       outcome, end_round, terms)
+    return SweepResult(
+        first.name,
+        tuple(axes),
+        tuple(points),
+        seed,
+        runs,
+        first.issue_names,
+        outcome,
+        end_round,
+        terms,
+    )
 
 
 # ---- text and files ------------------------------------------------------------------
@@ -369,7 +432,8 @@ def format_sweep(result: SweepResult) -> str:
     pw = [max(len(p), 8) for p in params]
     cell = 22
     head = "".join(f"{p:<{w + 2}}" for p, w in zip(params, pw, strict=True)) + "".join(
-        f"{lab:>{cell}}" for lab in OUTCOME_LABELS)
+        f"{lab:>{cell}}" for lab in OUTCOME_LABELS
+    )
     lines = [
         f"{result.scenario}: outcome probability [95% interval] at each point",
         f"{result.runs:,} replicates per point, seed {result.seed}; every point sees the same "

@@ -159,8 +159,10 @@ def test_compare_csv_quotes_a_name_with_a_comma():
     from sim.comparison import compare_csv
 
     outcome = {"p": 0.5, "ci95": [0.4, 0.6], "count": 5, "diff": 0.0, "diff_ci95": [0.0, 0.0]}
-    table = {"baseline": "a, b/c", "rows": [{"scenario": "a, b/c", "runs": 10,
-                                             "outcomes": {"agreement": outcome}}]}
+    table = {
+        "baseline": "a, b/c",
+        "rows": [{"scenario": "a, b/c", "runs": 10, "outcomes": {"agreement": outcome}}],
+    }
     rows = list(csv.reader(compare_csv(table).splitlines()))
     assert rows[1][:2] == ["a, b/c", "agreement"]
     assert all(len(r) == len(rows[0]) for r in rows)

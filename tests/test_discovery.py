@@ -221,6 +221,7 @@ actors:
     ideal: {land: 0}
     salience: {land: 1}
     batna: 0.3
+    concession: {deadline: 6}  # believes it must reach its BATNA by round 6
     war:
       cost_per_round: {dist: uniform, low: 0.0, high: 0.05}
     ratification:
@@ -234,6 +235,7 @@ actors:
     ideal: {land: 1}
     salience: {land: 1}
     batna: 0.3
+    concession: {deadline: 6}  # believes it must reach its BATNA by round 6
   m:
     role: mediator
     ideal: {land: 0.5}

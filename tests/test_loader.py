@@ -28,11 +28,14 @@ from sim.loader import (
 )
 from sim.scenario import (
     Concession,
+    ConcessionWeights,
+    FrontConcession,
     FrontLine,
     Issue,
     Lever,
     Mediator,
     Ratification,
+    Rebound,
     RedLine,
     Scenario,
     Shift,
@@ -136,7 +139,17 @@ def test_full_fixture_parses_every_distribution():
         RedLine("recognition", "max", Beta(2.0, 8.0), 0.5, False),
     )
     assert russia.war.cost_per_gain == pytest.approx(0.01)  # written 1e-2
-    assert ukraine.concession == Concession("conceder", 2.5, 20.0, 0.1)
+    assert ukraine.concession == Concession(
+        "conceder",
+        2.5,
+        20.0,
+        0.1,
+        ConcessionWeights(0.5, 0.3, 0.2),
+        0.5,
+        FrontConcession(0.3, 2.0),
+        0.5,
+        Rebound(0.5),
+    )
     assert ukraine.ratification == Ratification(
         1.5, {"territory": -4.0, "recognition": Uniform(-3, -1)}, 0.5, 0.3, 2.0, False
     )
@@ -154,7 +167,9 @@ def test_full_fixture_parses_every_distribution():
         1.0,
         0.1,
     )
-    assert s.front_line == FrontLine("territory", 0.05, Normal(0.04, 0.01), 0.01, 0.5)
+    assert s.front_line == FrontLine(
+        "territory", 0.05, Normal(0.04, 0.01), 0.01, 0.5, "russia", True
+    )
     strike, truce, offensive, aid = s.events
     assert isinstance(strike, Strike) and strike.prob_per_round == Beta(2.0, 3.0)
     assert (strike.aspiration_bump, strike.backlash_duration, strike.walkout_hazard_bump) == (
@@ -321,7 +336,7 @@ def test_quoted_yaml11_word_is_text_and_true_false_are_booleans():
         (
             "ratification: null",
             "actors.ukraine.ratification: expected a mapping with keys "
-            "intercept, coefficients, threshold, vote_noise_sd, lost_rounds, reset_aspiration "
+            "intercept, coefficients, threshold, vote_noise_sd, lost_rounds, anticipate "
             "(got null)",
         ),
     ],

@@ -71,7 +71,7 @@ def parties_for(draw, names, issue_names, mediated):
                 threshold=draw(st.floats(0.3, 0.7)),
                 vote_noise_sd=draw(st.floats(0.0, 1.0)),
                 lost_rounds=float(draw(st.integers(0, 2))),
-                reset_aspiration=draw(st.booleans()),
+                anticipate=draw(st.booleans()),
             )
         out.append(
             party(
@@ -352,18 +352,12 @@ def test_rotating_three_parties_without_mediator_permutes_results(order):
     assert np.any(res.outcome == Outcome.AGREEMENT)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="known limitation: with three or more parties, exact ties between lattice points "
-    "of the frontier go to the first point in the lattice, whose order follows the order "
-    "the parties are listed in",
-)
 def test_reordering_three_parties_with_exact_ties():
     """Found by hypothesis: north and south have the same saliences and BATNA, and east's
     BATNA (its war package is its ideal) leaves no zone of agreement, so the mediator's
-    max-min fallback has several equally good lattice points; which one it proposes, and
-    so whether east walks out, depends on the order of the parties."""
+    max-min fallback once had several equally good lattice points, and which one it
+    proposed (so whether east walked out) depended on the order of the parties; the exact
+    solver does not."""
     names = ["water_share", "dam_years"]
     plain = dict(concession=Concession("boulware", beta=1.0))
     north = party(

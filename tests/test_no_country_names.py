@@ -41,7 +41,7 @@ GLOBAL_RNG = (
 
 def test_there_are_sources_to_check():
     assert SIM.is_dir()
-    assert {"model.py", "agents.py", "bargaining.py"} <= {p.name for p in SOURCES}
+    assert {"model.py", "agents.py", "frontier.py", "concave.py"} <= {p.name for p in SOURCES}
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(SIM)))

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
+import sim.plot_data as plot_data_module
 from sim import plot_data as pd
 from sim import plots
 from sim.commands.plot_cmd import plot as plot_command
@@ -59,11 +60,12 @@ def make_result(**overrides) -> EnsembleResult:
             "strikes": np.array([0, 0, 1, 1, 0, 2, 3, 0, 1, 5], dtype=np.int64),
             "violations": np.zeros(10, dtype=np.int64),
         },
-        failed_ratifications=np.zeros(10, dtype=np.int64),
+        failed_ratifications=np.array([0, 1, 0, 0, 2, 0, 0, 1, 0, 0], dtype=np.int64),
         pressure_used=np.zeros(10, dtype=np.int64),
         walkout_by=np.array([-1, -1, -1, -1, 0, 1, -1, -1, -1, -1], dtype=np.int8),
         compromise=np.tile([0.45, 0.5, 0.6], (10, 1)),
         params={"actors.a.ideal.territory": np.array([0.0] * 5 + [0.2] * 5)},
+        signed_rejected=np.array([0, 1, 0, 0, 2, 0, 0, 3, 0, 0], dtype=np.int16),
     )
     fields.update(overrides)
     return EnsembleResult(**fields)
@@ -535,6 +537,7 @@ def test_draw_run_figures_writes_valid_images(tmp_path, fmt):
         "time_to_end",
         "end_state",
         "agreement_by_strikes",
+        "signed_rejected",
     )
     for path in paths:
         assert_image(path, fmt)
@@ -706,6 +709,7 @@ def test_run_figures_only_for_what_the_scenario_has(tmp_path):
         },
         front_line=np.full(10, np.nan),
         cost=np.zeros((10, 2)),
+        signed_rejected=np.zeros(10, dtype=np.int16),
     )
     paths = plots.draw_run_figures(calm, SUMMARY, out)
     assert [p.stem for p in paths] == ["outcomes", "terms", "time_to_end"]
@@ -903,3 +907,14 @@ def test_sampled_ranges_for_the_prim_box():
     assert pd.sampled_ranges(["p", "q"], x) == {"p": (0.0, 2.0), "q": (1.0, 5.0)}
     with pytest.raises(ValueError, match="one column per parameter"):
         pd.sampled_ranges(["p"], x)
+
+
+def test_signed_rejected_counts_first_rejections_by_round():
+    data = plot_data_module.prepare_signed_rejected(make_result())
+    assert data.first[1:4].tolist() == [0.1, 0.1, 0.1]
+    assert data.cumulative[-1] == pytest.approx(0.3)
+    assert np.all(data.low <= data.cumulative) and np.all(data.cumulative <= data.high)
+    none = plot_data_module.prepare_signed_rejected(
+        make_result(signed_rejected=np.zeros(10, dtype=np.int16))
+    )
+    assert not none.has_any

@@ -187,6 +187,7 @@ actors:
     ideal: {land: 0}
     salience: {land: 1}
     batna: 0.3
+    concession: {deadline: 6}  # believes it must reach its BATNA by round 6
     war:
       cost_per_round: {dist: uniform, low: 0.0, high: 0.05}
     ratification:
@@ -195,11 +196,13 @@ actors:
       threshold: 0.5
       vote_noise_sd: 1.0
       lost_rounds: 1
+      anticipate: false  # else the cost of a failed vote (lost rounds x cost) enters signing
   b:
     role: party
     ideal: {land: 1}
     salience: {land: 1}
     batna: 0.3
+    concession: {deadline: 6}  # believes it must reach its BATNA by round 6
   m:
     role: mediator
     ideal: {land: 0.5}

@@ -34,6 +34,7 @@ actors:
     ideal: {land: 0}
     salience: {land: 1}
     batna: 0.3
+    concession: {deadline: 6}  # believes it must reach its BATNA by round 6
     ratification:
       intercept: {dist: uniform, low: -1, high: 1}
       coefficients: {land: -1.0}
@@ -45,6 +46,7 @@ actors:
     ideal: {land: 1}
     salience: {land: 1}
     batna: 0.3
+    concession: {deadline: 6}  # believes it must reach its BATNA by round 6
   m:
     role: mediator
     ideal: {land: 0.5}

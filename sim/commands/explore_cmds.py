@@ -16,6 +16,7 @@ import numpy as np
 
 from sim.commands.common import Progress, executor_options, finish, target_dir
 from sim.io import staged_output
+from sim.limits import check_affordable
 
 
 def sweep(args: argparse.Namespace) -> int:
@@ -29,6 +30,7 @@ def sweep(args: argparse.Namespace) -> int:
     seed = base.seed if args.seed is None else args.seed
     options = executor_options(args)
     n_points = int(np.prod([len(a.values) for a in axes]))
+    check_affordable(base, runs, options["jobs"], insist=args.force_size, points=n_points)
     target = target_dir(args, f"{base.name}-sweep", seed)
     with (
         staged_output(target) as staging,
@@ -59,7 +61,9 @@ def sensitivity(args: argparse.Namespace) -> int:
     n, runs = args.n or n_default, args.runs or runs_default
     seed = scenario.seed if args.seed is None else args.seed
     options = executor_options(args)
-    total = design_points(args.method, n, problem_from_scenario(scenario).d) * runs
+    points = design_points(args.method, n, problem_from_scenario(scenario).d)
+    check_affordable(scenario, runs, options["jobs"], insist=args.force_size, points=points)
+    total = points * runs
     target = target_dir(args, f"{scenario.name}-sensitivity", seed)
     desc = f"{scenario.name} {args.method}"
     with staged_output(target) as staging, Progress(total, args.quiet, desc) as bar:

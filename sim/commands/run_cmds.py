@@ -6,6 +6,7 @@ import argparse
 
 from sim.commands.common import Progress, executor_options, finish, target_dir
 from sim.io import staged_output
+from sim.limits import check_affordable
 
 
 def run(args: argparse.Namespace) -> int:
@@ -16,6 +17,7 @@ def run(args: argparse.Namespace) -> int:
     runs = args.runs or scenario.runs
     seed = scenario.seed if args.seed is None else args.seed
     options = executor_options(args)
+    check_affordable(scenario, runs, options["jobs"], insist=args.force_size)
     target = target_dir(args, scenario.name, seed)
     with staged_output(target) as staging, Progress(runs, args.quiet, scenario.name) as bar:
         result = api.run(
@@ -44,6 +46,8 @@ def compare(args: argparse.Namespace) -> int:
     runs = args.runs or first.runs
     seed = first.seed if args.seed is None else args.seed
     options = executor_options(args)
+    for scenario in scenarios:
+        check_affordable(scenario, runs, options["jobs"], insist=args.force_size)
     target = target_dir(args, "compare", seed)
     total = runs * len(args.files)
     with staged_output(target) as staging, Progress(total, args.quiet, "compare") as bar:

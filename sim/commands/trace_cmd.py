@@ -88,6 +88,13 @@ def _round(scenario: Scenario, e: RoundRecord) -> list[str]:
             f"  {name}: BATNA {e.batna[name]:.3f}, aspiration {e.aspiration[name]:.3f}, "
             f"cost so far {e.costs[name]:.3f}{pressure}"
         )
+        parts = e.concession.get(name)
+        if parts:
+            total = sum(parts.values())
+            lines.append(
+                f"    conceded {total:.4f} of aspiration: "
+                + ", ".join(f"{k} {v:.4f}" for k, v in parts.items())
+            )
     if not e.feasible:
         lines.append("  no proposal: absolute red lines leave no package")
         return lines
@@ -100,18 +107,32 @@ def _round(scenario: Scenario, e: RoundRecord) -> list[str]:
     for name in scenario.party_names:
         u = e.utility[name]
         if e.accept[name]:
-            why = f"accepts: worth {u:.3f}, at least its aspiration {e.aspiration[name]:.3f}"
+            why = f"signs: worth {u:.3f}, at least its aspiration {e.aspiration[name]:.3f}"
         elif u < e.batna[name]:
             why = f"rejects: worth {u:.3f}, below its BATNA {e.batna[name]:.3f}"
+        elif u >= e.aspiration[name] - 1e-12:
+            p = e.sign_prob.get(name, 1.0)
+            why = (
+                f"does not sign: worth {u:.3f}, but it expects only a {p:.0%} chance that it "
+                "passes at home"
+            )
         else:
             why = f"rejects: worth {u:.3f}, below its aspiration {e.aspiration[name]:.3f}"
+        if e.sign_prob.get(name, 1.0) < 1.0 and e.accept[name]:
+            why += f" (expects {e.sign_prob[name]:.0%} to pass at home)"
         lines.append(f"    {name} {why}")
     if e.votes and all(e.accept.values()):
         lines.append(
             "  ratification: " + ", ".join(f"{k} approval {v:.0%}" for k, v in e.votes.items())
         )
         if e.ratification_failed:
-            lines.append("    ratification failed: talks pause and aspirations reset")
+            back = ", ".join(f"{k} {v:+.3f}" for k, v in e.rebound.items())
+            lines.append(
+                "    signed by the governments, rejected by the public: talks pause and "
+                "concessions move back part of the way (conceded share "
+                + (back or "unchanged")
+                + ")"
+            )
     if e.levers:
         lines.append("  the mediator applies pressure: " + ", ".join(e.levers))
     if e.walked:
@@ -143,4 +164,18 @@ def _ending(scenario: Scenario, result: EnsembleResult) -> list[str]:
     utilities = ", ".join(
         f"{a} {u:.3f}" for a, u in zip(result.actors, result.utility[0], strict=True)
     )
-    return [ended, f"utilities at the end: {utilities}"]
+    assert result.net_gain is not None and result.signed_rejected is not None
+    gains = ", ".join(
+        f"{a} {u:.3f}" for a, u in zip(result.actors, result.net_gain[0], strict=True)
+    )
+    out = [
+        ended,
+        f"utilities at the end: {utilities}",
+        f"who gains at the window's end (net of the cost of war): {gains}",
+    ]
+    if result.signed_rejected[0] > 0:
+        out.append(
+            f"first package signed by the governments and rejected by a public: round "
+            f"{int(result.signed_rejected[0])} ({int(result.failed_ratifications[0])} in all)"
+        )
+    return out

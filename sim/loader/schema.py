@@ -33,15 +33,19 @@ from sim.loader.kinds import (
 from sim.loader.readings import ReadingsKind, SampleKind
 from sim.mediation import PROPOSAL_RULES
 from sim.scenario import (
+    DEFAULT_BELIEVED_DEADLINE,
     LOSSES,
     STRATEGIES,
     Concession,
+    ConcessionWeights,
+    FrontConcession,
     FrontLine,
     Issue,
     Lever,
     Mediator,
     Party,
     Ratification,
+    Rebound,
     RedLine,
     Scenario,
     Walkout,
@@ -116,6 +120,68 @@ WAR = Section(
     spec=War,
 )
 
+WEIGHTS = Section(
+    "weights",
+    (
+        Key("time", NONNEG_P, 1.0, "weight of the time-dependent tactic (the FSJ curve)", "0.6"),
+        Key(
+            "resource",
+            NONNEG_P,
+            0.0,
+            "weight of the resource-dependent tactic (cost of war, front trend)",
+            "0.3",
+        ),
+        Key(
+            "behaviour",
+            NONNEG_P,
+            0.0,
+            "weight of the behaviour-dependent tactic (reciprocity)",
+            "0.2",
+        ),
+    ),
+    intro="Weights of the three concession tactics, normalised per replicate to sum 1 "
+    "(their sum must be positive). time 1 with the others 0 is the pure FSJ curve.",
+    spec=ConcessionWeights,
+)
+
+FRONT_CONCESSION = Section(
+    "front",
+    (
+        Key(
+            "sensitivity",
+            NONNEG_P,
+            0.0,
+            "k in h = 1 − exp(−k · adverse front trend per round)",
+            "0.3",
+        ),
+        Key(
+            "halflife",
+            Param(POSITIVE),
+            2.0,
+            "rounds, half-life of the moving average of the party's front gains",
+            "2",
+        ),
+    ),
+    intro="How an adverse front trend speeds the resource tactic.",
+    spec=FrontConcession,
+)
+
+REBOUND = Section(
+    "rebound",
+    (
+        Key(
+            "failed_ratification",
+            UNIT_P,
+            0.5,
+            "share of the conceded way moved back towards the opening after a failed vote "
+            "(1 = back to the opening demand)",
+            "{dist: uniform, low: 0.3, high: 0.7}",
+        ),
+    ),
+    intro="How far a failure moves concession back.",
+    spec=Rebound,
+)
+
 CONCESSION = Section(
     "concession",
     (
@@ -137,10 +203,11 @@ CONCESSION = Section(
         Key(
             "deadline",
             Param(Range(1.0), whole=True),
-            None,
-            "round by which the aspiration reaches the BATNA",
-            "12",
-            default_doc="the scenario's `rounds`",
+            DEFAULT_BELIEVED_DEADLINE,
+            "the round by which the party BELIEVES it must have reached its BATNA (its "
+            "own belief, never the simulated window; the time tactic gives up what is "
+            "left once it has passed)",
+            "{dist: uniform, low: 20, high: 56}",
         ),
         Key(
             "initial",
@@ -149,8 +216,38 @@ CONCESSION = Section(
             "share of the way from 1 to the BATNA conceded at the start",
             "0.1",
         ),
+        Key("weights", WEIGHTS, {}, "weights of the tactics (see below)", "{time: 0.5}"),
+        Key(
+            "cost_tolerance",
+            Param(POSITIVE),
+            1.0,
+            "utility units of war cost the party can bear over the talks (resource tactic)",
+            "{dist: uniform, low: 0.3, high: 0.6}",
+        ),
+        Key(
+            "front",
+            FRONT_CONCESSION,
+            {},
+            "front-trend part of the resource tactic (see below)",
+            "{sensitivity: 0.3}",
+        ),
+        Key(
+            "reciprocity",
+            NONNEG_P,
+            0.0,
+            "answer to the other side's last conceded share (1 = relative tit-for-tat)",
+            "0.5",
+        ),
+        Key(
+            "rebound",
+            REBOUND,
+            {},
+            "moves back after failures (see below)",
+            "{failed_ratification: 0.5}",
+        ),
     ),
-    intro="How a party's aspiration falls from 1 towards its BATNA over time.",
+    intro="How a party's aspiration falls from 1 towards its BATNA: mixed time-, resource- "
+    "and behaviour-dependent tactics (docs/model.md).",
     spec=Concession,
 )
 
@@ -186,7 +283,11 @@ RATIFICATION = Section(
         Key("vote_noise_sd", NONNEG_P, 0.0, "noise on the logit scale at each vote", "0.3"),
         Key("lost_rounds", Param(NONNEG, whole=True), 1.0, "rounds lost after a failed vote", "2"),
         Key(
-            "reset_aspiration", Flag(), True, "a failed vote restarts the concession clock", "false"
+            "anticipate",
+            Flag(),
+            True,
+            "the government signs only what it expects to carry at home",
+            "false",
         ),
     ),
     intro="Domestic approval (Putnam's two-level game): logit(approval) = intercept + "
@@ -512,6 +613,23 @@ FRONT_LINE = Section(
         ),
         Key("noise_sd", NONNEG_P, 0.0, "sd of the change per round", "0.01"),
         Key("urban_slowdown", UNIT_P, 0.0, "drift × (1 − urban_slowdown · front line)", "0.5"),
+        Key(
+            "advancing",
+            Ref("party"),
+            None,
+            "the party that gains as the line rises (towards 1)",
+            "upland",
+            default_doc="each party whose ideal on the issue is ≥ 0.5",
+        ),
+        Key(
+            "bounds_table",
+            Flag(),
+            False,
+            "no package gives back what the advancing side holds that round: the "
+            "proposal on the issue is at least the front line (at most, if the side "
+            "advancing is the one that gains as the line falls)",
+            "true",
+        ),
     ),
     intro="The share of the contested territory the advancing side holds.",
     spec=FrontLine,

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.bargaining import general
+
 _TINY = 1e-12
 
 
@@ -107,7 +109,6 @@ class Geometry:
     """
 
     THETA_GRID = 64  # weight samples added for curved (quadratic) frontiers
-    LATTICE_STEPS = 12  # weight lattice for three or more parties
 
     def __init__(self, parties: list[PartyShape], lower: np.ndarray, upper: np.ndarray) -> None:
         self.parties = parties
@@ -117,8 +118,11 @@ class Geometry:
         self.upper = np.maximum(upper, lower)
         self.n, self.k = lower.shape
         self.quadratic = any(p.quadratic for p in parties)
-        self._candidates()
-        self._build_frontier()
+        if self.n_parties == 2:
+            self._candidates()
+            self._build_frontier()
+        else:
+            self._affine_probes()
 
     # ---- weighted-sum oracle -------------------------------------------------------
     def _candidates(self) -> None:
@@ -210,18 +214,27 @@ class Geometry:
         return mids
 
     def _build_frontier(self) -> None:
-        if self.n_parties == 2:
-            thetas = self._breakpoints()
-            self.theta = thetas
-            weights = np.stack([thetas, 1.0 - thetas], axis=2)  # (N, J, 2)
-        else:
-            lattice = _simplex_lattice(self.n_parties, self.LATTICE_STEPS)
-            weights = np.broadcast_to(lattice, (self.n, *lattice.shape))
-            self.theta = None
+        """Two parties: the frontier polyline, one vertex per weight between breakpoints."""
+        thetas = self._breakpoints()
+        self.theta: np.ndarray | None = thetas
+        weights = np.stack([thetas, 1.0 - thetas], axis=2)  # (N, J, 2)
         j = weights.shape[1]
         self.vertices = np.stack([self.weighted_best(weights[:, m, :]) for m in range(j)], axis=1)
         self.vertex_utility = self.utilities(self.vertices)  # (N, J, n)
-        self.segments = self.n_parties == 2
+        self.segments = True
+
+    def _affine_probes(self) -> None:
+        """Three or more parties: no frontier is built (proposals are solved exactly, see
+        :mod:`sim.bargaining.concave`). ``vertices`` are then the origin and the unit
+        packages, (N, K + 1, K): any affine function of a package evaluated on them (as the
+        model does with the win-set constraints) gives back its coefficients exactly.
+        """
+        probes = np.vstack([np.zeros((1, self.k)), np.eye(self.k)])
+        self.vertices = np.broadcast_to(probes, (self.n, self.k + 1, self.k))
+        self.vertex_utility = self.utilities(self.vertices)
+        self.segments = False
+        self.theta = None
+        self.warm = np.full((self.n, self.k), np.nan)  # last proposal, a start for the next
 
     def utilities(self, x: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Utilities of every party: x (N, K) -> (N, n); (N, M, K) -> (N, M, n).
@@ -277,7 +290,7 @@ class Geometry:
         - (1 - theta) w_0 (U_1 - d_1) = 0, and F increases with theta.
         Only ``rows`` (replicate positions) are refined; others are returned unchanged.
         """
-        if not self.quadratic or self.n_parties != 2 or rows.size == 0:
+        if not self.quadratic or self.theta is None or rows.size == 0:
             return x
         th = self.theta[rows]
         j = seg[rows]
@@ -355,24 +368,6 @@ class _SubGeometry:
     utilities = Geometry.utilities
 
 
-def _simplex_lattice(n: int, steps: int) -> np.ndarray:
-    """Interior points of the weight simplex with the given resolution: (M, n)."""
-    pts: list[tuple[int, ...]] = []
-
-    def rec(prefix: tuple[int, ...], left: int, slots: int) -> None:
-        if slots == 1:
-            pts.append(prefix + (left,))
-            return
-        for v in range(left + 1):
-            rec(prefix + (v,), left - v, slots - 1)
-
-    rec((), steps, n)
-    lat = np.array(pts, dtype=float) / steps
-    # keep every party's weight positive so that each point is Pareto optimal
-    lat = 0.98 * lat + 0.02 / n
-    return lat
-
-
 @dataclass
 class Pick:
     """The package picked on the frontier, per replicate."""
@@ -380,38 +375,6 @@ class Pick:
     x: np.ndarray  # (N, K)
     segment: np.ndarray  # (N,) index of the frontier segment
     rule: np.ndarray  # (N,) 0 Nash within win-sets, 1 Nash ignoring win-sets, 2 max-min
-
-
-def _nash_on_segments(
-    a: np.ndarray, b: np.ndarray, w: np.ndarray, lo: np.ndarray, hi: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Maximise sum_i w_i log(a_i + b_i t) over t in [lo, hi] on every segment.
-
-    a, b: (N, S, n); w: (N, n); lo, hi: (N, S). Returns (t, value) of shape (N, S);
-    value is -inf where [lo, hi] is empty.
-    """
-    n = a.shape[2]
-    ww = w[:, None, :]
-    if n == 2:
-        b0, b1 = b[..., 0], b[..., 1]
-        a0, a1 = a[..., 0], a[..., 1]
-        w0, w1 = ww[..., 0], ww[..., 1]
-        denom = (w0 + w1) * b0 * b1
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t_star = -(w0 * b0 * a1 + w1 * b1 * a0) / denom
-        lo_f = np.where(np.isfinite(lo), lo, 0.0)  # empty intervals are dropped below
-        slope_at_lo = np.sum(ww * b / np.maximum(a + b * lo_f[..., None], _TINY), axis=2)
-        t = np.where(denom < 0, t_star, np.where(slope_at_lo > 0, hi, lo))
-        t = np.where(np.isfinite(t), t, lo)
-    else:
-        t = lo.copy()
-    t = np.clip(t, lo, hi)
-    t = np.where(np.isfinite(t), t, 0.0)
-    s = a + b * t[..., None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = np.sum(ww * np.log(np.maximum(s, 0.0)), axis=2)
-    value = np.where((hi >= lo) & np.all(s > 0, axis=2), value, -np.inf)
-    return t, value
 
 
 def _interval(a: np.ndarray, b: np.ndarray, strict: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -455,7 +418,8 @@ def select_nash(
     BATNA).
     """
     if geometry.n_parties != 2:
-        return _select_general(geometry, d, w, winset, rows)
+        x, rule = general.select_nash(geometry, d, w, winset, rows)
+        return Pick(x=x, segment=np.zeros(rows.size, dtype=np.int64), rule=rule)
     pre = geometry.pick_cache(winset)
     every = rows.size == geometry.n
 
@@ -506,53 +470,6 @@ def select_nash(
     return Pick(x=x, segment=best, rule=rule)
 
 
-def _select_general(
-    geometry: Geometry, d: np.ndarray, w: np.ndarray, winset: np.ndarray | None, rows: np.ndarray
-) -> Pick:
-    """:func:`select_nash` for any number of parties (same arguments and fallbacks)."""
-    xp, xq, up, uq = geometry.ends()
-    xp, xq, up, uq = xp[rows], xq[rows], up[rows], uq[rows]
-    dd, ww = d[rows], w[rows]
-    a = up - dd[:, None, :]
-    b = uq - up
-    lo, hi = _interval(a, b, strict=True)
-    i = np.arange(rows.size)
-    rule = np.zeros(rows.size, dtype=np.int8)
-    if winset is not None:
-        ws = winset[rows]
-        la = ws[:, :-1] if geometry.segments else ws
-        lb = (ws[:, 1:] if geometry.segments else ws) - la
-        wlo, whi = _interval(la, lb, strict=False)
-        t, v = _nash_on_segments(a, b, ww, np.maximum(lo, wlo), np.minimum(hi, whi))
-        best = np.argmax(v, axis=1)
-        found = np.isfinite(v[i, best])
-        t_best = t[i, best]
-        free = np.flatnonzero(~found)
-    else:
-        best = np.zeros(rows.size, dtype=np.int64)
-        t_best = np.zeros(rows.size)
-        found = np.zeros(rows.size, dtype=bool)
-        free = i
-    if free.size:
-        t, v = _nash_on_segments(a[free], b[free], ww[free], lo[free], hi[free])
-        bf = np.argmax(v, axis=1)
-        ok = np.isfinite(v[np.arange(free.size), bf])
-        best[free] = bf
-        t_best[free] = t[np.arange(free.size), bf]
-        rule[free] = 1
-        found[free] = ok
-    if not np.all(found):
-        # no package beats every estimated BATNA: maximise the smallest surplus instead
-        lost = np.flatnonzero(~found)
-        tm, vm = _maxmin_on_segments(a[lost], b[lost])
-        bm = np.argmax(vm, axis=1)
-        best[lost] = bm
-        t_best[lost] = tm[np.arange(lost.size), bm]
-        rule[lost] = 2
-    x = xp[i, best] + t_best[:, None] * (xq[i, best] - xp[i, best])
-    return Pick(x=x, segment=best, rule=rule)
-
-
 def _maxmin2(
     a0: np.ndarray, b0: np.ndarray, a1: np.ndarray, b1: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -573,20 +490,6 @@ def _maxmin2(
     return t_best, v_best
 
 
-def _maxmin_on_segments(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Maximise min_i (a_i + b_i t) over t in [0, 1] (two parties exact; else t = 0)."""
-    if a.shape[2] == 2:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = (a[..., 1] - a[..., 0]) / (b[..., 0] - b[..., 1])
-        t = np.clip(np.where(np.isfinite(t), t, 0.0), 0.0, 1.0)
-        cands = np.stack([np.zeros_like(t), t, np.ones_like(t)], axis=2)  # (N, S, 3)
-        vals = np.min(a[..., None, :] + b[..., None, :] * cands[..., None], axis=3)
-        pick = np.argmax(vals, axis=2)
-        t = np.take_along_axis(cands, pick[..., None], axis=2)[..., 0]
-        return t, np.take_along_axis(vals, pick[..., None], axis=2)[..., 0]
-    return np.zeros(a.shape[:2]), np.min(a, axis=2)
-
-
 def best_for(
     geometry: Geometry, proposer: int, floors: np.ndarray, rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -596,14 +499,16 @@ def best_for(
     Returns (x (R, K), found (R,)). Where no package meets the floors, returns the package
     that comes closest (maximising the smallest shortfall) and found = False.
     """
+    if geometry.n_parties != 2:
+        return general.best_for(geometry, proposer, floors, rows)
     xp, xq, up, uq = geometry.ends()
     xp, xq, up, uq = xp[rows], xq[rows], up[rows], uq[rows]
-    others = [i for i in range(geometry.n_parties) if i != proposer]
+    others = [1 - proposer]
     a = up[..., others] - floors[:, None, others]
     b = uq[..., others] - up[..., others]
     lo, hi = _interval(a, b, strict=False)
     ok = hi >= lo
-    # own utility is linear along a segment (two parties, linear loss) or sampled: check ends
+    # own utility is linear along a segment (linear loss) or nearly so: check its ends
     # (lo is +inf on a segment that can never meet the floors, and 0 * inf is NaN there;
     # such segments are dropped by ``ok`` below)
     with np.errstate(invalid="ignore"):
@@ -616,16 +521,10 @@ def best_for(
     found = np.isfinite(own[i, best])
     t_best = np.where(found, t[i, best], 0.0)
     if not np.all(found):
-        tm, vm = (
-            _maxmin_on_segments(a, b)
-            if len(others) == 2
-            else (np.zeros(a.shape[:2]), np.min(a, axis=2))
-        )
-        if len(others) == 1:
-            vm = a[..., 0] + b[..., 0] * 1.0
-            vq = np.maximum(a[..., 0], vm)
-            tm = np.where(vm > a[..., 0], 1.0, 0.0)
-            vm = vq
+        # the package coming closest to the other party's floor: a segment end
+        at_q = a[..., 0] + b[..., 0] * 1.0
+        vm = np.maximum(a[..., 0], at_q)
+        tm = np.where(at_q > a[..., 0], 1.0, 0.0)
         bm = np.argmax(vm, axis=1)
         best = np.where(found, best, bm)
         t_best = np.where(found, t_best, tm[i, bm])
@@ -641,7 +540,7 @@ def stationary_offer(
     rows: np.ndarray,
     iterations: int = 42,
 ) -> np.ndarray:
-    """The proposer's stationary subgame-perfect offer in alternating offers (MODEL.md §8).
+    """The proposer's stationary subgame-perfect offer in alternating offers (docs/model.md).
 
     Each proposer offers the package best for itself that leaves every responder exactly
     its value of proposing next round, d_j + delta_j (U_j(x_j) - d_j), where x_j is the
@@ -652,37 +551,28 @@ def stationary_offer(
     Returns the offer, (R, K).
     """
     n = geometry.n_parties
-    if n == 2:
-        me, other = proposer, 1 - proposer
-        util = geometry.vertex_utility[rows]  # (R, J, 2)
-        lo = np.min(util[..., me], axis=1)
-        hi = np.max(util[..., me], axis=1)
+    if n != 2:
+        return general.stationary_offer(geometry, proposer, d, delta, rows, iterations)
+    me, other = proposer, 1 - proposer
+    util = geometry.vertex_utility[rows]  # (R, J, 2)
+    lo = np.min(util[..., me], axis=1)
+    hi = np.max(util[..., me], axis=1)
 
-        def t_of(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            floors = np.zeros_like(d)
-            floors[:, me] = d[:, me] + delta[:, me] * (u - d[:, me])
-            x_other, _ = best_for(geometry, other, floors, rows)
-            u_other = geometry.utilities(x_other, rows)
-            floors = np.zeros_like(d)
-            floors[:, other] = d[:, other] + delta[:, other] * (u_other[:, other] - d[:, other])
-            x_me, _ = best_for(geometry, me, floors, rows)
-            return geometry.utilities(x_me, rows)[:, me], x_me
+    def t_of(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        floors = np.zeros_like(d)
+        floors[:, me] = d[:, me] + delta[:, me] * (u - d[:, me])
+        x_other, _ = best_for(geometry, other, floors, rows)
+        u_other = geometry.utilities(x_other, rows)
+        floors = np.zeros_like(d)
+        floors[:, other] = d[:, other] + delta[:, other] * (u_other[:, other] - d[:, other])
+        x_me, _ = best_for(geometry, me, floors, rows)
+        return geometry.utilities(x_me, rows)[:, me], x_me
 
-        for _ in range(iterations):
-            mid = 0.5 * (lo + hi)
-            t_mid, _ = t_of(mid)
-            up = t_mid > mid
-            lo = np.where(up, mid, lo)
-            hi = np.where(up, hi, mid)
-        _, x = t_of(0.5 * (lo + hi))
-        return x
-    values = d.copy()
     for _ in range(iterations):
-        new = values.copy()
-        for j in range(n):
-            floors = values.copy()
-            x_j, _ = best_for(geometry, j, floors, rows)
-            new[:, j] = d[:, j] + delta[:, j] * (geometry.utilities(x_j, rows)[:, j] - d[:, j])
-        values = new
-    x, _ = best_for(geometry, proposer, values, rows)
+        mid = 0.5 * (lo + hi)
+        t_mid, _ = t_of(mid)
+        up = t_mid > mid
+        lo = np.where(up, mid, lo)
+        hi = np.where(up, hi, mid)
+    _, x = t_of(0.5 * (lo + hi))
     return x

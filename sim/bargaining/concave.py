@@ -1,0 +1,458 @@
+"""Exact proposals for any number of parties: batched Newton on the concave programmes.
+
+With three or more parties the mediator's (weighted) Nash package, the max-min fallback
+and a proposer's best package under the others' floors are each the maximum of a concave
+function over the box of packages, possibly under linear constraints (the mediator's
+estimate of each party's win-set, ``coef . x + const >= 0``). They are solved here as such,
+for every replicate at once, by one projected Newton method:
+
+* The utilities are separable and concave, U_i(x) = 1 - sum_k s_ik loss(|x_k - a_ik|) minus
+  hinge penalties of soft red lines. The kinks of linear loss and of the hinges are
+  replaced by Huber pieces of width ``eps`` (quadratic inside, exact outside); the
+  smoothed utility differs from the true one by at most ``eps / 2`` and converges to it.
+* Constraints (surpluses above a floor, win-sets) enter through log barriers of weight
+  ``tau``; the max-min value is an epigraph variable t, maximised with every surplus kept
+  above t by its barrier.
+* ``eps`` and ``tau`` shrink together along :data:`LEVELS`, each level warm-started from
+  the last (a path-following method). At each level a projected Newton step on the free
+  coordinates (Levenberg-regularised, since with linear loss the Hessian has rank at most
+  the number of parties) with an Armijo search along the projection arc.
+
+At the last level the smoothing and barrier error is about 1e-10 in utility; each
+replicate is an independent row, so the cost per replicate is O(n K^2 + K^3) per Newton
+step (n parties, K issues) and the memory O(n K) per replicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.bargaining.frontier import PartyShape
+
+#: smoothing width and barrier weight, shrinking together
+LEVELS: tuple[float, ...] = (1e-2, 1e-4, 1e-6, 1e-8, 1e-10)
+#: barrier programmes (max-min, floors) follow the central path more closely
+BARRIER_LEVELS: tuple[float, ...] = tuple(10.0**-e for e in range(1, 11))
+MAX_STEPS = 30  # Newton steps per level (rows stop earlier when converged)
+_STOP = 1e-14
+REG = 1e-2  # Levenberg term: REG |g| min(|g|, 1) on the diagonal
+BACKTRACKS = 20  # the step shrinks fivefold each time, to 1e-14 of the Newton step
+
+
+@dataclass
+class Utilities:
+    """The parties' utilities on a set of replicates, stacked: (N, n, K) arrays."""
+
+    ideal: np.ndarray
+    salience: np.ndarray
+    quadratic: np.ndarray  # (1, n, 1) bool
+    line_party: np.ndarray  # (L,) the party each soft red line belongs to
+    line_issue: np.ndarray  # (L,)
+    line_sign: np.ndarray  # (L,) +1 max line, -1 min line
+    line_bound: np.ndarray  # (N, L)
+    line_penalty: np.ndarray  # (N, L)
+
+    @classmethod
+    def of(cls, parties: Sequence[PartyShape], rows: np.ndarray) -> Utilities:
+        lines = [(i, r) for i, p in enumerate(parties) for r in range(p.line_issue.size)]
+        n = rows.size
+
+        def col(attr: str) -> np.ndarray:
+            if not lines:
+                return np.zeros((n, 0))
+            return np.stack([getattr(parties[i], attr)[rows, r] for i, r in lines], axis=1)
+
+        return cls(
+            ideal=np.stack([p.ideal[rows] for p in parties], axis=1),
+            salience=np.stack([p.salience[rows] for p in parties], axis=1),
+            quadratic=np.array([p.quadratic for p in parties])[None, :, None],
+            line_party=np.array([i for i, _ in lines], dtype=np.int64),
+            line_issue=np.array([parties[i].line_issue[r] for i, r in lines], dtype=np.int64),
+            line_sign=np.array([parties[i].line_sign[r] for i, r in lines], dtype=float),
+            line_bound=col("line_bound"),
+            line_penalty=col("line_penalty"),
+        )
+
+    def take(self, idx: np.ndarray) -> Utilities:
+        return replace(
+            self,
+            ideal=self.ideal[idx],
+            salience=self.salience[idx],
+            line_bound=self.line_bound[idx],
+            line_penalty=self.line_penalty[idx],
+        )
+
+    def kinks(self, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+        """Where each issue's utilities bend, with the box bounds: (N, C, K), NaN padded."""
+        cols = [lower[:, None, :], upper[:, None, :]]
+        if not np.all(self.quadratic):
+            cols.append(np.where(self.quadratic, np.nan, self.ideal))
+        if self.line_party.size:
+            lines = np.full((lower.shape[0], self.line_party.size, lower.shape[1]), np.nan)
+            lines[:, np.arange(self.line_party.size), self.line_issue] = self.line_bound
+            cols.append(lines)
+        return np.concatenate(cols, axis=1)
+
+    def exact(self, x: np.ndarray) -> np.ndarray:
+        """U(x): x (N, K) -> (N, n)."""
+        r = x[:, None, :] - self.ideal
+        loss = np.where(self.quadratic, r * r, np.abs(r))
+        u = 1.0 - np.sum(self.salience * loss, axis=2)
+        for j in range(self.line_party.size):
+            v = self.line_sign[j] * (x[:, self.line_issue[j]] - self.line_bound[:, j])
+            u[:, self.line_party[j]] -= self.line_penalty[:, j] * np.maximum(v, 0.0)
+        return u
+
+    def smooth(
+        self, x: np.ndarray, eps: float, derivatives: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Huber-smoothed U, its gradient (N, n, K) and diagonal Hessian (N, n, K).
+
+        Huber loss of width eps: with c = clip(r / eps, -1, 1), loss = r c - eps c^2 / 2
+        (r^2 / 2 eps inside the width, |r| - eps / 2 outside), slope c, curvature 1/eps
+        inside and 0 outside.
+        """
+        r = x[:, None, :] - self.ideal
+        every_quadratic = bool(np.all(self.quadratic))
+        if every_quadratic:
+            c = r
+            loss = r * r
+        else:
+            c = np.clip(r * (1.0 / eps), -1.0, 1.0)
+            loss = r * c - (0.5 * eps) * (c * c)
+            if np.any(self.quadratic):
+                loss = np.where(self.quadratic, r * r, loss)
+        u = 1.0 - np.einsum("nik,nik->ni", self.salience, loss)
+        if not derivatives:
+            g = h = np.empty(0)
+        else:
+            if every_quadratic:
+                g = -2.0 * self.salience * r
+                h = -2.0 * self.salience
+            else:
+                slope = c if not np.any(self.quadratic) else np.where(self.quadratic, 2 * r, c)
+                g = -self.salience * slope
+                h = np.where(np.abs(c) < 1.0, self.salience * (-1.0 / eps), 0.0)
+                if np.any(self.quadratic):
+                    h = np.where(self.quadratic, -2.0 * self.salience, h)
+        for j in range(self.line_party.size):
+            i, k, sign = self.line_party[j], self.line_issue[j], self.line_sign[j]
+            pen = self.line_penalty[:, j]
+            v = sign * (x[:, k] - self.line_bound[:, j])
+            cv = np.clip(v * (1.0 / eps), 0.0, 1.0)
+            u[:, i] -= pen * (v * cv - (0.5 * eps) * cv * cv)
+            if derivatives:
+                g[:, i, k] -= pen * sign * cv
+                h[:, i, k] -= pen * np.where((cv > 0) & (cv < 1), 1.0 / eps, 0.0)
+        return u, g, h
+
+
+@dataclass
+class Programme:
+    """maximise  sum_i alpha_i U_i + t + sum_i b_i log(U_i - d_i - t)
+    + tau sum_c log(coef_c . x + const_c - t)  over x in [lower, upper] (and t free),
+
+    with b_i = beta_i + tau * barrier_i; t appears only when ``epigraph`` (max-min).
+    Log terms with zero weight are left out (their argument may be negative).
+    """
+
+    util: Utilities
+    lower: np.ndarray  # (N, K)
+    upper: np.ndarray
+    d: np.ndarray  # (N, n)
+    beta: np.ndarray  # (N, n) fixed log weights (Nash weights)
+    barrier: np.ndarray  # (N, n) log weights that shrink with tau
+    alpha: np.ndarray | None = None  # (N, n) linear weights on utilities
+    coef: np.ndarray | None = None  # (N, C, K)
+    const: np.ndarray | None = None  # (N, C)
+    epigraph: bool = False
+
+    def take(self, idx: np.ndarray) -> Programme:
+        return Programme(
+            self.util.take(idx),
+            self.lower[idx],
+            self.upper[idx],
+            self.d[idx],
+            self.beta[idx],
+            self.barrier[idx],
+            None if self.alpha is None else self.alpha[idx],
+            None if self.coef is None else self.coef[idx],
+            None if self.const is None else self.const[idx],
+            self.epigraph,
+        )
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        if not self.epigraph:
+            return self.lower, self.upper
+        inf = np.full((self.lower.shape[0], 1), np.inf)
+        return np.hstack([self.lower, -inf]), np.hstack([self.upper, inf])
+
+    def evaluate(
+        self, z: np.ndarray, level: float, derivatives: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Objective (N,), gradient (N, D) and Hessian (N, D, D) at z = (x[, t])."""
+        k = self.lower.shape[1]
+        x = z[:, :k]
+        t = z[:, k] if self.epigraph else np.zeros(z.shape[0])
+        u, g, h = self.util.smooth(x, level, derivatives)
+        b = self.beta + level * self.barrier
+        s = u - self.d - t[:, None]
+        used = b > 0
+        bad = np.any(used & (s <= 0), axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logs = np.where(used, b * np.log(np.where(used & (s > 0), s, 1.0)), 0.0)
+        f = np.sum(logs, axis=1) + (t if self.epigraph else 0.0)
+        if self.alpha is not None:
+            f = f + np.sum(self.alpha * u, axis=1)
+        q = np.empty(0)
+        if self.coef is not None and self.const is not None:
+            q = np.einsum("nck,nk->nc", self.coef, x) + self.const - t[:, None]
+            bad |= np.any(q <= 0, axis=1)
+            f = f + level * np.sum(np.log(np.where(q > 0, q, 1.0)), axis=1)
+        f = np.where(bad, -np.inf, f)
+        if not derivatives:
+            return f, np.empty(0), np.empty(0)
+        ss = np.where(used & (s > 0), s, 1.0)
+        lin = np.where(used, b / ss, 0.0)  # d f / d U_i from the logs
+        quad = np.where(used, b / (ss * ss), 0.0)
+        first = lin if self.alpha is None else lin + self.alpha
+        dim = k + 1 if self.epigraph else k
+        grad = np.zeros((z.shape[0], dim))
+        hess = np.zeros((z.shape[0], dim, dim))
+        grad[:, :k] = np.einsum("ni,nik->nk", first, g)
+        root = g * np.sqrt(quad)[:, :, None]
+        hxx = hess[:, :k, :k]
+        hxx -= np.matmul(np.swapaxes(root, 1, 2), root)
+        diag = np.einsum("ni,nik->nk", first, h)
+        hxx[:, np.arange(k), np.arange(k)] += diag
+        coef = self.coef if self.coef is not None else np.zeros((z.shape[0], 0, k))
+        qq = np.where(q > 0, q, 1.0) if q.size else np.ones((z.shape[0], 0))
+        if q.size:
+            grad[:, :k] += level * np.einsum("nc,nck->nk", 1.0 / qq, coef)
+            hxx -= level * np.einsum("nc,nck,ncl->nkl", 1.0 / (qq * qq), coef, coef)
+        if self.epigraph:
+            grad[:, k] = 1.0 - np.sum(lin, axis=1)
+            cross = np.einsum("ni,nik->nk", quad, g)
+            tt = -np.sum(quad, axis=1)
+            if q.size:
+                grad[:, k] -= level * np.sum(1.0 / qq, axis=1)
+                cross += level * np.einsum("nc,nck->nk", 1.0 / (qq * qq), coef)
+                tt -= level * np.sum(1.0 / (qq * qq), axis=1)
+            hess[:, :k, k] = cross
+            hess[:, k, :k] = cross
+            hess[:, k, k] = tt
+        return f, grad, hess
+
+
+def maximise(
+    prog: Programme,
+    z: np.ndarray,
+    levels: Sequence[float] = LEVELS,
+    max_steps: int = MAX_STEPS,
+) -> np.ndarray:
+    """Path-following projected Newton from a start z where the objective is finite."""
+    z = z.copy()
+    lower, upper = prog.bounds()
+    dim = z.shape[1]
+    eye = np.eye(dim)
+    for level in levels:
+        live = np.arange(z.shape[0])
+        sub, sub_lo, sub_hi = prog, lower, upper
+        for _ in range(max_steps):
+            if live.size == 0:
+                break
+            zz = z[live]
+            f, grad, hess = sub.evaluate(zz, level)
+            fixed = ((zz <= sub_lo + 1e-15) & (grad < 0)) | ((zz >= sub_hi - 1e-15) & (grad > 0))
+            gf = np.where(fixed, 0.0, grad)
+            keep = ~fixed
+            a = -hess * (keep[:, :, None] & keep[:, None, :])
+            a[:, np.arange(dim), np.arange(dim)] += np.where(keep, 0.0, 1.0)
+            norm = np.sqrt(np.sum(gf * gf, axis=1))
+            reg = 1e-12 + REG * norm * np.minimum(norm, 1.0)
+            step = np.linalg.solve(a + reg[:, None, None] * eye, gf[:, :, None])[:, :, 0]
+            step /= np.maximum(1.0, np.max(np.abs(step), axis=1))[:, None]
+            promise = np.sum(grad * (np.clip(zz + step, sub_lo, sub_hi) - zz), axis=1)
+            new, gain = _armijo(sub, zz, f, grad, step, sub_lo, sub_hi, level, promise > _STOP)
+            z[live] = new
+            going = (gain > _STOP) & (np.max(np.abs(new - zz), axis=1) > 1e-13)
+            if not np.all(going):
+                live = live[going]
+                sub, sub_lo, sub_hi = prog.take(live), lower[live], upper[live]
+        z = _snap(prog, z, level)
+    return z
+
+
+def _snap(prog: Programme, z: np.ndarray, level: float) -> np.ndarray:
+    """Move each coordinate lying within ``level`` of a kink onto it.
+
+    At the next, narrower level the optimum of a coordinate held at a kink lies within the
+    new width of it: starting there spares Newton from zig-zagging across the kink.
+    """
+    k = prog.lower.shape[1]
+    x = z[:, :k]
+    kinks = prog.util.kinks(prog.lower, prog.upper)
+    gap = np.abs(kinks - x[:, None, :])
+    gap = np.where(np.isnan(gap), np.inf, gap)
+    near = np.argmin(gap, axis=1)
+    to = np.take_along_axis(kinks, near[:, None, :], axis=1)[:, 0, :]
+    close = np.take_along_axis(gap, near[:, None, :], axis=1)[:, 0, :] < level
+    snapped = z.copy()
+    snapped[:, :k] = np.where(close, to, x)
+    f, _, _ = prog.evaluate(snapped, level, derivatives=False)
+    return np.where(np.isfinite(f)[:, None], snapped, z)
+
+
+def _armijo(
+    prog: Programme,
+    z: np.ndarray,
+    f: np.ndarray,
+    grad: np.ndarray,
+    step: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    level: float,
+    todo_mask: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Backtrack along the projection arc for the rows of ``todo_mask`` (the others have
+    converged); returns the new points and their gains."""
+    new = z.copy()
+    gain = np.zeros(z.shape[0])
+    todo = np.flatnonzero(todo_mask)
+    alpha = 1.0
+    for _ in range(BACKTRACKS):
+        if todo.size == 0:
+            break
+        trial = np.clip(z[todo] + alpha * step[todo], lo[todo], hi[todo])
+        predicted = np.sum(grad[todo] * (trial - z[todo]), axis=1)
+        sub = prog if todo.size == z.shape[0] else prog.take(todo)
+        ft, _, _ = sub.evaluate(trial, level, derivatives=False)
+        ok = (ft >= f[todo] + 1e-4 * predicted) & np.isfinite(ft) & (predicted > 0)
+        new[todo[ok]] = trial[ok]
+        gain[todo[ok]] = predicted[ok]
+        todo = todo[~ok]
+        alpha *= 0.2
+    return new, gain
+
+
+# ---------------------------------------------------------------- the three searches
+
+
+def _start(util: Utilities, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """A neutral start: the parties' mean ideal, in the box."""
+    return np.clip(np.mean(util.ideal, axis=1), lower, upper)
+
+
+def max_min(
+    util: Utilities,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    d: np.ndarray,
+    who: np.ndarray,
+    coef: np.ndarray | None = None,
+    const: np.ndarray | None = None,
+    start: np.ndarray | None = None,
+    levels: Sequence[float] = BARRIER_LEVELS,
+    max_steps: int = MAX_STEPS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The package maximising the smallest of U_i - d_i (parties with ``who``, (N, n) bool)
+    and of the constraint values coef_c . x + const_c. Returns (x (N, K), value (N,)).
+
+    Shorter ``levels`` give a package near the max-min one (a start for other searches)."""
+    x0 = _start(util, lower, upper) if start is None else start
+    u = util.exact(x0)
+    low = np.min(np.where(who, u - d, np.inf), axis=1)
+    if coef is not None and const is not None:
+        low = np.minimum(low, np.min(np.einsum("nck,nk->nc", coef, x0) + const, axis=1))
+    z0 = np.hstack([x0, (low - 1.0)[:, None]])
+    prog = Programme(
+        util, lower, upper, d, np.zeros_like(d), who.astype(float), None, coef, const, True
+    )
+    z = maximise(prog, z0, levels, max_steps)
+    x = z[:, :-1]
+    value = np.min(np.where(who, util.exact(x) - d, np.inf), axis=1)
+    if coef is not None and const is not None:
+        value = np.minimum(value, np.min(np.einsum("nck,nk->nc", coef, x) + const, axis=1))
+    return x, value
+
+
+def nash(
+    util: Utilities,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    d: np.ndarray,
+    w: np.ndarray,
+    start: np.ndarray,
+    coef: np.ndarray | None = None,
+    const: np.ndarray | None = None,
+    levels: Sequence[float] = LEVELS,
+) -> np.ndarray:
+    """The weighted Nash package from a start where every surplus (and constraint) is > 0.
+
+    From a start already near the solution (last round's package) the coarse ``levels``
+    can be skipped."""
+    w = w / np.sum(w, axis=1, keepdims=True)
+    prog = Programme(util, lower, upper, d, w, np.zeros_like(d), None, coef, const)
+    return maximise(prog, start, levels)
+
+
+def best_under_floors(
+    util: Utilities,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    proposer: int | np.ndarray,
+    floors: np.ndarray,
+    start: np.ndarray | None = None,
+    levels: Sequence[float] = BARRIER_LEVELS,
+    max_steps: int = MAX_STEPS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The package best for ``proposer`` (one party, or one per row) giving every other
+    party at least its floor (coarse ``levels`` and few ``max_steps`` for a rough one).
+
+    Where the floors cannot all be met, the package maximising the smallest margin over
+    them, with found False. Returns (x (N, K), found (N,)). A ``start`` (N, K) that
+    already clears every floor spares the max-min search of its rows.
+    """
+    n_rows, n = floors.shape
+    me = np.broadcast_to(np.asarray(proposer), (n_rows,))
+    who = np.arange(n)[None, :] != me[:, None]
+    x = np.empty((n_rows, lower.shape[1]))
+    value = np.full(n_rows, -np.inf)
+    x0 = None
+    if start is not None:
+        ok = np.all(np.isfinite(start), axis=1)
+        x0 = np.where(ok[:, None], start, _start(util, lower, upper))
+        margin = np.min(np.where(who, util.exact(x0) - floors, np.inf), axis=1)
+        ok &= margin > 1e-9
+        x[ok], value[ok] = x0[ok], margin[ok]
+    cold = np.flatnonzero(~np.isfinite(value))
+    if cold.size:
+        x[cold], value[cold] = max_min(
+            util.take(cold),
+            lower[cold],
+            upper[cold],
+            floors[cold],
+            who[cold],
+            start=None if x0 is None else x0[cold],
+            levels=levels,
+            max_steps=max_steps,
+        )
+    found = value >= -1e-12
+    room = np.flatnonzero(value > 1e-12)
+    if room.size:
+        prog = Programme(
+            util.take(room),
+            lower[room],
+            upper[room],
+            floors[room],
+            np.zeros((room.size, n)),
+            who[room].astype(float),
+            (~who[room]).astype(float),
+        )
+        x[room] = maximise(prog, x[room], levels, max_steps)
+    return x, found

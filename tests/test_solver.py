@@ -1,0 +1,190 @@
+"""The N-party solver (sim.bargaining.concave, through Geometry) against a scipy reference.
+
+The reference (tests/solver_reference.py) rewrites the kinks of linear loss and of soft
+red lines as auxiliary variables and solves the smooth programme with SLSQP from several
+starts: an independent method. Agreement is asked to 1e-6 in every party's utility.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from solver_reference import Case
+
+from sim.bargaining import Geometry, PartyShape, best_for, select_nash
+
+TOL = 1e-6
+unit = st.floats(0.0, 1.0).map(lambda v: round(v, 2))
+
+
+@st.composite
+def cases(draw, min_n=2, max_n=10, lines=False):
+    n = draw(st.integers(min_n, max_n))
+    k = draw(st.integers(1, 4))
+    quadratic = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    ideal = np.array([[draw(unit) for _ in range(k)] for _ in range(n)])
+    sal = np.array([[draw(st.floats(0.05, 1.0)) for _ in range(k)] for _ in range(n)])
+    sal /= sal.sum(axis=1, keepdims=True)
+    lower = np.array([draw(st.floats(0.0, 0.3)) for _ in range(k)])
+    upper = np.array([draw(st.floats(0.7, 1.0)) for _ in range(k)])
+    soft = []
+    if lines:
+        for i in range(n):
+            if draw(st.booleans()):
+                soft.append(
+                    (
+                        i,
+                        draw(st.integers(0, k - 1)),
+                        draw(st.sampled_from([1.0, -1.0])),
+                        draw(unit),
+                        draw(st.floats(0.0, 2.0)),
+                    )
+                )
+    d = np.array([draw(st.floats(-0.2, 0.6)) for _ in range(n)])
+    w = np.array([draw(st.floats(0.2, 1.0)) for _ in range(n)])
+    return Case(ideal, sal, quadratic, lower, upper, soft), d, w
+
+
+def geometry_of(case: Case, replicas: int = 1) -> Geometry:
+    """The case as an ensemble of identical replicates."""
+    parties = []
+    for i in range(case.n):
+        mine = [line for line in case.lines if line[0] == i]
+        parties.append(
+            PartyShape(
+                ideal=np.tile(case.ideal[i], (replicas, 1)),
+                salience=np.tile(case.salience[i], (replicas, 1)),
+                quadratic=bool(case.quadratic[i]),
+                line_issue=np.array([line[1] for line in mine], dtype=np.int64),
+                line_sign=np.array([line[2] for line in mine], dtype=float),
+                line_bound=np.tile([line[3] for line in mine], (replicas, 1)).reshape(replicas, -1),
+                line_penalty=np.tile([line[4] for line in mine], (replicas, 1)).reshape(
+                    replicas, -1
+                ),
+            )
+        )
+    lower = np.tile(case.lower, (replicas, 1))
+    upper = np.tile(case.upper, (replicas, 1))
+    return Geometry(parties, lower, upper)
+
+
+def pick(case: Case, d, w, winset=None):
+    g = geometry_of(case)
+    rows = np.arange(1)
+    return g, select_nash(g, d[None], w[None], winset, rows)
+
+
+SETTINGS = settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+MANY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def check_nash(problem):
+    case, d, w = problem
+    _, p = pick(case, d, w)
+    ours = case.utility(p.x[0])
+    ref_x = case.nash(d, w)
+    if ref_x is None:  # no package gives everyone a surplus: the max-min package
+        assert p.rule[0] == 2
+        _, ref_val = case.max_min(d)
+        assert np.min(ours - d) == pytest.approx(ref_val, abs=TOL)
+        return
+    assert p.rule[0] == 1
+    np.testing.assert_allclose(ours, case.utility(ref_x), atol=TOL)
+
+
+@pytest.mark.parametrize("lines", [False, True], ids=["plain", "soft-red-lines"])
+def test_nash_package_matches_reference(lines):
+    given(cases(min_n=3, lines=lines))(SETTINGS(lambda problem: check_nash(problem)))()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lines", [False, True], ids=["plain", "soft-red-lines"])
+def test_nash_package_matches_reference_many(lines):
+    given(cases(min_n=3, lines=lines))(MANY(lambda problem: check_nash(problem)))()
+
+
+@SETTINGS
+@given(cases(min_n=3, max_n=6), st.data())
+def test_nash_within_win_sets_matches_reference(problem, data):
+    case, d, w = problem
+    d = np.minimum(d, 0.2)
+    # one party's win-set: a half-space through a random package
+    at = case.lower + (case.upper - case.lower) * data.draw(st.floats(0.2, 0.8))
+    coef = np.array([data.draw(st.floats(-1.0, 1.0)) for _ in range(case.k)])
+    const = -coef @ at
+    who = data.draw(st.integers(0, case.n - 1))
+    coefs = np.zeros((case.n, case.k))
+    consts = np.ones(case.n)
+    coefs[who], consts[who] = coef, const
+    g = geometry_of(case)
+    winset = np.einsum("njk,nik->nji", g.vertices, coefs[None]) + consts[None, None, :]
+    p = select_nash(g, d[None], w[None], winset, np.arange(1))
+    ref_x = case.nash(d, w, coef=coef[None], const=np.array([const]))
+    if ref_x is None:
+        assert p.rule[0] != 0
+        return
+    assert p.rule[0] == 0
+    assert coef @ p.x[0] + const >= -1e-9
+    np.testing.assert_allclose(case.utility(p.x[0]), case.utility(ref_x), atol=TOL)
+
+
+@SETTINGS
+@given(cases(min_n=3, max_n=8), st.data())
+def test_best_for_meets_floors_and_matches_reference(problem, data):
+    case, d, _ = problem
+    proposer = data.draw(st.integers(0, case.n - 1))
+    floors = np.minimum(d, 0.5)
+    g = geometry_of(case)
+    x, found = best_for(g, proposer, floors[None], np.arange(1))
+    others = np.arange(case.n) != proposer
+    mm_x, mm_val = case.max_min(floors, who=others)
+    u = case.utility(x[0])
+    if mm_val < -1e-6:
+        assert not found[0]
+        assert np.min((u - floors)[others]) == pytest.approx(mm_val, abs=TOL)
+        return
+    if mm_val > 1e-6:
+        assert found[0]
+    assert np.all((u - floors)[others] >= -1e-9)
+    # nothing meeting the floors is better for the proposer: the reference's own optimum
+    ref = case.best_for(proposer, floors)
+    assert u[proposer] == pytest.approx(case.utility(ref)[proposer], abs=TOL)
+
+
+def test_two_parties_keep_the_polyline():
+    """Two parties never reach the concave solver: the exact frontier stays."""
+    case = Case([[1.0], [0.0]], [[1.0], [1.0]], [False, False], [0.0], [1.0])
+    g = geometry_of(case)
+    assert g.segments and g.vertices.shape[1] >= 2
+    p = select_nash(g, np.zeros((1, 2)), np.ones((1, 2)), None, np.arange(1))
+    assert p.x[0, 0] == pytest.approx(0.5, abs=1e-12)
+
+
+def test_three_party_linear_frontier_is_not_a_corner():
+    """Three parties, one divisible good, linear utilities: equal-weight Nash with zero
+    disagreement points splits the good in thirds (the lattice returned corners)."""
+    # x_k is party k's share of the good on issue k; each wants its own share high
+    ideal = np.eye(3)
+    case = Case(ideal, np.full((3, 3), 1 / 3), [False] * 3, [0.0] * 3, [1.0] * 3)
+    _, p = pick(case, np.zeros(3), np.ones(3))
+    u = case.utility(p.x[0])
+    np.testing.assert_allclose(u, case.utility(case.nash(np.zeros(3), np.ones(3))), atol=TOL)
+    assert np.ptp(u) < 1e-6  # symmetric problem, symmetric solution
+
+
+@SETTINGS
+@given(cases(min_n=3, max_n=6), st.lists(st.floats(-0.1, 0.1), min_size=10, max_size=10))
+def test_warm_start_from_last_round_reaches_the_same_package(problem, shift):
+    """The model solves every round from the last round's package: the answer must not
+    depend on where the search starts."""
+    case, d, w = problem
+    g = geometry_of(case)
+    rows = np.arange(1)
+    select_nash(g, d[None], w[None], None, rows)  # last round, other disagreement points
+    d2 = d + np.array(shift[: case.n])
+    warm = select_nash(g, d2[None], w[None], None, rows)
+    cold = select_nash(geometry_of(case), d2[None], w[None], None, rows)
+    assert warm.rule[0] == cold.rule[0]
+    np.testing.assert_allclose(case.utility(warm.x[0]), case.utility(cold.x[0]), atol=TOL)

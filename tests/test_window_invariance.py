@@ -1,0 +1,40 @@
+"""The model does not know when the simulation stops: a replicate that ends before the
+shorter window closes ends in the same round, with the same outcome and terms, whatever
+the window (`rounds`) is. Every shipped scenario, one seed, windows of 13, 26 and 52."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.loader import load_scenario
+from sim.model import NegotiationModel
+from sim.outcomes import Outcome
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+WINDOWS = (13, 26, 52)
+N = 200
+
+
+def _run(path: Path, rounds: int):  # noqa: ANN202
+    scenario = replace(load_scenario(str(path)), rounds=rounds)
+    return NegotiationModel(scenario, seed=11, n=N).run()
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_replicates_that_end_early_do_not_depend_on_the_window(path: Path) -> None:
+    results = {w: _run(path, w) for w in WINDOWS}
+    for short, long in ((13, 26), (26, 52), (13, 52)):
+        a, b = results[short], results[long]
+        # ended inside the shorter window, for a reason of its own (not the window closing)
+        early = (a.end_round < short) | ((a.end_round == short) & (a.outcome != Outcome.STALEMATE))
+        assert np.array_equal(a.end_round[early], b.end_round[early]), (path.stem, short, long)
+        assert np.array_equal(a.outcome[early], b.outcome[early]), (path.stem, short, long)
+        assert np.array_equal(a.terms[early], b.terms[early], equal_nan=True)
+        # and a replicate still running when the shorter window closed is still running then
+        later = ~early
+        assert np.all(b.end_round[later] >= short)
