@@ -241,8 +241,12 @@ def _next_design(
     alive = last.u[last.keep]
     lo, hi = alive.min(axis=0), alive.max(axis=0)
     width = np.maximum(hi - lo, 1.0 / max(last.points, 1))
-    lo = np.clip(lo - BOX_MARGIN * width, 0.0, 1.0)
-    hi = np.clip(hi + BOX_MARGIN * width, 0.0, 1.0)
+    # n points spread over an interval leave about width / (n - 1) uncovered at each end
+    # (the unbiased range of a uniform sample): without it, a few survivors in many
+    # dimensions would shrink the box in dimensions the targets do not constrain at all
+    margin = max(BOX_MARGIN, 1.0 / max(alive.shape[0] - 1, 1)) * width
+    lo = np.clip(lo - margin, 0.0, 1.0)
+    hi = np.clip(hi + margin, 0.0, 1.0)
     cand = lo + (hi - lo) * _lhs(d, n * CANDIDATES_PER_POINT, seed)
     u_all = np.concatenate([w.u for w in previous])
     ok_all = np.concatenate([w.keep for w in previous])
