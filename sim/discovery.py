@@ -32,7 +32,9 @@ Choices made here (each documented where it is made):
 * *Pasting* (optional): each peeled box may first grow back by slices of size ``alpha``
   where that does not lower its density.
 
-Plain numpy; no dependency on the EMA Workbench (see PLATFORM_NOTES).
+Plain numpy. The EMA Workbench also implements PRIM but is not a dependency (about
+150 MB; its box table breaks under pandas 3 on boolean parameters); the results keep
+the shape its analysis reads: one row per replicate, a column per parameter.
 """
 
 from __future__ import annotations

@@ -6,13 +6,13 @@ and :func:`estimate` predicts the memory and time of a run from the numbers that
 its cost, so :func:`check_affordable` can refuse a run the machine cannot hold before it
 starts, showing the estimate, unless the user insists (``--force-size``).
 
-The cost model is deliberately simple and conservative: the frontier of a negotiation
-with three or more parties is built on a lattice of weight vectors whose size grows
-combinatorially with the number of parties, and every replicate of a chunk holds its
-share of it. Its constants were measured on the synthetic scenarios of
-``tests/test_reliability_limits.py`` (256 replicates, 2 to 6 parties, 2 and 6 issues,
-numpy 2, one core): re-calibrate them by timing a few such runs and taking the largest
-ratio of measured to predicted cost.
+The cost model is deliberately simple and conservative. The bargaining solver
+(``sim.bargaining``) solves each replicate's concave problem with Newton steps over
+(parties + issues) variables, so a chunk of replicates holds a few dozen arrays of
+(replicates x (parties x issues + issues^2)) numbers, and a round costs about
+(parties + issues) x issues operations per replicate. The constants bound the figures of
+``bench/parties.py`` (2 to 20 parties, 6 issues, 26 rounds, one core) from above by a
+factor of two to eight: re-calibrate them from that script's table.
 """
 
 from __future__ import annotations
@@ -29,11 +29,9 @@ MAX_SEED = 2**64 - 1  # seeds are used as unsigned 64-bit words: never wrapped
 MAX_RUNS = 10**9
 MAX_JOBS = 1024
 
-LATTICE_STEPS = 12  # the weight lattice of sim.bargaining for three or more parties
 BASE_BYTES = 200 * 2**20  # an idle worker: interpreter, numpy, scipy, mesa
-BYTES_PER_CELL = 64  # per replicate x lattice point x (party or issue) held by a chunk
-SECONDS_PER_CELL = 8e-6  # per replicate x lattice point x party (building the frontier)
-SECONDS_PER_ROUND = 2e-6  # per replicate x round x party (bargaining)
+BYTES_PER_CELL = 512  # per replicate x solver cell (64 float64 temporaries)
+SECONDS_PER_CELL_ROUND = 2e-6  # per replicate x round x (parties + issues) x issues / 2
 MEMORY_SHARE = 0.8  # of the memory available now that a run may plan to use
 MAX_SECONDS = 6 * 3600.0  # longer runs are refused unless the user insists
 CHUNK_REPLICATES = 8192  # as sim.ensemble.CHUNK_SIZE
@@ -116,23 +114,21 @@ class Estimate:
         return f"about {_bytes(self.memory_bytes)} of memory and {_duration(self.seconds)}"
 
 
-def lattice_points(parties: int, issues: int) -> int:
-    """Frontier points per replicate: the weight lattice for three or more parties; for
-    two, the breakpoints of the frontier (a few per issue)."""
-    if parties <= 2:
-        return 2 * issues + 2
-    return math.comb(LATTICE_STEPS + parties - 1, parties - 1)
+def solver_cells(parties: int, issues: int) -> int:
+    """Numbers the solver holds per replicate: utilities' gradients and the Newton
+    system (parties x issues + issues^2), with the box and the parties' terms."""
+    return parties * issues + issues * issues + parties + issues
 
 
 def estimate(parties: int, issues: int, replicates: int, rounds: int, jobs: int = 1) -> Estimate:
     """Memory and time of ``replicates`` replicates of ``rounds`` rounds, on ``jobs``
     workers, for a negotiation of ``parties`` parties over ``issues`` issues."""
-    points = lattice_points(parties, issues)
     chunks = max(1, math.ceil(replicates / CHUNK_REPLICATES))
     workers = max(1, min(jobs, chunks))
-    per_chunk = min(replicates, CHUNK_REPLICATES) * points * (parties + issues) * BYTES_PER_CELL
+    per_chunk = min(replicates, CHUNK_REPLICATES) * solver_cells(parties, issues) * BYTES_PER_CELL
     memory = workers * (BASE_BYTES + per_chunk)
-    cpu = replicates * parties * (points * SECONDS_PER_CELL + rounds * SECONDS_PER_ROUND)
+    work = (parties + issues) * max(issues, 2) / 2
+    cpu = replicates * rounds * work * SECONDS_PER_CELL_ROUND
     return Estimate(float(memory), cpu / workers, workers)
 
 

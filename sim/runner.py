@@ -64,7 +64,7 @@ def free_model(model: Any) -> None:
     a full garbage collection frees, about ten chunks late. Dropping the registry entry
     and the attributes frees the arrays at once.
     """
-    import mesa
+    import mesa  # type: ignore[import-untyped]  # mesa ships no type information
 
     ids = getattr(mesa.Agent, "_ids", None)
     if isinstance(ids, dict):

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sim.distributions import Param, is_distribution
 from sim.readings import ParameterSample, Reading
 
 LOSSES = ("linear", "quadratic")
 STRATEGIES = ("boulware", "conceder", "linear", "none")
-EVENT_TYPES = ("strike", "truce", "offensive", "aid_change")
 
 
 @dataclass(frozen=True)
@@ -234,74 +233,21 @@ class FrontLine:
     bounds_table: bool = False  # no package gives back what the advancing side holds
 
 
-@dataclass(frozen=True)
-class StrikeChannels:
-    """Which of a strike's channels act; each can be switched off alone."""
+class EventSpec(Protocol):
+    """What every event's dataclass has: a name, a type and a window of rounds.
 
-    coercion_cost: bool = True
-    coercion_pace: bool = True
-    backlash_aspiration: bool = True
-    backlash_approval: bool = True
-    postponement: bool = True
-    walkout: bool = True
+    Each event kind declares its own dataclass in its module under ``sim/events/`` (next
+    to its scenario keys and its model class); ``sim.events.EVENT_KINDS`` lists them.
+    """
 
-
-@dataclass(frozen=True)
-class Strike:
-    """Massive strikes by ``by`` on ``target``'s energy system."""
-
-    name: str
-    by: str
-    target: str
-    prob_per_round: Param
-    start_round: Param = 1.0
-    end_round: Param | None = None
-    capacity_loss: Param = 1.0
-    repair_halflife: Param = 4.0
-    coercion_cost: Param = 0.0
-    coercion_pace: Param = 0.0  # concession pace multiplier 1 + coercion_pace x damage
-    aspiration_bump: Param = 0.0
-    approval_shift: Param = 0.0  # lowers the target public's approval logit in backlash
-    backlash_duration: Param = 1.0
-    postpone_prob: Param = 0.0  # chance a strike round's talks are put off a round
-    walkout_hazard_bump: Param = 0.0
-    channels: StrikeChannels = field(default_factory=StrikeChannels)
-    type: str = "strike"
-
-
-@dataclass(frozen=True)
-class Truce:
-    """A truce over strike events (by either side): while in force each covered
-    strike's probability is ``strike_prob``; each strike, and each other salient
-    violation (probability ``violation_prob`` per round), is a violation the mediator
-    may respond to."""
-
-    name: str
-    covers: tuple[str, ...]
-    strike_prob: Param = 0.0
-    violation_prob: Param = 0.0
-    start_round: Param = 1.0
-    end_round: Param | None = None
-    type: str = "truce"
-
-
-@dataclass(frozen=True)
-class Shift:
-    """An offensive or an aid change: from ``start_round`` to ``end_round`` (if it
-    happens, with ``probability`` per replicate) it multiplies the front-line drift and
-    parties' costs, and moves parties' optimism."""
-
-    name: str
-    type: str  # "offensive" or "aid_change"
-    start_round: Param = 1.0
-    end_round: Param | None = None
-    probability: Param = 1.0
-    drift_multiplier: Param = 1.0
-    cost_multiplier: Mapping[str, Param] = field(default_factory=dict)
-    optimism: Mapping[str, Param] = field(default_factory=dict)
-
-
-Event = Strike | Truce | Shift
+    @property
+    def name(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def start_round(self) -> Param: ...
+    @property
+    def end_round(self) -> Param | None: ...
 
 
 @dataclass(frozen=True)
@@ -318,7 +264,7 @@ class Scenario:
     parties: tuple[Party, ...]
     mediator: Mediator | None = None
     front_line: FrontLine | None = None
-    events: tuple[Event, ...] = ()
+    events: tuple[EventSpec, ...] = ()  # of the kinds in sim.events.EVENT_KINDS
     first_proposer: str | None = None  # protocol.first_proposer, used without a mediator
     citations: tuple[Citation, ...] = ()
     # alternative readings of the source, and a joint parameter sample (sim.readings)
@@ -348,17 +294,16 @@ class Scenario:
         return {k: v for k, v in iter_parameters(self) if is_distribution(v)}
 
 
-def _yaml_path(obj: Any) -> str:
-    """The YAML prefix of a top-level component."""
-    if isinstance(obj, Party | Mediator):
-        return f"actors.{obj.name}"
-    if isinstance(obj, Issue):
-        return f"issues.{obj.name}"
-    if isinstance(obj, FrontLine):
-        return "world.front_line"
-    if is_dataclass(obj) and isinstance(getattr(obj, "type", None), str):
-        return f"events.{obj.name}"  # any registered event kind: a dataclass with a type
-    raise TypeError(obj)
+def _components(scenario: Scenario) -> Iterator[tuple[str, Any]]:
+    """(YAML prefix, dataclass) of every top-level component, in file order."""
+    for issue in scenario.issues:
+        yield f"issues.{issue.name}", issue
+    for actor in scenario.actors:
+        yield f"actors.{actor.name}", actor
+    if scenario.front_line is not None:
+        yield "world.front_line", scenario.front_line
+    for event in scenario.events:
+        yield f"events.{event.name}", event
 
 
 # fields that are structure, not parameters
@@ -408,10 +353,7 @@ def _walk(prefix: str, value: Any) -> Iterator[tuple[str, Param]]:
 
 def iter_parameters(scenario: Scenario) -> Iterator[tuple[str, Param]]:
     """(dotted path, value) of every numeric parameter of the scenario."""
-    for comp in (*scenario.issues, *scenario.actors, scenario.front_line, *scenario.events):
-        if comp is None:
-            continue
-        prefix = _yaml_path(comp)
+    for prefix, comp in _components(scenario):
         for f in fields(comp):
             if f.name in _NOT_PARAMETERS:
                 continue

@@ -1,4 +1,4 @@
-"""Estimates with their uncertainty: proportions, means and differences (MODEL.md §7).
+"""Estimates with their uncertainty: proportions, means and differences.
 
 Every probability the simulator reports comes with a Wilson score interval, every mean
 with its standard error, and comparisons between scenarios with an interval for the

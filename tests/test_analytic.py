@@ -1,4 +1,4 @@
-"""Tests of sim.analytic against closed forms computed by hand (MODEL.md §8).
+"""Tests of sim.analytic against closed forms computed by hand.
 
 The expected value is in every assert. Where no closed form exists (random instances),
 the reference is independent of the solver: the exact Nash product on the edges of the

@@ -34,8 +34,9 @@ def test_dask_local_cluster_gives_the_local_numbers(tmp_path, monkeypatch, capsy
         monkeypatch.delenv(name, raising=False)
     common = ["run", BASELINE, "--runs", str(RUNS), "--seed", "3", "--no-plots", "--quiet"]
     assert main([*common, "--jobs", "1", "--out", str(tmp_path / "local")]) == 0
-    assert main([*common, "--jobs", "2", "--executor", "dask",
-                 "--out", str(tmp_path / "dask")]) == 0
+    assert (
+        main([*common, "--jobs", "2", "--executor", "dask", "--out", str(tmp_path / "dask")]) == 0
+    )
 
     local, remote = tmp_path / "local", tmp_path / "dask"
     assert (remote / "replicates.csv").read_bytes() == (local / "replicates.csv").read_bytes()
@@ -44,8 +45,8 @@ def test_dask_local_cluster_gives_the_local_numbers(tmp_path, monkeypatch, capsy
     assert summary["runs"] == RUNS
     manifest = json.loads((remote / "manifest.json").read_text())
     assert (manifest["executor"], manifest["jobs"]) == ("dask", 2)
-    # PLATFORM_NOTES: the nanny's MALLOC_TRIM_THRESHOLD_ made numpy ~4x slower in the
-    # workers; negsim unsets it, so it never reached the (shared) environment either
+    # the dask nanny's MALLOC_TRIM_THRESHOLD_ made numpy ~4x slower in the workers;
+    # negsim unsets it, so it never reached the (shared) environment either
     assert "MALLOC_TRIM_THRESHOLD_" not in os.environ
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dask", "local"]
 
@@ -61,15 +62,23 @@ def test_dask_scheduler_address_gives_the_local_numbers(tmp_path, monkeypatch, c
         monkeypatch.delenv(name, raising=False)
     common = ["run", BASELINE, "--runs", str(RUNS), "--seed", "4", "--no-plots", "--quiet"]
     assert main([*common, "--jobs", "1", "--out", str(tmp_path / "local")]) == 0
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=":0") as cluster:
-        argv = [*common, "--executor", "dask", "--scheduler", cluster.scheduler_address,
-                "--out", str(tmp_path / "remote")]
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster:
+        argv = [
+            *common,
+            "--executor",
+            "dask",
+            "--scheduler",
+            cluster.scheduler_address,
+            "--out",
+            str(tmp_path / "remote"),
+        ]
         assert main(argv) == 0
         with Client(cluster) as client:  # still up, with its workers
             assert len(client.scheduler_info()["workers"]) == 2
     local, remote = tmp_path / "local", tmp_path / "remote"
     assert (remote / "replicates.csv").read_bytes() == (local / "replicates.csv").read_bytes()
     assert json.loads((remote / "summary.json").read_text()) == json.loads(
-        (local / "summary.json").read_text())
-
+        (local / "summary.json").read_text()
+    )

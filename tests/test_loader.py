@@ -13,6 +13,9 @@ import pytest
 from sim import cli
 from sim.distributions import Beta, Choice, Normal, Triangular, Uniform
 from sim.errors import ScenarioError
+from sim.events.shift import Shift
+from sim.events.strike import Strike
+from sim.events.truce import Truce
 from sim.loader import (
     DOC_BEGIN,
     DOC_END,
@@ -38,9 +41,6 @@ from sim.scenario import (
     Rebound,
     RedLine,
     Scenario,
-    Shift,
-    Strike,
-    Truce,
     Walkout,
     War,
 )

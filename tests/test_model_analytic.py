@@ -16,9 +16,10 @@ from model_builders import issues, mediator, party, run, scenario
 from scipy.optimize import brentq, linprog
 
 from sim import analytic
+from sim.events.strike import Strike
 from sim.model import NegotiationModel
 from sim.outcomes import Outcome
-from sim.scenario import Concession, RedLine, Strike, Walkout, War
+from sim.scenario import Concession, RedLine, Walkout, War
 
 A, B = "a", "b"
 

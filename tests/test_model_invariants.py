@@ -17,6 +17,9 @@ from hypothesis import strategies as st
 from model_builders import issues, mediator, party, scenario
 
 from sim.distributions import Uniform
+from sim.events.shift import Shift
+from sim.events.strike import Strike
+from sim.events.truce import Truce
 from sim.model import NegotiationModel
 from sim.outcomes import NO_ONE, EnsembleResult, Outcome
 from sim.scenario import (
@@ -25,9 +28,6 @@ from sim.scenario import (
     Lever,
     Ratification,
     RedLine,
-    Shift,
-    Strike,
-    Truce,
     Walkout,
     War,
 )

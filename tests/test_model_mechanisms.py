@@ -17,8 +17,9 @@ import pytest
 from model_builders import assert_diff_exceeds_se, issues, mediator, party, run, scenario
 
 from sim.distributions import Uniform
+from sim.events.strike import Strike
 from sim.outcomes import Outcome
-from sim.scenario import Concession, Lever, Ratification, Strike, Walkout, War
+from sim.scenario import Concession, Lever, Ratification, Walkout, War
 
 N = 4000
 SEED = 3

@@ -1,8 +1,8 @@
 """The engine names no country or person, and keeps no global random state.
 
-Actors, issues and events come from scenario files (STYLE: "The engine never names Russia
-or Ukraine"); randomness comes only from the replicate streams (STYLE: "No module-level or
-global RNG. A test greps sim/ for np.random.seed, np.random.rand and import random").
+Actors, issues and events come from scenario files: the engine never names a country or a
+person. Randomness comes only from the replicate streams: no module-level or global random
+generator, so this test greps sim/ for np.random.seed, np.random.rand and import random.
 """
 
 from __future__ import annotations

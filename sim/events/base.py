@@ -1,9 +1,12 @@
 """The interface every event kind implements, and the world a round's events act on.
 
-An event kind is one class: it names the scenario sections it reads and their spec
-dataclass, holds its per-replicate state as arrays over the model's replicates, applies
-itself once per round, declares the counters it adds to (columns of ``replicates.csv``
-and lines of the summary) and says in plain words what it did (the trace).
+An event kind is one module holding its scenario dataclass and one class: the class
+declares the scenario keys the loader reads (in the schema language of
+:mod:`sim.loader.kinds`), holds its per-replicate state as arrays over the model's
+replicates, applies itself once per round, declares the counters it adds to (columns of
+``replicates.csv`` and lines of the summary) and says in plain words what it did (the
+trace). The loader (:mod:`sim.loader.events`) and the model read the kinds from
+``sim.events.EVENT_KINDS``.
 """
 
 from __future__ import annotations
@@ -11,26 +14,30 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 
-from sim.distributions import Param
+from sim.loader.kinds import Key, Param, Range
+from sim.scenario import EventSpec
 
 if TYPE_CHECKING:
+    from sim.loader.tree import Node
     from sim.model import NegotiationModel
 
-
-class EventSpec(Protocol):
-    """What every event's scenario dataclass has: a name, a type and a window."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def end_round(self) -> Param | None: ...
-
+# The rounds an event applies in: every kind places these keys among its own (the loader
+# then checks end_round >= start_round), and :class:`EventKind` reads them.
+ROUND_KEYS = (
+    Key("start_round", Param(Range(1.0), whole=True), 1.0, "first round it applies", "3"),
+    Key(
+        "end_round",
+        Param(Range(1.0), whole=True),
+        None,
+        "last round it applies",
+        "10",
+        default_doc="absent: to the end",
+    ),
+)
 
 SpecT = TypeVar("SpecT", bound=EventSpec)
 
@@ -49,12 +56,26 @@ class EventKind(ABC, Generic[SpecT]):
     """One event of a scenario, for every replicate of the model.
 
     Subclasses set the class attributes and implement :meth:`apply`; they may override
-    :meth:`link` (to find the events they refer to) and :meth:`notes` (the trace).
+    :meth:`check_keys` (a cross-field check of the file), :meth:`link` (to find the events
+    they refer to) and :meth:`notes` (the trace).
     """
 
+    # the scenario side, read by the loader
     sections: ClassVar[tuple[str, ...]]  # the scenario's ``type`` values this kind reads
-    spec_type: ClassVar[type]  # the scenario dataclass of one such event
+    spec_type: ClassVar[type]  # its dataclass: spec_type(name=..., type=..., **fields)
+    keys: ClassVar[tuple[Key, ...]]  # the keys after ``type:``, in file order
+    title: ClassVar[str]  # the section's name in errors: "a strike event"
+    intro: ClassVar[str]  # its line in docs/scenarios.md
+    # the model side
     counters: ClassVar[tuple[str, ...]] = ()  # per-replicate counts this kind adds to
+
+    @staticmethod
+    def check_keys(name: str, values: dict[str, Any], root: Node) -> None:
+        """A cross-field check of one event in the file, once its keys are valid.
+
+        ``values`` maps each key to its checked value; a failure raises the one-line
+        error with :func:`sim.loader.tree._fail` (``root`` locates the key's node).
+        """
 
     def __init__(self, model: NegotiationModel, spec: SpecT) -> None:
         self.model = model

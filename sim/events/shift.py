@@ -4,21 +4,67 @@ named parties' costs of war, and moves their optimism."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.events.base import EventKind, RoundWorld
-from sim.scenario import Shift
+from sim.distributions import Param as Value
+from sim.events.base import ROUND_KEYS, EventKind, RoundWorld
+from sim.loader.kinds import NONNEG, UNIT, Key, Param, Table
 from sim.streams import Purpose
 
 if TYPE_CHECKING:
     from sim.model import NegotiationModel
 
 
+@dataclass(frozen=True)
+class Shift:
+    """An offensive or an aid change: from ``start_round`` to ``end_round`` (if it
+    happens, with ``probability`` per replicate) it multiplies the front-line drift and
+    parties' costs, and moves parties' optimism."""
+
+    name: str
+    type: str  # "offensive" or "aid_change"
+    start_round: Value = 1.0
+    end_round: Value | None = None
+    probability: Value = 1.0
+    drift_multiplier: Value = 1.0
+    cost_multiplier: Mapping[str, Value] = field(default_factory=dict)
+    optimism: Mapping[str, Value] = field(default_factory=dict)
+
+
 class ShiftEvent(EventKind[Shift]):
     sections = ("offensive", "aid_change")
     spec_type = Shift
+    keys = (
+        *ROUND_KEYS,
+        Key(
+            "probability",
+            Param(UNIT),
+            1.0,
+            "probability that it happens in a replicate",
+            "0.5",
+        ),
+        Key("drift_multiplier", Param(NONNEG), 1.0, "multiplies the front-line drift", "1.5"),
+        Key(
+            "cost_multiplier",
+            Table("party", Param(NONNEG)),
+            {},
+            "multiplies parties' cost of war",
+            "{upland: 1.3}",
+        ),
+        Key(
+            "optimism",
+            Table("party", Param()),
+            {},
+            "added to parties' optimism",
+            "{upland: 0.05}",
+        ),
+    )
+    title = "an offensive or aid_change event"
+    intro = "An offensive or a change of aid (`type: offensive` or `type: aid_change`)."
 
     def __init__(self, model: NegotiationModel, spec: Shift) -> None:
         super().__init__(model, spec)

@@ -23,21 +23,184 @@ party add up (pace multipliers multiply).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.events.base import EventKind, RoundWorld
-from sim.scenario import Strike
+from sim.distributions import Param as Value
+from sim.events.base import ROUND_KEYS, EventKind, RoundWorld
+from sim.loader.kinds import (
+    NONNEG,
+    POSITIVE,
+    REQUIRED,
+    UNIT,
+    Flag,
+    Key,
+    Param,
+    Range,
+    Ref,
+    Section,
+)
+from sim.loader.tree import Node, _fail, _got, _node_at
 
 if TYPE_CHECKING:
     from sim.model import NegotiationModel
 
 
+@dataclass(frozen=True)
+class StrikeChannels:
+    """Which of a strike's channels act; each can be switched off alone."""
+
+    coercion_cost: bool = True
+    coercion_pace: bool = True
+    backlash_aspiration: bool = True
+    backlash_approval: bool = True
+    postponement: bool = True
+    walkout: bool = True
+
+
+@dataclass(frozen=True)
+class Strike:
+    """Massive strikes by ``by`` on ``target``'s energy system."""
+
+    name: str
+    by: str
+    target: str
+    prob_per_round: Value
+    start_round: Value = 1.0
+    end_round: Value | None = None
+    capacity_loss: Value = 1.0
+    repair_halflife: Value = 4.0
+    coercion_cost: Value = 0.0
+    coercion_pace: Value = 0.0  # concession pace multiplier 1 + coercion_pace x damage
+    aspiration_bump: Value = 0.0
+    approval_shift: Value = 0.0  # lowers the target public's approval logit in backlash
+    backlash_duration: Value = 1.0
+    postpone_prob: Value = 0.0  # chance a strike round's talks are put off a round
+    walkout_hazard_bump: Value = 0.0
+    channels: StrikeChannels = field(default_factory=StrikeChannels)
+    type: str = "strike"
+
+
+# The channels through which a strike acts; each can be switched off alone.
+STRIKE_CHANNELS = (
+    ("coercion_cost", "the target's cost of war rises with the damage"),
+    ("coercion_pace", "the target concedes faster with the damage"),
+    ("backlash_aspiration", "the target's aspiration rises after a strike"),
+    ("backlash_approval", "the target's public approves concessions less after a strike"),
+    ("postponement", "a strike round's talks may be put off"),
+    ("walkout", "the target is readier to walk out after a strike"),
+)
+
+CHANNELS = Section(
+    "channels",
+    tuple(Key(name, Flag(), True, f"{doc} (switch)", "false") for name, doc in STRIKE_CHANNELS),
+    intro="Which of a strike's channels act (all by default); switch one off to see its part.",
+    spec=StrikeChannels,
+)
+
+
+BACKLASH = Section(
+    "backlash",
+    (
+        Key(
+            "aspiration_bump",
+            Param(NONNEG),
+            0.0,
+            "rise of the target's aspiration after a strike",
+            "0.05",
+        ),
+        Key(
+            "duration",
+            Param(Range(1.0), whole=True),
+            1.0,
+            "rounds the backlash lasts",
+            "2",
+            attr="backlash_duration",
+        ),
+        Key(
+            "approval_shift",
+            Param(NONNEG),
+            0.0,
+            "fall of the logit of the target public's approval while the backlash lasts",
+            "0.3",
+        ),
+        Key(
+            "walkout_hazard_bump",
+            Param(UNIT),
+            0.0,
+            "rise of the target's walk-out hazard",
+            "0.05",
+        ),
+    ),
+    intro="How a strike hardens the target's stance.",
+)
+
+
 class StrikeEvent(EventKind[Strike]):
     sections = ("strike",)
     spec_type = Strike
+    keys = (
+        Key("by", Ref("party"), REQUIRED, "the party that strikes", "upland"),
+        Key("target", Ref("party"), REQUIRED, "the party struck", "delta"),
+        Key("prob_per_round", Param(UNIT), REQUIRED, "probability of a strike each round", "0.5"),
+        *ROUND_KEYS,
+        Key("capacity_loss", Param(NONNEG), 1.0, "damage of one strike", "1.0"),
+        Key(
+            "repair_halflife",
+            Param(POSITIVE),
+            4.0,
+            "rounds for half the damage to be repaired",
+            "4",
+        ),
+        Key(
+            "coercion_cost",
+            Param(NONNEG),
+            0.0,
+            "rise of the target's cost of war per unit of damage",
+            "0.01",
+        ),
+        Key(
+            "coercion_pace",
+            Param(NONNEG),
+            0.0,
+            "rise of the target's concession pace per unit of damage (pace 1 + this × damage)",
+            "0.02",
+        ),
+        Key(
+            "postpone_prob",
+            Param(UNIT),
+            0.0,
+            "probability that a strike puts the round's talks off by one round",
+            "0.02",
+        ),
+        Key(
+            "backlash",
+            BACKLASH,
+            {},
+            "hardening of the target (see below)",
+            "{aspiration_bump: 0.05}",
+            inline=True,
+        ),
+        Key(
+            "channels",
+            CHANNELS,
+            {},
+            "switch channels off (see below)",
+            "{coercion_pace: false}",
+        ),
+    )
+    title = "a strike event"
+    intro = "Massive strikes by one party on another's energy system (`type: strike`)."
     counters = ("strikes",)
+
+    @staticmethod
+    def check_keys(name: str, values: dict[str, Any], root: Node) -> None:
+        if values["by"] == values["target"]:
+            path = f"events.{name}.target"
+            node = _node_at(root, path)
+            _fail(f"a party cannot strike itself (got {_got(node)})", node.mark, path)
 
     def __init__(self, model: NegotiationModel, spec: Strike) -> None:
         super().__init__(model, spec)

@@ -5,21 +5,65 @@ round."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.events.base import EventKind, RoundWorld
+from sim.distributions import Param as Value
+from sim.events.base import ROUND_KEYS, EventKind, RoundWorld
 from sim.events.strike import StrikeEvent
-from sim.scenario import Truce
+from sim.loader.kinds import REQUIRED, UNIT, Key, Param, RefList
 
 if TYPE_CHECKING:
     from sim.model import NegotiationModel
 
 
+@dataclass(frozen=True)
+class Truce:
+    """A truce over strike events (by either side): while in force each covered
+    strike's probability is ``strike_prob``; each strike, and each other salient
+    violation (probability ``violation_prob`` per round), is a violation the mediator
+    may respond to."""
+
+    name: str
+    covers: tuple[str, ...]
+    strike_prob: Value = 0.0
+    violation_prob: Value = 0.0
+    start_round: Value = 1.0
+    end_round: Value | None = None
+    type: str = "truce"
+
+
 class TruceEvent(EventKind[Truce]):
     sections = ("truce",)
     spec_type = Truce
+    keys = (
+        Key(
+            "covers",
+            RefList("strike event"),
+            REQUIRED,
+            "the strike event(s) it restrains, by either side",
+            "[energy_strikes, refinery_strikes]",
+        ),
+        Key(
+            "strike_prob",
+            Param(UNIT),
+            0.0,
+            "strike probability per round while it holds",
+            "0.1",
+        ),
+        Key(
+            "violation_prob",
+            Param(UNIT),
+            0.0,
+            "probability per round of another salient violation",
+            "0.05",
+        ),
+        *ROUND_KEYS,
+    )
+    title = "a truce event"
+    intro = "A truce over strike events, by either side (`type: truce`)."
 
     def __init__(self, model: NegotiationModel, spec: Truce) -> None:
         super().__init__(model, spec)

@@ -22,12 +22,48 @@ that text gives an equal scenario.
 
 from __future__ import annotations
 
-from sim.loader.api import load_scenario, load_scenario_text, scenario_from_mapping
-from sim.loader.docs import DOC_BEGIN, DOC_END, DOC_SECTIONS, schema_markdown, update_docs
-from sim.loader.dump import dump_scenario, scenario_to_mapping, yaml_key_path
-from sim.loader.kinds import REQUIRED
-from sim.loader.schema import MEDIATOR, TOP
-from sim.loader.tree import SET_FILE
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.loader.api import load_scenario, load_scenario_text, scenario_from_mapping
+    from sim.loader.docs import DOC_BEGIN, DOC_END, DOC_SECTIONS, schema_markdown, update_docs
+    from sim.loader.dump import dump_scenario, scenario_to_mapping, yaml_key_path
+    from sim.loader.kinds import REQUIRED
+    from sim.loader.schema import MEDIATOR, TOP
+    from sim.loader.tree import SET_FILE
+
+# The package's names, each imported from its module on first use. Importing the schema
+# language (``sim.loader.kinds``, ``sim.loader.tree``) therefore does not import the schema:
+# an event kind's module (``sim.events.<kind>``) declares its keys with that language, and
+# the schema reads the event kinds from ``sim.events``.
+_HOMES = {
+    "load_scenario": "api",
+    "load_scenario_text": "api",
+    "scenario_from_mapping": "api",
+    "dump_scenario": "dump",
+    "scenario_to_mapping": "dump",
+    "yaml_key_path": "dump",
+    "schema_markdown": "docs",
+    "update_docs": "docs",
+    "DOC_BEGIN": "docs",
+    "DOC_END": "docs",
+    "DOC_SECTIONS": "docs",
+    "MEDIATOR": "schema",
+    "TOP": "schema",
+    "REQUIRED": "kinds",
+    "SET_FILE": "tree",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "load_scenario",

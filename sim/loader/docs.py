@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim import distributions as dist
-from sim.loader.events import EVENT_KINDS
+from sim.loader.events import REGISTERED
 from sim.loader.kinds import REQUIRED, Key, Section
 from sim.loader.schema import (
     CONCESSION,
@@ -36,7 +36,7 @@ from sim.loader.tree import _num
 def _event_doc_sections() -> tuple[tuple[str, Section], ...]:
     """One table per registered event kind, then one per sub-section it holds."""
     out: list[tuple[str, Section]] = []
-    for kind in EVENT_KINDS:
+    for kind in REGISTERED:
         out.append((f"events.NAME with type: {' or '.join(kind.types)}", kind.section))
         for k in kind.section.keys:
             if isinstance(k.kind, Section):

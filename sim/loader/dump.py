@@ -18,7 +18,7 @@ from sim.scenario import Citation, Party, Scenario
 
 def _param_yaml(value: dist.Param, quotes: list[str] | None = None) -> Any:
     if dist.is_distribution(value):
-        out = dict(value.to_yaml())  # type: ignore[union-attr]
+        out = dict(value.to_yaml())
         if quotes:
             out = {SOURCE: quotes[0] if len(quotes) == 1 else list(quotes), **out}
         return out

@@ -296,6 +296,24 @@ class Ref(Kind):
         return f"{self.what} name"
 
 
+@dataclass(frozen=True)
+class RefList(Kind):
+    """One declared name, or a list of them (a truce over several strike events)."""
+
+    what: str  # as for :class:`Ref`
+
+    def check(self, node: Node, path: str, ctx: _Ctx) -> tuple[str, ...]:
+        one = Ref(self.what)
+        if not isinstance(node.value, list):
+            return (one.check(node, path, ctx),)
+        if not node.value:
+            _fail(f"expected at least one {self.what} name (got {_got(node)})", node.mark, path)
+        return tuple(one.check(c, _join(path, i), ctx) for i, c in enumerate(node.value))
+
+    def doc(self) -> str:
+        return f"{self.what} name or list of names"
+
+
 def _not_declared(name: str, what: str, ctx: _Ctx) -> str:
     if what == "party" and name == ctx.mediator:
         return f"must name a party, not the mediator; parties: {', '.join(ctx.parties)}"

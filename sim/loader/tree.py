@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 from sim.errors import ScenarioError
 
@@ -48,7 +48,7 @@ def _one_line(text: str) -> str:
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
-def _fail(message: str, mark: Mark | None, key_path: str | None) -> None:
+def _fail(message: str, mark: Mark | None, key_path: str | None) -> NoReturn:
     """Raise the one-line ScenarioError (odd keys with line breaks are escaped)."""
     raise ScenarioError(
         _one_line(message),
