@@ -198,8 +198,17 @@ N = 24
 FIELDS = [f.name for f in dataclasses.fields(EnsembleResult)]
 
 
+# With three or more parties the packages come from an iterative solver whose stopping
+# rule sees floating-point sums whose last bits depend on how many replicates share an
+# array, so a replicate alone and inside an ensemble agree to the solver's accuracy, not
+# to the last bit (outcomes, rounds and counts still agree exactly).
+SOLVER_ATOL = 1e-6
+
+
 def assert_results_equal(r1: EnsembleResult, r2: EnsembleResult) -> None:
-    """Every field of two results equal (floats to 1e-12; NaN equals NaN)."""
+    """Every field of two results equal (floats to 1e-12, or to the solver's accuracy
+    with three or more parties; NaN equals NaN)."""
+    atol = 1e-12 if len(r1.parties) <= 2 else SOLVER_ATOL
     for name in FIELDS:
         a, b = getattr(r1, name), getattr(r2, name)
         if name in ("params", "counters", "event_counters"):
@@ -209,7 +218,7 @@ def assert_results_equal(r1: EnsembleResult, r2: EnsembleResult) -> None:
         elif isinstance(a, np.ndarray):
             assert a.dtype == b.dtype and a.shape == b.shape, name
             if np.issubdtype(a.dtype, np.floating):
-                np.testing.assert_allclose(a, b, rtol=0, atol=1e-12, err_msg=name)
+                np.testing.assert_allclose(a, b, rtol=0, atol=atol, err_msg=name)
             else:
                 np.testing.assert_array_equal(a, b, err_msg=name)
         else:
