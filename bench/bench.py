@@ -134,12 +134,15 @@ def one_model_per_replicate_rate(scenario, runs: int, seed: int) -> tuple[float,
     return runs / (time.perf_counter() - t0), runs / (time.process_time() - c0)
 
 
-def negsim_run(runs: int, jobs: int, seed: int, out: Path) -> tuple[float, float, int, str]:
+def negsim_run(
+    runs: int, jobs: int, seed: int, out: Path, extra: list[str] | None = None
+) -> tuple[float, float, int, str]:
     """``negsim run`` of the baseline as a subprocess (in the project folder): wall time,
-    CPU time and peak memory of its process tree, and the command as shown."""
+    CPU time and peak memory of its process tree, and the command as shown. ``extra``:
+    more options (``bench/record_rounds.py`` adds ``--record rounds``)."""
     argv = [sys.executable, "-m", "sim", "run", str(BASELINE.relative_to(ROOT)),
             "--runs", str(runs), "--seed", str(seed), "--jobs", str(jobs), "--no-plots",
-            "--quiet", "--out", str(out)]
+            *(extra or []), "--quiet", "--out", str(out)]
     wall, cpu, peak, proc = run_measured(argv)
     if proc.returncode != 0:
         raise SystemExit(f"negsim run failed ({proc.returncode}): {proc.stderr.strip()}")

@@ -20,6 +20,9 @@ Scenarios may be given as a file path or as a :class:`~sim.scenario.Scenario` fr
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +31,7 @@ import numpy as np
 
 from sim.errors import NegsimError
 from sim.io import utc_now
-from sim.outcomes import OUTCOME_LABELS
+from sim.outcomes import hits, indicator, is_event
 from sim.results import (
     Comparison,
     Discovery,
@@ -87,13 +90,15 @@ def _scenario(scenario: ScenarioLike, overrides: Iterable[str]) -> tuple[Scenari
     return load(scenario, overrides), [str(scenario)]
 
 
-def check_outcome(outcome: str) -> None:
-    """An outcome class name, or the one-line error of ``--outcome``."""
-    if outcome not in OUTCOME_LABELS:
-        raise NegsimError(
-            f"--outcome: unknown outcome class {outcome!r} "
-            f"(expected one of {', '.join(OUTCOME_LABELS)})"
-        )
+def check_outcome(outcome: str) -> str:
+    """The canonical name of an end state or an event (``ceasefire_by:2026-03-31``), or
+    the one-line error of ``--outcome``."""
+    from sim.outcomes import check_outcome_name
+
+    try:
+        return check_outcome_name(outcome)
+    except ValueError as e:
+        raise NegsimError(f"--outcome: {e}") from None
 
 
 def _check_executor(executor: str, scheduler: str | None) -> None:
@@ -115,14 +120,19 @@ def run(
     scheduler: str | None = None,
     progress: Progress = None,
     stream_to: PathLike | None = None,
+    record: str | None = None,
 ) -> Run:
     """Run ``runs`` replicates of a scenario (``negsim run``).
 
     ``stream_to`` writes ``replicates.csv`` into that folder as the chunks finish and
     keeps the drawn parameters out of memory (for very large runs); ``.replicates`` then
-    reads the file back. ``progress`` is called with each finished chunk's size.
+    reads the file back. ``record="rounds"`` (``--record rounds``) also keeps every round
+    of every replicate, written chunk by chunk to ``rounds.parquet`` (in ``stream_to``, or
+    in a temporary folder removed with the result) and read back by ``.rounds``.
+    ``progress`` is called with each finished chunk's size.
     """
     _check_executor(executor, scheduler)
+    check_record(record)
     s, files = _scenario(scenario, overrides)
     return _simulate(
         s,
@@ -136,7 +146,25 @@ def run(
         progress=progress,
         stream_to=stream_to,
         keep_params=stream_to is None,
+        record=record,
     )
+
+
+RECORD_CHOICES = ("rounds",)
+
+
+def check_record(record: str | None) -> None:
+    """``record`` is None or one of :data:`RECORD_CHOICES`, and what it needs is there."""
+    if record is None:
+        return
+    if record not in RECORD_CHOICES:
+        raise NegsimError(
+            f"--record: unknown record {record!r} (expected one of {', '.join(RECORD_CHOICES)})"
+        )
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise NegsimError("--record rounds needs pyarrow (pip install pyarrow)") from None
 
 
 def _simulate(
@@ -153,33 +181,51 @@ def _simulate(
     stream_to: PathLike | None,
     keep_params: bool,
     parquet: bool = True,
+    record: str | None = None,
 ) -> Run:
+    from sim.recorder import ROUNDS_PARQUET
     from sim.runner import REPLICATES_CSV, run_replicates
     from sim.summary import summarize
 
     runs = runs or s.runs
     seed = s.seed if seed is None else seed
-    prov = Provenance("run", files, seed, runs, jobs, executor, overrides)
+    extra = {} if record is None else {"record": record}
+    prov = Provenance("run", files, seed, runs, jobs, executor, overrides, extra=extra)
     out = None if stream_to is None else Path(stream_to)
-    ensemble = run_replicates(
-        s,
-        runs,
-        seed,
-        jobs=jobs,
-        executor=executor,
-        scheduler=scheduler,
-        out_dir=out,
-        keep_params=keep_params,
-        parquet=parquet,
-        progress=progress,
-    )
+    rounds_to = None
+    scratch = None
+    if record == "rounds":
+        if out is None:
+            scratch = Path(tempfile.mkdtemp(prefix="negsim-rounds-"))
+        rounds_to = (out or scratch or Path()) / ROUNDS_PARQUET
+    try:
+        ensemble = run_replicates(
+            s,
+            runs,
+            seed,
+            jobs=jobs,
+            executor=executor,
+            scheduler=scheduler,
+            out_dir=out,
+            keep_params=keep_params,
+            parquet=parquet,
+            progress=progress,
+            rounds_to=rounds_to,
+        )
+    except BaseException:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+        raise
     summary = summarize(ensemble.without_params(), s, seed)
     if s.readings:
         from sim.readings import readings_summary
 
         summary["readings"] = readings_summary(ensemble, s, seed)
     csv = None if out is None else out / REPLICATES_CSV
-    return Run(s, seed, runs, ensemble, summary, prov, csv)
+    result = Run(s, seed, runs, ensemble, summary, prov, csv, rounds_to)
+    if scratch is not None:
+        weakref.finalize(result, shutil.rmtree, scratch, True)
+    return result
 
 
 # ---- compare ---------------------------------------------------------------------------
@@ -232,7 +278,7 @@ def sweep(
     seed: int | None = None,
     *,
     overrides: Iterable[str] = (),
-    outcome: str = "agreement",
+    outcome: str = "settlement",
     jobs: int = 1,
     executor: str = "local",
     scheduler: str | None = None,
@@ -245,7 +291,7 @@ def sweep(
     """
     from sim.sweep_grid import MAX_POINTS, SweepAxis, make_axis, run_sweep
 
-    check_outcome(outcome)
+    outcome = check_outcome(outcome)
     _check_executor(executor, scheduler)
     if isinstance(params, Mapping):
         axes = [make_axis(p, v) for p, v in params.items()]
@@ -269,7 +315,12 @@ def sweep(
         executor=executor,
         scheduler=scheduler,
         progress=progress,
+        events=[outcome] if is_event(outcome) else [],
     )
+    from sim.discovery import labels_for
+
+    swept = [a.param for a in axes]
+    labels = dict(zip(swept, labels_for(swept, base), strict=True))
     prov = Provenance(
         "sweep",
         [str(file)],
@@ -278,9 +329,13 @@ def sweep(
         jobs,
         executor,
         overrides,
-        extra={"sweep": {a.param: list(a.values) for a in axes}},
+        extra={
+            "sweep": {a.param: list(a.values) for a in axes},
+            "labels": labels,
+            "outcome": outcome,
+        },
     )
-    return Sweep(result, prov, outcome)
+    return Sweep(result, prov, outcome, labels=labels)
 
 
 # ---- sensitivity -----------------------------------------------------------------------
@@ -294,7 +349,7 @@ def sensitivity(
     seed: int | None = None,
     *,
     overrides: Iterable[str] = (),
-    outcome: str = "agreement",
+    outcome: str = "settlement",
     jobs: int = 1,
     executor: str = "local",
     scheduler: str | None = None,
@@ -315,7 +370,7 @@ def sensitivity(
     )
     from sim.loader import yaml_key_path
 
-    check_outcome(outcome)
+    outcome = check_outcome(outcome)
     _check_executor(executor, scheduler)
     if method not in DEFAULTS:
         raise NegsimError(f"unknown method {method!r} (expected sobol or morris)")
@@ -335,8 +390,9 @@ def sensitivity(
         executor=executor,
         scheduler=scheduler,
         progress=progress,
+        event=outcome if is_event(outcome) else None,
     )
-    y = (codes == OUTCOME_LABELS.index(outcome)).astype(float)
+    y = hits(codes, outcome).astype(float)
     result = analyze(
         problem,
         design,
@@ -365,7 +421,7 @@ def sensitivity(
 
 def discover(
     source: ScenarioLike,
-    outcome: str = "agreement",
+    outcome: str = "settlement",
     runs: int | None = None,
     seed: int | None = None,
     *,
@@ -386,6 +442,7 @@ def discover(
     from sim.discovery import labels_for, prim, read_replicates
 
     check_discover(source, outcome, peel, min_mass, runs, seed, overrides)
+    outcome = check_outcome(outcome)
     overrides = list(overrides)
     started = utc_now()
     simulated: Run | None = None
@@ -418,7 +475,7 @@ def discover(
         runs, seed = simulated.runs, simulated.seed
         names = list(simulated.ensemble.params)
         x = np.column_stack([simulated.ensemble.params[p] for p in names])
-        y = simulated.ensemble.outcome == OUTCOME_LABELS.index(outcome)
+        y = indicator(simulated.ensemble, outcome)
     else:
         raise NegsimError(f"{source}: no such scenario file or results folder")
     if not y.any():

@@ -132,9 +132,10 @@ def _add_run_options(
     p: argparse.ArgumentParser,
     *,
     plots: bool = True,
-    runs_help: str = "replicates (default: the scenario's runs)",
+    runs_help: str = "number of replicates, each one simulated negotiation (default: the "
+    "scenario's runs: key)",
 ) -> None:
-    p.add_argument("--runs", type=_positive_int, help=runs_help)
+    p.add_argument("--runs", type=_positive_int, metavar="N", help=runs_help)
     p.add_argument("--seed", type=_seed, help="random seed (default: the scenario's seed)")
     p.add_argument(
         "--jobs",
@@ -156,7 +157,12 @@ def _add_run_options(
         action="store_true",
         help="run even when the estimated memory or time exceeds what this machine has",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary on stdout")
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar and no summary: only the results folder, one line on stdout",
+    )
+    _add_json(p)
     p.add_argument(
         "--executor",
         choices=["local", "dask"],
@@ -169,6 +175,15 @@ def _add_run_options(
     if plots:
         p.add_argument("--no-plots", action="store_true", help="do not draw figures")
         _add_format(p)
+
+
+def _add_json(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object on stdout instead of the text: the results folder and "
+        "the summary (for scripts)",
+    )
 
 
 def _add_format(p: argparse.ArgumentParser) -> None:
@@ -189,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check scenario files; print OK or one line per error")
     p.add_argument("files", nargs="+", metavar="FILE")
     _add_set(p)
+    _add_json(p)
 
     p = sub.add_parser("show", help="the resolved scenario as a table, with the quotes it cites")
     p.add_argument("file", metavar="FILE")
@@ -205,6 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="Monte Carlo run of a scenario: summary, files and figures")
     p.add_argument("file", metavar="SCENARIO")
     _add_run_options(p)
+    p.add_argument(
+        "--record",
+        choices=["rounds"],
+        help="also keep every round of every replicate in rounds.parquet (front, BATNAs, "
+        "aspirations, proposals, responses, events) and draw its figures",
+    )
 
     p = sub.add_parser("compare", help="run several scenarios on common random numbers and compare")
     p.add_argument("files", nargs="+", metavar="SCENARIO")
@@ -213,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plot", help="redraw the figures of an existing results folder")
     p.add_argument("results", metavar="RESULTS_DIR")
     _add_format(p)
+    _add_json(p)
 
     p = sub.add_parser("sweep", help="outcome probabilities as one or two parameters vary")
     p.add_argument("file", metavar="FILE")
@@ -230,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--range", action="append", dest="ranges", metavar="LOW:HIGH:N", help="evenly spaced values"
     )
     p.add_argument(
-        "--outcome", default="agreement", help="outcome class for a two-parameter heat map"
+        "--outcome", default="settlement", help="outcome class for a two-parameter heat map"
     )
     _add_run_options(p, plots=False)
     _add_format(p)
@@ -247,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="base sample size (Sobol N, Morris trajectories)",
     )
     p.add_argument(
-        "--outcome", default="agreement", help="outcome class whose probability is analysed"
+        "--outcome", default="settlement", help="outcome class whose probability is analysed"
     )
     _add_factor(p)
     _add_run_options(
@@ -262,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="scenario discovery (PRIM): where in parameter space an outcome concentrates",
     )
     p.add_argument("file", metavar="FILE_OR_RESULTS_DIR")
-    p.add_argument("--outcome", default="agreement")
+    p.add_argument("--outcome", default="settlement")
     p.add_argument("--peel", type=float, default=0.05, help="share peeled per step (default 0.05)")
     p.add_argument("--min-mass", type=float, default=0.05, help="smallest box mass (default 0.05)")
     _add_factor(p)

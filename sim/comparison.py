@@ -52,15 +52,25 @@ def compare_table(names: Sequence[str], results: Sequence[EnsembleResult]) -> di
     """Outcome probabilities per scenario with Wilson intervals, and differences from the
     first with paired 95% intervals (the content of ``compare.json`` without the seed and
     runs)."""
+    from sim.outcomes import event_names, indicator
     from sim.stats import paired_difference_interval, wilson_interval
 
-    base = outcome_indicators(results[0])
+    # the end states, then the events the first scenario's report dates ask for
+    events = [e for e in event_names(results[0]) if all(r.start_date for r in results)]
+    labels = [*OUTCOME_LABELS, *events]
+
+    def table(res: EnsembleResult) -> np.ndarray:
+        ends = outcome_indicators(res)
+        more = [indicator(res, e).astype(float)[:, None] for e in events]
+        return np.concatenate([ends, *more], axis=1) if more else ends
+
+    base = table(results[0])
     rows = []
     for name, res in zip(names, results, strict=True):
-        ind = outcome_indicators(res)
+        ind = table(res)
         n = len(res)
         row: dict[str, Any] = {"scenario": name, "runs": n, "outcomes": {}}
-        for c, label in enumerate(OUTCOME_LABELS):
+        for c, label in enumerate(labels):
             k = int(ind[:, c].sum())
             lo, hi = wilson_interval(k, n)
             diff = float(ind[:, c].mean() - base[:, c].mean())
@@ -107,29 +117,74 @@ def run_compare(
     return table, results
 
 
-def _cell(value: float, low: float, high: float, signed: bool = False) -> str:
+TABLE_WIDTH = 100  # columns of the printed table, scenario names included
+CELL = 21  # one outcome's "p [low,high]" in percent
+
+
+def _pct(share: float, signed: bool) -> str:
+    """A share in percent, one decimal (none at 100, so a cell never outgrows its column)."""
     sign = "+" if signed else ""
-    return f"{value:>{sign}8.3f} [{low:{sign}.3f},{high:{sign}.3f}]".rjust(26)
+    x = 100 * share
+    return f"{x:{sign}.0f}" if abs(x) >= 99.95 else f"{x:{sign}.1f}"
+
+
+def _cell(value: float, low: float, high: float, signed: bool = False, width: int = CELL) -> str:
+    v, lo, hi = (_pct(x, signed) for x in (value, low, high))
+    return f"{v} [{lo},{hi}]".rjust(width)
 
 
 def format_compare(table: dict[str, Any]) -> str:
-    """The table as text: probabilities, then differences from the first scenario."""
-    labels = OUTCOME_LABELS
-    width = max(len(r["scenario"]) for r in table["rows"]) + 2
-    head = f"{'scenario':<{width}}" + "".join(f"{lab:>26}" for lab in labels)
-    lines = ["outcome probability [95% interval]", head]
+    """The table as text, within :data:`TABLE_WIDTH` columns: probabilities in percent,
+    then differences from the first scenario in percentage points. A scenario name too
+    long for its column goes on a line of its own, the numbers on the next."""
+    # the first version's four end states in the table; the ceasefire in force and the
+    # events by the report dates below it, one per line (so the table keeps its width)
+    labels = tuple(lab for lab in OUTCOME_LABELS if lab != "ceasefire")
+    cell = CELL
+    width = TABLE_WIDTH - cell * len(labels)
+    head = f"{'scenario':<{width}}" + "".join(f"{lab.replace('_', ' '):>{cell}}" for lab in labels)
+
+    def line(name: str, cells: str) -> list[str]:
+        if len(name) < width:
+            return [f"{name:<{width}}{cells}"]
+        return [name, f"{'':<{width}}{cells}"]
+
+    lines = ["outcome probability, % [95% interval]", head]
     for r in table["rows"]:
         o = r["outcomes"]
-        cells = "".join(_cell(o[lab]["p"], *o[lab]["ci95"]) for lab in labels)
-        lines.append(f"{r['scenario']:<{width}}{cells}")
-    lines += ["", f"difference from {table['baseline']} [paired 95% interval]", head]
+        lines += line(
+            r["scenario"],
+            "".join(_cell(o[lab]["p"], *o[lab]["ci95"], width=cell) for lab in labels),
+        )
+    lines += [
+        "",
+        f"difference from {table['baseline']}, percentage points [paired 95% interval]",
+        head,
+    ]
     for r in table["rows"][1:]:
         o = r["outcomes"]
         cells = "".join(
-            _cell(o[lab]["diff"], o[lab]["diff_ci95"][0], o[lab]["diff_ci95"][1], signed=True)
+            _cell(o[lab]["diff"], o[lab]["diff_ci95"][0], o[lab]["diff_ci95"][1], True, width=cell)
             for lab in labels
         )
-        lines.append(f"{r['scenario']:<{width}}{cells}")
+        lines += line(r["scenario"], cells)
+    events = [lab for lab in table["rows"][0]["outcomes"] if lab not in labels]
+    if events:
+        lines += [
+            "",
+            "ceasefire in force at the end, and events by the report dates: "
+            "% [95% interval] (difference)",
+        ]
+        for r in table["rows"]:
+            lines.append(r["scenario"])
+            for lab in events:
+                o = r["outcomes"][lab]
+                diff = (
+                    ""
+                    if r is table["rows"][0]
+                    else _cell(o["diff"], o["diff_ci95"][0], o["diff_ci95"][1], signed=True)
+                )
+                lines.append(f"  {lab:<32}{_cell(o['p'], *o['ci95'])}{diff}")
     return "\n".join(lines)
 
 

@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import NegsimError
+from sim.outcomes import OUTCOME_ALIASES
 from sim.stats import wilson_interval
 
 __all__ = [
@@ -575,7 +576,7 @@ def prim(
     max_boxes: int = 3,
     pasting: bool = False,
     scenario: str = "",
-    outcome: str = "agreement",
+    outcome: str = "settlement",
 ) -> DiscoveryResult:
     """Find the boxes where ``y == 1`` concentrates.
 
@@ -968,6 +969,14 @@ def read_replicates(folder: str | Path, outcome: str) -> tuple[list[str], np.nda
         if "outcome" not in header:
             raise NegsimError(f"{path}: no 'outcome' column")
         oc = header.index("outcome")
+        # an event (ceasefire_by:DATE) is read from its 0/1 column (ceasefire_by.DATE)
+        event = outcome.replace(":", ".", 1) if ":" in outcome else None
+        if event is not None:
+            if event not in header:
+                raise NegsimError(
+                    f"{path}: no '{event}' column (list the date in the scenario's report_dates)"
+                )
+            oc = header.index(event)
         cols = [i for i, h in enumerate(header) if h.startswith("param.")]
         if not cols:
             raise NegsimError(
@@ -981,7 +990,8 @@ def read_replicates(folder: str | Path, outcome: str) -> tuple[list[str], np.nda
                 xs.append([float(row[i]) for i in cols])
             except ValueError:
                 raise NegsimError(f"{path}:{line}: a parameter value is not a number") from None
-            ys.append(row[oc] == outcome)
+            aliases = (outcome, *(old for old, new in OUTCOME_ALIASES.items() if new == outcome))
+            ys.append(row[oc] == "1" if event is not None else row[oc] in aliases)
     if not xs:
         raise NegsimError(f"{path}: no replicates")
     return (

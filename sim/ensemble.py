@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +41,7 @@ class ChunkOutput:
     index: int
     result: EnsembleResult
     csv_rows: str
+    rounds: Any = None  # the chunk's rounds (a pyarrow Table) when they are recorded
 
 
 def plan_chunks(runs: int, chunk_size: int = CHUNK_SIZE) -> list[Chunk]:
@@ -51,21 +53,29 @@ def plan_chunks(runs: int, chunk_size: int = CHUNK_SIZE) -> list[Chunk]:
 
 
 def run_chunk(
-    scenario: Scenario, seed: int, chunk: Chunk, *, with_csv: bool = True, keep_params: bool = False
+    scenario: Scenario,
+    seed: int,
+    chunk: Chunk,
+    *,
+    with_csv: bool = True,
+    keep_params: bool = False,
+    record_rounds: bool = False,
 ) -> ChunkOutput:
     """Run one chunk as one ensemble model (built, run and freed by :mod:`sim.runner`)."""
     from sim.runner import run_model
 
+    sink: list[Any] | None = [] if record_rounds else None
     result = run_model(
         scenario,
         seed,
         np.arange(chunk.start, chunk.stop),
         rng=np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(chunk.index,))),
+        rounds_sink=sink,
     )
     rows = result.to_csv_text(header=chunk.index == 0) if with_csv else ""
     if not keep_params:
         result = result.without_params()
-    return ChunkOutput(chunk.index, result, rows)
+    return ChunkOutput(chunk.index, result, rows, sink[0] if sink else None)
 
 
 def iter_chunks(
@@ -79,11 +89,14 @@ def iter_chunks(
     with_csv: bool = True,
     keep_params: bool = False,
     chunk_size: int = CHUNK_SIZE,
+    record_rounds: bool = False,
 ) -> Iterator[ChunkOutput]:
     """Run every chunk and yield the outputs in chunk order."""
     from sim.executors import map_ordered
 
-    work = partial(run_chunk, with_csv=with_csv, keep_params=keep_params)
+    work = partial(
+        run_chunk, with_csv=with_csv, keep_params=keep_params, record_rounds=record_rounds
+    )
     tasks = [(scenario, seed, chunk) for chunk in plan_chunks(runs, chunk_size)]
     yield from map_ordered(work, tasks, jobs=jobs, executor=executor, scheduler=scheduler)
 

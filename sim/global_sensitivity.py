@@ -228,14 +228,23 @@ def make_design(problem: Problem, method: str, n: int, runs: int, seed: int) -> 
 
 
 def _evaluate_block(
-    scenario: Any, seed: int, names: tuple[str, ...], x: np.ndarray, replicates: np.ndarray
+    scenario: Any,
+    seed: int,
+    names: tuple[str, ...],
+    x: np.ndarray,
+    replicates: np.ndarray,
+    event: str | None = None,
 ) -> np.ndarray:
-    """Outcome codes (rows, R) of design rows ``x`` (rows, D) at their replicates."""
+    """Outcome codes (rows, R) of design rows ``x`` (rows, D) at their replicates; for an
+    event outcome (``ceasefire_by:DATE``), its 0/1 indicator instead."""
+    from sim.outcomes import indicator
     from sim.runner import run_model
 
     rows, runs = replicates.shape
     values = {name: np.repeat(x[:, k], runs) for k, name in enumerate(names)}
     result = run_model(scenario, seed, replicates.ravel(), parameter_values=values)
+    if event is not None:
+        return indicator(result, event).astype(np.int8).reshape(rows, runs)
     return result.outcome.reshape(rows, runs)
 
 
@@ -250,8 +259,10 @@ def evaluate_model(
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
     block: int | None = None,
+    event: str | None = None,
 ) -> np.ndarray:
-    """Outcome codes of every replicate of every design row, shape (M, R).
+    """Outcome codes of every replicate of every design row, shape (M, R) (with
+    ``event``, its 0/1 indicator).
 
     Rows run in blocks of about ``CHUNK_SIZE`` replicates; each row's replicate indices
     are fixed by the design, so the result does not depend on the blocks or the workers.
@@ -262,7 +273,14 @@ def evaluate_model(
 
     per = block or max(1, CHUNK_SIZE // design.runs)
     tasks = [
-        (scenario, seed, problem.names, design.x[a : a + per], design.replicates(slice(a, a + per)))
+        (
+            scenario,
+            seed,
+            problem.names,
+            design.x[a : a + per],
+            design.replicates(slice(a, a + per)),
+            event,
+        )
         for a in range(0, design.points, per)
     ]
     parts = []
@@ -408,7 +426,7 @@ def analyze(
     y: np.ndarray,
     *,
     seed: int,
-    outcome: str = "agreement",
+    outcome: str = "settlement",
     labels: Sequence[str] | None = None,
     scenario: str = "",
     file_keys: Sequence[str] = (),

@@ -24,11 +24,14 @@ import mesa  # type: ignore[import-untyped]  # mesa ships no type information
 import numpy as np
 
 from sim.agents import MediatorAgent, PartyAgent
+from sim.agreements.book import AgreementBook
+from sim.agreements.stages import CEASEFIRE, SETTLEMENT
 from sim.bargaining import Geometry
 from sim.concession import signs
 from sim.events import COUNTERS, RoundWorld, apply_events, build_events
 from sim.mediation import AlternatingOffers, ProposalRule
 from sim.outcomes import NO_ONE, EnsembleResult, Outcome
+from sim.recorder import RoundRecorder
 from sim.rounds import RoundRecord, RoundState
 from sim.scenario import Scenario
 from sim.streams import Purpose, Streams
@@ -56,6 +59,9 @@ class NegotiationModel(mesa.Model):
     parameter_values : dict, optional
         Values (shape (N,)) that replace the draws of the named parameters, for designed
         experiments such as Sobol or Morris samples.
+    record_rounds : bool
+        Keep every replicate's rounds as table rows (:mod:`sim.recorder`, ``--record
+        rounds``); ``self.recorder`` is None otherwise.
     """
 
     def __init__(
@@ -68,6 +74,7 @@ class NegotiationModel(mesa.Model):
         record: bool = False,
         rng: np.random.Generator | None = None,
         parameter_values: dict[str, np.ndarray] | None = None,
+        record_rounds: bool = False,
     ) -> None:
         # not ``self.scenario``: Mesa 3.5 reserves that name for its own Scenario object
         self.negotiation = scenario
@@ -90,6 +97,7 @@ class NegotiationModel(mesa.Model):
         self.round = 0
         self.record = record
         self.log: list[RoundRecord] = []
+        self.recorder = RoundRecorder(self) if record_rounds else None
 
         issues = scenario.issue_names
         self.k = len(issues)
@@ -175,6 +183,9 @@ class NegotiationModel(mesa.Model):
             self.protocol if self.mediator is None else AlternatingOffers(self)
         )
         self.mediator_exit_round = np.full(self.n, np.nan)
+        # staged agreements (sim.agreements): kinds, votes, what holds, collapse
+        self.agreements = AgreementBook(self)
+        self.agreements.link()
         self.running = True
 
     # ---- parameters ------------------------------------------------------------------
@@ -254,16 +265,19 @@ class NegotiationModel(mesa.Model):
         still = self._walkouts(now)
         still = self._mediator_moves(now, still)
         self._close(now, still)
+        if self.recorder is not None:
+            self.recorder.record(self, now)
 
     def _events_and_world(self, live: np.ndarray) -> RoundWorld:
         """Events act; the mediator notices violations; the front moves and costs accrue;
         the mediator's levers in force press their targets."""
         world = apply_events(self, live)
+        self.agreements.world(world, live)
         if self.mediator is not None and np.any(world.violator):
             self.mediator.notice_violations(world.violator)
         self.move = np.zeros(self.n)
         if self.front is not None:
-            noise = self.noise_sd * self.normal_shock("front")
+            noise = self.noise_sd * self.agreements.fighting * self.normal_shock("front")
             new_front = np.clip(self.front + self.expected_drift() + noise, 0.0, 1.0)
             self.move = np.where(live, new_front - self.front, 0.0)
             self.front = self.front + self.move
@@ -288,7 +302,12 @@ class NegotiationModel(mesa.Model):
 
     def _proposal(self, live: np.ndarray, world: RoundWorld) -> RoundState:
         """The proposer's package where the talks are on (not paused, some package left)."""
-        talking = live & (self.paused_until < self.round) & self.geometry.feasible
+        talking = (
+            live
+            & (self.paused_until < self.round)
+            & self.geometry.feasible
+            & self.agreements.talks_on()
+        )
         batna = np.stack([p.batna for p in self.party_agents], axis=1)
         gone = self.mediator.gone if self.mediator is not None else np.zeros(self.n, dtype=bool)
         rows = np.flatnonzero(talking & ~gone)
@@ -301,9 +320,8 @@ class NegotiationModel(mesa.Model):
             proposal.basis[alone] = own.basis[alone]
             if rows.size == 0:
                 proposal.proposer = own.proposer
-        self.proposal = proposal.x
         shape = (self.n, self.n_parties)
-        return RoundState(
+        now = RoundState(
             live=live,
             world=world,
             talking=talking,
@@ -318,6 +336,11 @@ class NegotiationModel(mesa.Model):
             walked=np.zeros(self.n, dtype=bool),
             exited=np.zeros(self.n, dtype=bool),
         )
+        # the kind of agreement on offer, and its package (deferred issues where they stand)
+        observer = self.n_parties if proposal.proposer is None else proposal.proposer
+        self.agreements.choose(now, observer)
+        self.proposal = now.proposal.x
+        return now
 
     def _bound_by_front(self, now: RoundState) -> None:
         """An issue that tracks the front: the package cannot give back what the advancing
@@ -330,26 +353,24 @@ class NegotiationModel(mesa.Model):
         x[:, k] = np.where(np.isnan(x[:, k]), x[:, k], np.maximum(x[:, k], self.front))
 
     def _responses(self, now: RoundState) -> None:
-        """Each party signs a package worth at least its aspiration and its BATNA and,
-        anticipating its own ratification (two-level game), whose expected value
-        P·U + (1 − P)(b − L) is at least its aspiration (``sim.concession.signs``)."""
+        """Each party signs a package worth at least its aspiration and its BATNA (a partial
+        deal: worth its value of continued war, ``sim.agreements``) and, anticipating its
+        own ratification (two-level game) where the kind on offer is voted on, whose
+        expected value P·U + (1 − P)(b − L) is at least its aspiration
+        (``sim.concession.signs``); a veto player must consent to a package that moves its
+        issues."""
         self._bound_by_front(now)
         x = np.nan_to_num(now.proposal.x)
-        now.utility = np.stack([p.shape.utility(x) for p in self.party_agents], axis=1)
+        # each party's value of the kind on offer and whether it is worth signing
+        self.agreements.respond(now)
         now.sign_prob = np.ones_like(now.utility)
-        tol = 1e-12
-        # signing needs U >= aspiration (>= BATNA) first; the chance of passing at home is
-        # weighed only where that holds
-        worth = (
-            now.talking[:, None]
-            & (now.utility >= now.aspiration - tol)
-            & (now.utility >= now.batna - tol)
-        )
+        worth = now.accept
+        voted = self.agreements.voted_on()
         accept = worth.copy()
         for i, party in enumerate(self.party_agents):
             if party.ratifies_always or not party.anticipates:
                 continue
-            rows = np.flatnonzero(worth[:, i])
+            rows = np.flatnonzero(worth[:, i] & voted)
             if not rows.size:
                 continue
             prob = party.signing_probability(x[rows], rows)
@@ -366,12 +387,16 @@ class NegotiationModel(mesa.Model):
         now.accept = accept
 
     def _ratification(self, now: RoundState) -> None:
-        """Where all sign, each public votes; all ratify: agreement. A failed vote (signed
-        by the governments, rejected by a public) pauses the talks and moves every party's
-        concession part of the way back (its ``rebound.failed_ratification``)."""
-        t, x = self.round, now.proposal.x
-        all_accept = now.all_accept
-        ratified = all_accept.copy()
+        """Where all sign (and no veto player objects), the agreement is concluded: a kind
+        without a vote takes force; otherwise each public votes, now or after the kind's
+        delay. A failed vote (signed by the governments, rejected by a public) pauses the
+        talks and moves every party's concession part of the way back (its
+        ``rebound.failed_ratification``)."""
+        t = self.round
+        book = self.agreements
+        signed = now.all_accept & ~book.vetoed
+        due, vote, x, which = book.sign(signed, now.proposal.x)
+        ratified = due.copy()
         failing = np.zeros((self.n, self.n_parties), dtype=bool)
         for i, party in enumerate(self.party_agents):
             if party.ratifies_always:
@@ -379,13 +404,13 @@ class NegotiationModel(mesa.Model):
             z = self.normal_shock(f"vote.{party.name}")
             logit = party.approval_logit(np.nan_to_num(x)) + party.vote_noise_sd * z
             now.votes[:, i] = 1.0 / (1.0 + np.exp(-logit))
-            fail = all_accept & (logit < party.rat_logit_threshold)
+            fail = vote & (logit < party.rat_logit_threshold)
             failing[:, i] = fail
             ratified &= ~fail
         now.agreed = ratified
-        self._end(ratified, Outcome.AGREEMENT)
-        self.terms[ratified] = x[ratified]
-        now.failed = all_accept & ~ratified
+        ended = book.conclude(ratified, x, which)
+        self._end(ended, Outcome.AGREEMENT)
+        now.failed = vote & ~ratified
         self.failed_ratifications += now.failed
         self.first_signed_rejected = np.where(
             now.failed & (self.first_signed_rejected == 0), t, self.first_signed_rejected
@@ -406,7 +431,7 @@ class NegotiationModel(mesa.Model):
     def _walkouts(self, now: RoundState) -> np.ndarray:
         """A party that rejected a package far below its aspiration may walk out. Returns
         the replicates still negotiating."""
-        still = now.live & ~now.agreed
+        still = now.live & ~self.agreements.ended_now
         gap = now.aspiration - now.utility
         # where several parties leave in the same round, the breakdown is put down to the
         # first to go (draw lowest relative to its hazard), whatever order they are listed in
@@ -422,6 +447,7 @@ class NegotiationModel(mesa.Model):
         now.walked = np.any(np.isfinite(clock), axis=1)
         self.walkout_by[now.walked] = np.argmin(clock[now.walked], axis=1)
         self._end(now.walked, Outcome.BREAKDOWN)
+        self.agreements.end_talks(now.walked)
         return still & ~now.walked
 
     def _mediator_moves(self, now: RoundState, still: np.ndarray) -> np.ndarray:
@@ -432,20 +458,27 @@ class NegotiationModel(mesa.Model):
         gap = now.aspiration - now.utility
         rejected = now.talking & still & ~now.all_accept
         now.levers = self.mediator.press(rejected, now.accept, gap)
-        now.exited = self.mediator.consider_exit(now.talking, now.accept, gap, still)
+        negotiating = still & self.agreements.negotiating()
+        now.exited = self.mediator.consider_exit(now.talking, now.accept, gap, negotiating)
         self.mediator_exit_round[now.exited] = self.round
         if self.mediator.after_exit == "bilateral":
             return still
         self._end(now.exited, Outcome.MEDIATOR_EXIT)
+        self.agreements.end_talks(now.exited)
         return still & ~now.exited
 
     def _close(self, now: RoundState, still: np.ndarray) -> None:
         """Record the round; after the last round what is left is a stalemate."""
         self.active = still
+        self.agreements.record()
         if self.record:
             self.log.append(self._round_record(now, 0))
         if self.round >= self.negotiation.rounds:
-            self._end(self.active, Outcome.STALEMATE)
+            stage = self.agreements.end_state()
+            self._end(self.active & (stage == SETTLEMENT), Outcome.AGREEMENT)
+            self._end(self.active & (stage == CEASEFIRE), Outcome.CEASEFIRE)
+            self._end(self.active & (stage != SETTLEMENT) & (stage != CEASEFIRE), Outcome.STALEMATE)
+            self.end_round[self.active] = self.negotiation.rounds
             self.active[:] = False
         self.running = bool(self.active.any())
 
@@ -508,6 +541,9 @@ class NegotiationModel(mesa.Model):
             mediator_exit_round=self.mediator_exit_round.copy(),
             event_counters=self._event_counters(),
             params=self.drawn_parameters(),
+            stage=self.agreements.stages(),
+            start_date=self.negotiation.start_date,
+            report_dates=self.negotiation.report_dates,
         )
 
     def _event_counters(self) -> dict[str, np.ndarray]:
@@ -524,6 +560,7 @@ class NegotiationModel(mesa.Model):
             if own:
                 out[f"strikes_by.{party.name}"] = np.sum(own, axis=0)
         return out
+
     def _net_gain(self, agreed: np.ndarray) -> np.ndarray:
         """Each actor's gain at one date, the window's end (N, A): utility of the state then
         net of the cost of war paid until then.
@@ -573,7 +610,8 @@ class NegotiationModel(mesa.Model):
         return RoundRecord(
             round=self.round,
             active=bool(self.active[r] or now.agreed[r] or now.walked[r] or now.exited[r]),
-            events=tuple(note for event in self.events for note in event.notes(r)),
+            events=tuple(note for event in self.events for note in event.notes(r))
+            + tuple(self.agreements.notes(r)),
             front=None if self.front is None else float(self.front[r]),
             move=float(self.move[r]),
             batna={n: float(now.batna[r, i]) for i, n in enumerate(names)},

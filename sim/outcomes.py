@@ -19,12 +19,15 @@ from sim.events import COUNTERS
 
 
 class Outcome(IntEnum):
-    """Why a replicate stopped. Never merged: each has its own cause."""
+    """The state a replicate is in at the end of the window (or ended in). Never merged:
+    each has its own cause, and every replicate is in exactly one."""
 
-    AGREEMENT = 0  # every party accepted and ratified
-    BREAKDOWN = 1  # a party walked out
-    MEDIATOR_EXIT = 2  # the mediator left after its deadline
-    STALEMATE = 3  # the last round passed without an end
+    SETTLEMENT = 0  # a settlement of every issue, ratified, in force
+    BREAKDOWN = 1  # a party walked out: the talks left
+    MEDIATOR_EXIT = 2  # the mediator left and the talks ended with it
+    STALEMATE = 3  # war, talks still going, at the window's end
+    CEASEFIRE = 4  # a ceasefire in force at the window's end (issues deferred)
+    AGREEMENT = 0  # the first version's name of SETTLEMENT (an alias)
 
     @property
     def label(self) -> str:
@@ -32,6 +35,14 @@ class Outcome(IntEnum):
 
 
 OUTCOME_LABELS = tuple(o.label for o in Outcome)
+OUTCOME_ALIASES = {"agreement": "settlement"}  # older spellings still accepted
+
+
+def outcome_label(name: str) -> str:
+    """The state's label for a name or one of its older spellings."""
+    return OUTCOME_ALIASES.get(name, name)
+
+
 NO_ONE = -1  # walkout_by when nobody walked out
 
 
@@ -79,6 +90,11 @@ class EnsembleResult:
     event_counters: Mapping[str, np.ndarray] = field(default_factory=dict)
     net_gain: np.ndarray | None = None  # (N, A); None: the utility (no cost known)
     signed_rejected: np.ndarray | None = None  # (N,) int16; None: unknown, as never
+    # the stage at the end of each round (N, R), codes of sim.agreements.stages; None for
+    # results built without it (every replicate then counts as at war)
+    stage: np.ndarray | None = None
+    start_date: str | None = None  # ISO date of round 1
+    report_dates: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.net_gain is None:
@@ -86,6 +102,13 @@ class EnsembleResult:
         if self.signed_rejected is None:
             n = int(np.asarray(self.outcome).shape[0])
             object.__setattr__(self, "signed_rejected", np.zeros(n, dtype=np.int16))
+
+    @property
+    def stages(self) -> np.ndarray:
+        """The stage record (N, R), all war where the result carries none."""
+        if self.stage is None:
+            return np.zeros((len(self), self.rounds), dtype=np.int8)
+        return self.stage
 
     def counter(self, name: str) -> np.ndarray:
         """One of the event counters (``strikes``, ``violations``, ...), per replicate."""
@@ -115,6 +138,9 @@ class EnsembleResult:
             rounds=self.rounds,
             round_days=self.round_days,
             params={k: v[sel] for k, v in self.params.items()},
+            stage=None if self.stage is None else self.stage[sel],
+            start_date=self.start_date,
+            report_dates=self.report_dates,
             **kw,
         )
 
@@ -150,6 +176,13 @@ class EnsembleResult:
             rounds=first.rounds,
             round_days=first.round_days,
             params=params,
+            stage=(
+                None
+                if any(p.stage is None for p in parts)
+                else np.concatenate([p.stage for p in parts if p.stage is not None])
+            ),
+            start_date=first.start_date,
+            report_dates=first.report_dates,
             **kw,
         )
 
@@ -182,6 +215,7 @@ class EnsembleResult:
             cols["mediator_exit_round"] = self.mediator_exit_round
         names = np.asarray(("",) + self.parties, dtype=object)
         cols["walkout_by"] = names[self.walkout_by.astype(np.int64) + 1]
+        cols.update(staged_columns(self))
         for k, issue in enumerate(self.issues):
             cols[f"compromise.{issue}"] = self.compromise[:, k]
         for path, values in self.params.items():
@@ -222,6 +256,31 @@ _ARRAY_FIELDS = (
 )
 
 
+def staged_columns(result: EnsembleResult) -> dict[str, np.ndarray]:
+    """The staged-agreement columns: first ceasefire round, ceasefires, collapses, days
+    under ceasefire, settlement round, the per-date indicators and the stage record."""
+    from sim.agreements import stages as st
+    from sim.agreements.calendar import Calendar
+
+    stage = result.stages
+    cols = st.per_replicate(stage)
+    days = cols.pop("ceasefire_rounds").astype(float) * result.round_days
+    out: dict[str, np.ndarray] = {
+        "first_ceasefire_round": cols["first_ceasefire_round"],
+        "ceasefires": cols["ceasefires"],
+        "collapses": cols["collapses"],
+        "ceasefire_days": days,
+        "settlement_round": cols["settlement_round"],
+    }
+    if result.start_date is not None:
+        cal = Calendar(result.start_date, result.round_days, result.rounds)
+        for date in result.report_dates:
+            for name, values in cal.indicators(stage, date).items():
+                out[f"{name}.{date}"] = values.astype(np.int64)
+    out["stages"] = st.encode(stage)
+    return out
+
+
 def read_replicates_csv(
     path: str | Path,
     *,
@@ -248,6 +307,7 @@ def read_replicates_csv(
         return np.array([int(v) for v in vals], dtype=dtype)
 
     label_code = {label: i for i, label in enumerate(OUTCOME_LABELS)}
+    label_code.update({old: label_code[new] for old, new in OUTCOME_ALIASES.items()})
     party_code = {p: i for i, p in enumerate(parties)}
     n = len(rows)
     return EnsembleResult(
@@ -284,4 +344,80 @@ def read_replicates_csv(
             else None
         ),
         signed_rejected=num("signed_rejected", np.int16) if "signed_rejected" in data else None,
+        stage=_stages(data, rounds, n),
     )
+
+
+def _stages(data: dict[str, list[str]], rounds: int, n: int) -> np.ndarray | None:
+    """The stage record from the ``stages`` column (None in files written without it)."""
+    from sim.agreements.stages import decode
+
+    if "stages" not in data:
+        return None
+    return decode(data["stages"], rounds)
+
+
+# ---- outcomes by name: the end states, and events along the way ------------------------
+
+EVENT_PREFIXES = ("ceasefire_by", "settlement_by", "ceasefire_on")
+
+
+def is_event(name: str) -> bool:
+    """Whether an outcome name is an event along the way (``ceasefire_by:2026-03-31``)."""
+    return name.partition(":")[0] in EVENT_PREFIXES and ":" in name
+
+
+def check_outcome_name(name: str) -> str:
+    """The canonical outcome name: an end state (or an older spelling of one), or an event
+    ``ceasefire_by:WHEN``, ``settlement_by:WHEN``, ``ceasefire_on:WHEN`` with WHEN a date
+    YYYY-MM-DD or a round number. Raises ValueError with the choices otherwise."""
+    import datetime as dt
+
+    label = outcome_label(name)
+    if label in OUTCOME_LABELS:
+        return label
+    if is_event(name):
+        when = name.partition(":")[2]
+        if when.isdigit():
+            return name
+        try:
+            dt.date.fromisoformat(when)
+            return name
+        except ValueError:
+            pass
+    raise ValueError(
+        f"unknown outcome class {name!r} (expected one of {', '.join(OUTCOME_LABELS)}, or an "
+        f"event {', '.join(p + ':DATE' for p in EVENT_PREFIXES)} (DATE YYYY-MM-DD or a "
+        "round number))"
+    )
+
+
+def event_names(result: EnsembleResult) -> list[str]:
+    """The events the scenario's report dates ask for, e.g. ``ceasefire_by:2026-03-31``."""
+    if result.start_date is None:
+        return []
+    return [f"{p}:{d}" for d in result.report_dates for p in EVENT_PREFIXES]
+
+
+def indicator(result: EnsembleResult, name: str) -> np.ndarray:
+    """Per replicate, whether the named outcome (an end state or an event) happened."""
+    from sim.agreements.calendar import Calendar, event_indicator
+
+    label = check_outcome_name(name)
+    if label in OUTCOME_LABELS:
+        return result.outcome == OUTCOME_LABELS.index(label)
+    cal = (
+        Calendar(result.start_date, result.round_days, result.rounds)
+        if result.start_date is not None
+        else None
+    )
+    return event_indicator(result.stages, label, cal)
+
+
+def hits(codes: np.ndarray, name: str) -> np.ndarray:
+    """Whether each outcome code is the named end state; for an event, ``codes`` already
+    holds its 0/1 indicator (as the exploration commands store it)."""
+    label = check_outcome_name(name)
+    if label in OUTCOME_LABELS:
+        return codes == OUTCOME_LABELS.index(label)
+    return codes == 1

@@ -7,7 +7,7 @@ here, where it can be tested against hand-computed numbers (Axelrod's split betw
 
 Every dataclass carries the scenario name and the number of replicates ``n`` that a
 figure prints. Outcome classes always appear in the order of :class:`sim.outcomes.Outcome`
-and are named by their labels (``"agreement"``, ``"breakdown"``, ``"mediator_exit"``,
+and are named by their labels (``"settlement"``, ``"breakdown"``, ``"mediator_exit"``,
 ``"stalemate"``). Probabilities and shares are in [0, 1]; intervals are Wilson 95%.
 """
 
@@ -772,7 +772,7 @@ def prepare_sweep_grid(
     x: Sequence[float],
     y: Sequence[float],
     results: Sequence[Sequence[EnsembleResult]],
-    outcome: str = "agreement",
+    outcome: str = "settlement",
 ) -> SweepGrid:
     """Probability of ``outcome`` over a 2-D grid; ``results[i][j]`` ran at ``(x[j], y[i])``."""
     c = _class_index(outcome)
@@ -798,12 +798,13 @@ def prepare_sweep_grid_from_counts(
     y: Sequence[float],
     successes: np.ndarray,
     n: np.ndarray,
-    outcome: str = "agreement",
+    outcome: str = "settlement",
     *,
     scenario: str,
 ) -> SweepGrid:
     """Probability of ``outcome`` over a grid from counts; arrays of shape (len(y), len(x))."""
-    _class_index(outcome)
+    if ":" not in outcome:  # an event (ceasefire_by:DATE) has its own counts
+        _class_index(outcome)
     k = np.asarray(successes, dtype=np.int64)
     total = np.asarray(n, dtype=np.int64)
     shape = (len(y), len(x))

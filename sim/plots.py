@@ -60,10 +60,12 @@ __all__ = [
 
 # Okabe & Ito (2008), "Color Universal Design": one colour per outcome class, everywhere.
 OUTCOME_COLOURS: Mapping[str, str] = {
-    "agreement": "#009E73",  # bluish green
+    "settlement": "#009E73",  # bluish green
     "breakdown": "#D55E00",  # vermillion
     "mediator_exit": "#E69F00",  # orange
     "stalemate": "#0072B2",  # blue
+    "ceasefire": "#56B4E9",  # sky blue
+    "agreement": "#009E73",  # the first version's name of a settlement
 }
 # Parties: the Okabe–Ito colours that outcomes leave free, then Paul Tol's "muted" set: 12
 # distinct colours, none of them black (the naive compromise line is black), each with a
@@ -97,6 +99,8 @@ RUN_FIGURES = (
     "end_state",
     "agreement_by_strikes",
     "signed_rejected",
+    "staged_by_date",
+    "ceasefire_survival",
 )
 """File names (without suffix) that :func:`draw_run_figures` writes, in order."""
 
@@ -319,7 +323,7 @@ def plot_terms(data: pd.TermsData, ax: Axes | None = None) -> Figure:
                 terms.shares,
                 width=np.diff(terms.bin_edges),
                 align="edge",
-                color=OUTCOME_COLOURS["agreement"],
+                color=OUTCOME_COLOURS["settlement"],
                 alpha=0.85,
                 edgecolor="white",
                 linewidth=0.5,
@@ -575,7 +579,7 @@ def plot_agreement_by_strikes(data: pd.StrikeAgreement, ax: Axes | None = None) 
             x,
             data.p,
             width=0.65,
-            color=OUTCOME_COLOURS["agreement"],
+            color=OUTCOME_COLOURS["settlement"],
             yerr=_yerr(data.p, data.low, data.high),
             capsize=5,
             error_kw={"ecolor": "#222222", "elinewidth": 1.2},
@@ -1142,6 +1146,8 @@ def draw_run_figures(
     end_state = pd.prepare_end_state(result, labels)
     strikes = pd.prepare_strikes(result)
     rejected = pd.prepare_signed_rejected(result)
+    from sim.agreements import figures as staged
+
     figures = {
         "outcomes": lambda: plot_outcome_probabilities(pd.prepare_outcomes(result)),
         "terms": lambda: plot_terms(
@@ -1157,6 +1163,14 @@ def draw_run_figures(
             (lambda: plot_agreement_by_strikes(strikes)) if strikes.has_strikes else None
         ),
         "signed_rejected": ((lambda: plot_signed_rejected(rejected)) if rejected.has_any else None),
+        # staged agreements (sim.agreements.figures): only where a ceasefire or a settlement
+        # held at some round; the survival curve only where a ceasefire did
+        "staged_by_date": (lambda: staged.plot_staged_by_date(result))
+        if staged.has_stages(result)
+        else None,
+        "ceasefire_survival": (lambda: staged.plot_ceasefire_survival(result))
+        if (result.stage is not None and (result.stage == 2).any())
+        else None,
     }
     written = []
     for name in RUN_FIGURES:

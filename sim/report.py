@@ -479,10 +479,37 @@ def _parameter_table(path: Path) -> str:
 # ---- figures ---------------------------------------------------------------------------
 
 
+# the run's figures in reading order; any other figure follows, by name
+FIGURE_ORDER = (
+    "outcomes",
+    "terms",
+    "time_to_end",
+    "end_state",
+    "agreement_by_strikes",
+    "round_paths",
+    "offers",
+)
+
+
+def _one_per_figure(files: list[Path]) -> list[Path]:
+    """One file per figure (a folder redrawn in another format holds both): the one the
+    page can show (PNG or SVG) drawn last; figures in :data:`FIGURE_ORDER`."""
+
+    def preference(p: Path) -> tuple[bool, float]:
+        return (p.suffix.lower() in (".png", ".svg"), p.stat().st_mtime)
+
+    best: dict[str, Path] = {}
+    for p in files:
+        if p.stem not in best or preference(p) > preference(best[p.stem]):
+            best[p.stem] = p
+    rank = {name: i for i, name in enumerate(FIGURE_ORDER)}
+    return sorted(best.values(), key=lambda p: (rank.get(p.stem, len(rank)), p.name))
+
+
 def _figures(folder: Path) -> str:
     plots = folder / "plots"
     files = sorted(p for p in plots.iterdir() if p.is_file()) if plots.is_dir() else []
-    files = [p for p in files if not p.name.startswith(".")]
+    files = _one_per_figure([p for p in files if not p.name.startswith(".")])
     if not files:
         return (
             "<p>No figures in this folder (run without <code>--no-plots</code>, or "

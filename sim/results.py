@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ import numpy as np
 
 from sim.errors import NegsimError
 from sim.io import manifest, utc_now, write_json_atomic, write_text_atomic
-from sim.outcomes import OUTCOME_LABELS, EnsembleResult
+from sim.outcomes import OUTCOME_LABELS, EnsembleResult, hits
 from sim.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -54,6 +55,13 @@ def _save_figure(fig: Figure, folder: Path, name: str, fmt: str) -> Path:
     from sim.plots import save_figure
 
     return save_figure(fig, folder / "plots" / name, fmt)
+
+
+def _write_report(folder: Path) -> None:
+    """``report.html`` beside the figures: the page to send (:mod:`sim.report`)."""
+    from sim.report import write_report
+
+    write_report(folder)
 
 
 def _dataframe(columns: Mapping[str, Any]) -> pandas.DataFrame:
@@ -109,7 +117,22 @@ class Run:
     summary: dict[str, Any]
     provenance: Provenance
     replicates_csv: Path | None = None  # where replicates.csv was streamed, if it was
-    rounds: pandas.DataFrame | None = None
+    rounds_parquet: Path | None = None  # where rounds.parquet was written, if recorded
+
+    @property
+    def rounds(self) -> pandas.DataFrame | None:
+        """One row per replicate and round (``record="rounds"``), read from
+        ``rounds.parquet`` each time it is asked for; None when rounds were not recorded.
+        Columns: ``replicate``, ``round``, ``front``, ``move``, ``talking``, ``proposer``,
+        ``proposal.<issue>``, per party ``batna``/``aspiration``/``utility``/``accept``/
+        ``vote``/``cost``/``pressure.<party>``, ``events.<counter>`` (the round's events),
+        ``ratification_failed`` and ``state`` (``talking``, or how the talks ended in that
+        round)."""
+        if self.rounds_parquet is None:
+            return None
+        import pandas as pd
+
+        return pd.read_parquet(self.rounds_parquet)
 
     @property
     def replicates(self) -> pandas.DataFrame:
@@ -128,8 +151,9 @@ class Run:
         fmt: str = "png",
         argv: Sequence[str] | None = None,
     ) -> Path:
-        """Write ``summary.json``, ``scenario.yaml``, ``replicates.csv`` (and ``.parquet``
-        with pyarrow), the figures under ``plots/`` and ``manifest.json`` into ``folder``."""
+        """Write ``summary.json``, ``scenario.yaml``, ``replicates.csv`` and
+        ``replicates.parquet``, ``rounds.parquet`` when recorded, the figures under
+        ``plots/``, ``manifest.json`` and ``report.html`` into ``folder``."""
         from sim.loader import dump_scenario
         from sim.runner import REPLICATES_CSV, write_parquet_copy
 
@@ -144,11 +168,30 @@ class Run:
         elif streamed.resolve() != (out / REPLICATES_CSV).resolve():
             write_text_atomic(out / REPLICATES_CSV, streamed.read_text(encoding="utf-8"))
             write_parquet_copy(out)
+        if self.rounds_parquet is not None:
+            from sim.recorder import ROUNDS_PARQUET
+
+            if self.rounds_parquet.resolve() != (out / ROUNDS_PARQUET).resolve():
+                shutil.copyfile(self.rounds_parquet, out / ROUNDS_PARQUET)
         if plots:
             from sim.plots import draw_run_figures
 
-            draw_run_figures(self.ensemble, self.summary, out / "plots", fmt)
+            draw_run_figures(
+                self.ensemble, self.summary, out / "plots", fmt, scenario=self.scenario
+            )
+            if self.rounds_parquet is not None:
+                from sim.round_figures import draw_round_figures
+
+                draw_round_figures(
+                    out / ROUNDS_PARQUET,
+                    self.scenario,
+                    out / "plots",
+                    fmt,
+                    seed=self.seed,
+                    n=self.runs,
+                )
         self.provenance.write(out, argv)
+        _write_report(out)
         return out
 
     def _plot_data(self, which: str) -> Any:
@@ -187,6 +230,36 @@ class Run:
         from sim.plots import plot_end_state
 
         return plot_end_state(self._plot_data("end_state"), ax=ax)
+
+    def plot_round_paths(self, ax: Axes | None = None) -> Figure:
+        """The proposal per issue and each party's aspiration and BATNA over the rounds
+        (median, 10–90% band); needs ``record="rounds"``."""
+        from sim.round_figures import plot_round_paths, prepare_round_paths
+
+        s = self.scenario
+        data = prepare_round_paths(
+            self._rounds_file(),
+            issues=s.issue_names,
+            parties=s.party_names,
+            rounds=s.rounds,
+            scenario=s.name,
+            n=self.runs,
+            scenario_spec=s,
+        )
+        return plot_round_paths(data, ax=ax)
+
+    def plot_offers(self, replicate: int | None = None, ax: Axes | None = None) -> Figure:
+        """One replicate's offers in utility space with the Pareto frontier and the Nash
+        point (default: the first that agreed); needs ``record="rounds"``."""
+        from sim.round_figures import plot_offers, prepare_offers
+
+        data = prepare_offers(self._rounds_file(), self.scenario, self.seed, replicate)
+        return plot_offers(data, ax=ax)
+
+    def _rounds_file(self) -> Path:
+        if self.rounds_parquet is None:
+            raise NegsimError('no round-by-round data: run with record="rounds"')
+        return self.rounds_parquet
 
     def plot_agreement_by_strikes(self, ax: Axes | None = None) -> Figure:
         """Agreement by the number of strikes a replicate saw."""
@@ -250,6 +323,7 @@ class Comparison:
 
             draw_compare_figure(self.summary, out / "plots", fmt)
         self.provenance.write(out, argv)
+        _write_report(out)
         return out
 
     def plot(self, ax: Axes | None = None) -> Figure:
@@ -270,8 +344,9 @@ class Sweep:
 
     result: SweepResult
     provenance: Provenance
-    outcome: str = "agreement"
+    outcome: str = "settlement"
     rounds: pandas.DataFrame | None = None
+    labels: dict[str, str] = field(default_factory=dict)  # swept path -> words
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -327,6 +402,7 @@ class Sweep:
             else:
                 _save_figure(self.plot(), out, f"sweep_{self.outcome}", fmt)
         self.provenance.write(out, argv)
+        _write_report(out)
         return out
 
     def plot(self, ax: Axes | None = None, outcome: str | None = None) -> Figure:
@@ -335,7 +411,9 @@ class Sweep:
         from sim.plots import plot_sweep, plot_sweep_heatmap
 
         if len(self.result.axes) == 1:
-            return plot_sweep(self.result.curve(), ax=ax)
+            curve = self.result.curve()
+            label = self.labels.get(curve.param, "")
+            return plot_sweep(dataclasses.replace(curve, label=label), ax=ax)
         return plot_sweep_heatmap(self.result.grid(outcome or self.outcome), ax=ax)
 
 
@@ -386,13 +464,19 @@ class Sensitivity:
 
     @property
     def text(self) -> str:
+        """The report as the command prints it, with the caveats of estimates the sample
+        cannot support (the ones the figure flags)."""
         from sim.global_sensitivity import format_sensitivity
 
-        return format_sensitivity(self.result)
+        text = format_sensitivity(self.result)
+        caveats = self.result.plot_data().caveats if self.result.defined else ()
+        if caveats:
+            text = text.rstrip("\n") + "\n\n" + "\n".join(f"Caution: {c}" for c in caveats)
+        return text
 
     def design_csv(self) -> str:
         """``design.csv``: one row per design point, its replicate set, values and share."""
-        y = (self.codes == OUTCOME_LABELS.index(self.result.outcome)).astype(float)
+        y = hits(self.codes, self.result.outcome).astype(float)
         names, x, sets, runs = self.problem.names, self.design.x, self.design.sets, self.design.runs
         head = ["point", "replicate_start", "replicates", *(f"param.{n}" for n in names), "p"]
         lines = [",".join(head)]
@@ -421,6 +505,7 @@ class Sensitivity:
         if plots and self.result.defined:
             _save_figure(self.plot(), out, f"sensitivity_{self.result.method}", fmt)
         self.provenance.write(out, argv)
+        _write_report(out)
         return out
 
     def plot(self, ax: Axes | None = None, top: int = SENSITIVITY_FIGURE_TOP) -> Figure:
@@ -445,9 +530,20 @@ class Discovery:
 
     @property
     def summary(self) -> dict[str, Any]:
+        """The dict of ``discovery.json``, with ``sampled_ranges``: the (min, max) each
+        restricted parameter was sampled over (what the box figure draws limits against)."""
         from sim.discovery import discovery_json
 
-        return discovery_json(self.result)
+        data = discovery_json(self.result)
+        data["sampled_ranges"] = {k: list(v) for k, v in self._ranges().items()}
+        return data
+
+    def _ranges(self) -> dict[str, tuple[float, float]]:
+        from sim.plot_data import sampled_ranges
+
+        used = {r.name for b in self.result.boxes for r in b.restrictions}
+        keep = [j for j, n in enumerate(self.names) if n in used]
+        return sampled_ranges([self.names[j] for j in keep], self.x[:, keep])
 
     @property
     def replicates(self) -> pandas.DataFrame:
@@ -499,44 +595,78 @@ class Discovery:
                 name = "prim_trajectory" if i == 1 else f"prim_trajectory_{i}"
                 _save_figure(self.plot(i), out, name, fmt)
         self.provenance.write(out, argv)
+        _write_report(out)
         return out
 
     def plot(self, box: int = 1, ax: Axes | None = None) -> Figure:
         """The peeling trajectory of box ``box`` (1 = the first), with the reported,
-        simplified box marked."""
-        from sim.plot_data import prepare_prim
-        from sim.plots import OUTCOME_COLOURS, TICK_SIZE, plot_prim_trajectory
+        simplified box marked; without ``ax``, a panel below draws the box's limits
+        against the parameters' sampled ranges."""
+        from sim.plot_data import prepare_prim_box
 
         found = self.result.boxes[box - 1]
-        t = found.trajectory
-        data = prepare_prim(
-            np.nan_to_num(t.coverage),
-            np.nan_to_num(t.density),
-            t.chosen,
+        limits = prepare_prim_box(
+            found.restrictions,
+            self._ranges(),
             outcome=self.result.outcome,
             scenario=self.result.scenario,
-            n=self.result.n_eval,
-            mass=[float(v) for v in t.mass],
-            restricted=[int(v) for v in t.restricted],
+            coverage=found.coverage,
+            density=found.density,
         )
-        fig = plot_prim_trajectory(data, ax=ax)
-        axes = ax if ax is not None else fig.axes[0]
-        k = len(found.restrictions)
-        axes.plot(
-            [found.coverage],
-            [found.density],
-            linestyle="none",
-            marker="D",
-            markersize=9,
-            markerfacecolor="white",
-            markeredgecolor=OUTCOME_COLOURS[self.result.outcome],
-            markeredgewidth=2,
-            label=f"reported: box {t.chosen} simplified to {k} "
-            f"restriction{'s' if k != 1 else ''} "
-            f"(coverage {found.coverage:.0%}, density {found.density:.0%})",
+        return draw_prim_figure(
+            self.result.scenario,
+            self.result.outcome,
+            self.result.n_eval,
+            found.trajectory,
+            found,
+            limits,
+            ax,
         )
-        axes.legend(loc="upper right", fontsize=TICK_SIZE, frameon=False)
-        return fig
+
+
+def draw_prim_figure(
+    scenario: str,
+    outcome: str,
+    n: int,
+    t: Any,
+    found: Any,
+    limits: Any,
+    ax: Axes | None = None,
+) -> Figure:
+    """A PRIM box's peeling trajectory ``t`` (``coverage``, ``density``, ``mass``,
+    ``restricted``, ``chosen``), the reported box ``found`` (``coverage``, ``density``,
+    ``restrictions``) marked, and its limits panel ``limits`` when there is no ``ax``."""
+    from sim.plot_data import prepare_prim
+    from sim.plots import OUTCOME_COLOURS, TICK_SIZE, plot_prim_trajectory
+
+    data = prepare_prim(
+        np.nan_to_num(np.asarray(t.coverage, dtype=float)),
+        np.nan_to_num(np.asarray(t.density, dtype=float)),
+        t.chosen,
+        outcome=outcome,
+        scenario=scenario,
+        n=n,
+        mass=[float(v) for v in t.mass],
+        restricted=[int(v) for v in t.restricted],
+    )
+    fig = plot_prim_trajectory(data, ax=ax, box=limits if ax is None else None)
+    axes = ax if ax is not None else fig.axes[0]
+    k = len(found.restrictions)
+    axes.plot(
+        [found.coverage],
+        [found.density],
+        linestyle="none",
+        marker="D",
+        markersize=9,
+        markerfacecolor="white",
+        markeredgecolor=OUTCOME_COLOURS[outcome],
+        markeredgewidth=2,
+        label=f"reported: box {t.chosen} simplified to {k} "
+        f"restriction{'s' if k != 1 else ''} "
+        f"(coverage {found.coverage:.0%}, density {found.density:.0%})",
+    )
+    axes.legend(loc="upper right", fontsize=TICK_SIZE, frameon=False)
+    return fig
 
 
 @dataclass(eq=False)

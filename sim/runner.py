@@ -30,13 +30,15 @@ def run_model(
     *,
     rng: np.random.Generator | None = None,
     parameter_values: Mapping[str, np.ndarray] | None = None,
+    rounds_sink: list[Any] | None = None,
 ) -> EnsembleResult:
     """Build one ensemble model over ``replicates``, run it to the end and free it.
 
     ``rng`` seeds Mesa's own generator (chunks pass one derived from the seed and the
     chunk index); ``parameter_values`` fixes uncertain parameters per replicate instead of
-    drawing them (sensitivity designs). The model is freed before returning, so nothing
-    but the returned arrays outlives the call.
+    drawing them (sensitivity designs). With ``rounds_sink`` the model records every round
+    (:mod:`sim.recorder`) and the rounds' Arrow table is appended to that list. The model
+    is freed before returning, so nothing but the returned arrays outlives the call.
     """
     from sim.model import NegotiationModel
     from sim.readings import needs_drawing, run_drawn
@@ -48,9 +50,14 @@ def run_model(
         kwargs["rng"] = rng
     if parameter_values is not None:
         kwargs["parameter_values"] = dict(parameter_values)
+    if rounds_sink is not None:
+        kwargs["record_rounds"] = True
     model = NegotiationModel(scenario, seed=seed, replicates=replicates, **kwargs)
     try:
-        return model.run()
+        result = model.run()
+        if rounds_sink is not None and model.recorder is not None:
+            rounds_sink.append(model.recorder.table())
+        return result
     finally:
         free_model(model)
 
@@ -86,6 +93,7 @@ def run_replicates(
     keep_params: bool = False,
     parquet: bool = True,
     progress: Callable[[int], None] | None = None,
+    rounds_to: Path | None = None,
 ) -> EnsembleResult:
     """Run ``runs`` replicates of ``scenario`` and return them, in replicate order.
 
@@ -93,15 +101,19 @@ def run_replicates(
     streamed there chunk by chunk and moved into place when complete, with
     ``replicates.parquet`` beside it when ``parquet`` and pyarrow is installed. The
     returned result keeps the drawn parameters only with ``keep_params`` (they are the
-    bulk of the memory). ``progress`` is called with each finished chunk's size. The
+    bulk of the memory). With ``rounds_to`` every round of every replicate is recorded
+    and appended chunk by chunk to that Parquet file (:mod:`sim.recorder`).
+    ``progress`` is called with each finished chunk's size. The
     numbers depend on the scenario, ``runs`` and ``seed`` only, never on ``jobs`` or
     ``executor``.
     """
     from sim.ensemble import iter_chunks
+    from sim.recorder import RoundsWriter
 
     parts = []
     fh = None
     tmp = None
+    rounds = None if rounds_to is None else RoundsWriter(rounds_to)
     try:
         if out_dir is not None:
             tmp = out_dir / f".{REPLICATES_CSV}.tmp"
@@ -115,13 +127,18 @@ def run_replicates(
             scheduler=scheduler,
             with_csv=out_dir is not None,
             keep_params=keep_params,
+            record_rounds=rounds is not None,
         ):
             parts.append(out.result)
             if fh is not None:
                 fh.write(out.csv_rows)
+            if rounds is not None:
+                rounds.write(out.rounds)
             if progress is not None:
                 progress(len(out.result))
     except BaseException:
+        if rounds is not None:
+            rounds.abort()
         if fh is not None:
             fh.close()
             fh = None
@@ -131,6 +148,8 @@ def run_replicates(
     finally:
         if fh is not None:
             fh.close()
+    if rounds is not None:
+        rounds.close()
     if out_dir is not None and tmp is not None:
         tmp.replace(out_dir / REPLICATES_CSV)
         if parquet:

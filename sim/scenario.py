@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Protocol
 
+from sim.agreements.spec import Agreements
 from sim.distributions import Param, is_distribution
 from sim.readings import ParameterSample, Reading
 
@@ -266,6 +267,9 @@ class Scenario:
     front_line: FrontLine | None = None
     events: tuple[EventSpec, ...] = ()  # of the kinds in sim.events.EVENT_KINDS
     first_proposer: str | None = None  # protocol.first_proposer, used without a mediator
+    start_date: str | None = None  # ISO date of round 1
+    report_dates: tuple[str, ...] = ()  # ISO dates the summary answers for
+    agreements: Agreements | None = None  # None: one settlement of every issue
     citations: tuple[Citation, ...] = ()
     # alternative readings of the source, and a joint parameter sample (sim.readings)
     readings: tuple[Reading, ...] = ()
@@ -304,6 +308,12 @@ def _components(scenario: Scenario) -> Iterator[tuple[str, Any]]:
         yield "world.front_line", scenario.front_line
     for event in scenario.events:
         yield f"events.{event.name}", event
+    staged = scenario.agreements
+    if staged is not None:
+        for kind in staged.kinds:
+            yield f"agreements.kinds.{kind.name}", kind
+        for veto in staged.veto_players:
+            yield f"agreements.veto_players.{veto.name}", veto
 
 
 # fields that are structure, not parameters
@@ -329,6 +339,9 @@ _NOT_PARAMETERS = {
     "advancing",
     "zero",
     "one",
+    "settles",
+    "ratified",
+    "in_force_at_start",
 }
 
 

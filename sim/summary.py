@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.agreements.stages import SETTLEMENT, first_round
+from sim.agreements.summary import format_staged, staged_summary
 from sim.outcomes import EnsembleResult, Outcome
 from sim.scenario import Scenario
 from sim.stats import mean_and_se, wilson_interval
@@ -36,7 +38,10 @@ def summarize(result: EnsembleResult, scenario: Scenario, seed: int) -> dict[str
             "count": k,
         }
     agreed = result.outcome == Outcome.AGREEMENT
-    rounds = result.end_round[agreed].astype(float)
+    # the round the settlement took force (a settlement that can collapse runs to the
+    # window's end, so its end round is the window's)
+    settled_at = first_round(result.stages, SETTLEMENT)
+    rounds = np.where(settled_at > 0, settled_at, result.end_round)[agreed].astype(float)
     mean_r, se_r = mean_and_se(rounds) if rounds.size else (float("nan"), float("nan"))
     time_to_agreement = {
         "mean_round": _f(mean_r),
@@ -110,6 +115,13 @@ def summarize(result: EnsembleResult, scenario: Scenario, seed: int) -> dict[str
         "pressure_used_mean": _f(np.mean(result.pressure_used)),
         **{f"{name}_mean": _f(np.mean(c)) for name, c in result.event_counters.items()},
         **_mediator_exit(result),
+        "staged": staged_summary(
+            result.stages,
+            result.rounds,
+            result.round_days,
+            result.start_date,
+            result.report_dates,
+        ),
     }
 
 
@@ -176,6 +188,8 @@ def format_summary(summary: dict[str, Any]) -> str:
             "naive compromise (salience-weighted mean of ideals): "
             + ", ".join(f"{k} {v:.2f}" for k, v in summary["compromise"].items())
         )
+    if "staged" in summary:
+        lines.extend(format_staged(summary["staged"]))
     lines.append("")
     lines.append("expected utility at the end (agreed package, or the war's package without one):")
     for actor, u in summary["utilities"].items():

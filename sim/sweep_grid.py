@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -170,13 +170,18 @@ def grid_points(axes: Sequence[SweepAxis]) -> list[tuple[int, ...]]:
 # ---- running work in order -----------------------------------------------------------
 
 
-def _point_chunk(scenario: Any, seed: int, chunk: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One chunk of one sweep point: outcome codes, end rounds and terms."""
+def _point_chunk(
+    scenario: Any, seed: int, chunk: Any, events: tuple[str, ...] = ()
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """One chunk of one sweep point: outcome codes, end rounds, terms, and the indicators
+    of the events asked for and of the scenario's report dates."""
     from sim.ensemble import run_chunk
+    from sim.outcomes import event_names, indicator
 
     out = run_chunk(scenario, seed, chunk, with_csv=False, keep_params=False)
     r = out.result
-    return r.outcome, r.end_round, r.terms
+    names = dict.fromkeys([*event_names(r), *events])
+    return r.outcome, r.end_round, r.terms, {e: indicator(r, e) for e in names}
 
 
 # ---- the result ----------------------------------------------------------------------
@@ -201,6 +206,8 @@ class SweepResult:
     end_round : ndarray, shape (P, runs)
     terms : ndarray, shape (P, runs, K)
         Agreed terms (NaN without agreement).
+    events : dict of str to ndarray, shape (P, runs)
+        Events along the way (``ceasefire_by:2026-03-31``), per replicate.
     """
 
     scenario: str
@@ -212,6 +219,7 @@ class SweepResult:
     outcome: np.ndarray
     end_round: np.ndarray
     terms: np.ndarray
+    events: dict[str, np.ndarray] = field(default_factory=dict)
 
     def point_values(self, p: int) -> tuple[float, ...]:
         return tuple(a.values[i] for a, i in zip(self.axes, self.points[p], strict=True))
@@ -251,17 +259,38 @@ class SweepResult:
                     diff_ci95_high=float(dhi),
                 )
                 for j, issue in enumerate(self.issues):
-                    if label == "agreement" and agreed.any():
+                    if label == "settlement" and agreed.any():
                         m, se = mean_and_se(self.terms[p, agreed, j])
                         row[f"terms.{issue}.mean"] = float(m)
                         row[f"terms.{issue}.se"] = float(se)
                     else:
                         row[f"terms.{issue}.mean"] = None
                         row[f"terms.{issue}.se"] = None
-                if label == "agreement" and agreed.any():
+                if label == "settlement" and agreed.any():
                     row["mean_end_round"] = float(self.end_round[p, agreed].mean())
                 else:
                     row["mean_end_round"] = None
+                rows.append(row)
+            for name, hit in self.events.items():
+                k = int(hit[p].sum())
+                lo, hi = wilson_interval(k, self.runs)
+                dlo, dhi = paired_difference_interval(hit[p].astype(float), hit[0].astype(float))
+                row = {a.param: v for a, v in zip(self.axes, self.point_values(p), strict=True)}
+                row.update(
+                    outcome=name,
+                    runs=self.runs,
+                    count=k,
+                    p=k / self.runs,
+                    ci95_low=float(lo),
+                    ci95_high=float(hi),
+                    diff_vs_first=float(hit[p].mean() - hit[0].mean()),
+                    diff_ci95_low=float(dlo),
+                    diff_ci95_high=float(dhi),
+                )
+                for issue in self.issues:
+                    row[f"terms.{issue}.mean"] = None
+                    row[f"terms.{issue}.se"] = None
+                row["mean_end_round"] = None
                 rows.append(row)
         return rows
 
@@ -282,16 +311,19 @@ class SweepResult:
             scenario=self.scenario,
         )
 
-    def grid(self, outcome: str = "agreement") -> Any:
+    def grid(self, outcome: str = "settlement") -> Any:
         """The two-parameter heat map's data (:class:`sim.plot_data.SweepGrid`): rows follow
         the second parameter, columns the first."""
         from sim.plot_data import prepare_sweep_grid_from_counts
 
         if len(self.axes) != 2:
             raise ValueError("a grid needs a two-parameter sweep")
-        c = OUTCOME_LABELS.index(outcome)
         nx, ny = len(self.axes[0].values), len(self.axes[1].values)
-        k = self.counts()[:, c].reshape(nx, ny).T
+        if outcome in self.events:
+            k = self.events[outcome].sum(axis=1).reshape(nx, ny).T
+        else:
+            c = OUTCOME_LABELS.index(outcome)
+            k = self.counts()[:, c].reshape(nx, ny).T
         n = np.full((ny, nx), self.runs)
         return prepare_sweep_grid_from_counts(
             (self.axes[0].param, self.axes[1].param),
@@ -317,6 +349,7 @@ def run_sweep(
     progress: Callable[[int], None] | None = None,
     load: Callable[..., Any] | None = None,
     chunk_size: int | None = None,
+    events: Sequence[str] = (),
 ) -> SweepResult:
     """Run the scenario at every point of the grid on common random numbers.
 
@@ -351,7 +384,7 @@ def run_sweep(
         sets = [f"{a.param}={a.texts[i]}" for a, i in zip(axes, idx, strict=True)]
         scenarios.append(read(file, [*overrides, *sets]))
     chunks = plan_chunks(runs) if chunk_size is None else plan_chunks(runs, chunk_size)
-    tasks = [(s, seed, c) for s in scenarios for c in chunks]
+    tasks = [(s, seed, c, tuple(events)) for s in scenarios for c in chunks]
     parts = []
     for out in map_ordered(
         _point_chunk,
@@ -383,6 +416,16 @@ def run_sweep(
             for p in range(len(points))
         ]
     )
+    names = list(parts[0][3]) if parts else []
+    event_hits = {
+        e: np.stack(
+            [
+                np.concatenate([parts[p * per_point + k][3][e] for k in range(per_point)])
+                for p in range(len(points))
+            ]
+        )
+        for e in names
+    }
     first = scenarios[0]
     return SweepResult(
         first.name,
@@ -394,6 +437,7 @@ def run_sweep(
         outcome,
         end_round,
         terms,
+        event_hits,
     )
 
 

@@ -149,19 +149,24 @@ def test_compare_gives_the_cli_table(tmp_path):
     assert both.summary == json.loads((out / "compare.json").read_text())
     counts = both.replicates.groupby("scenario")["outcome"].value_counts()
     assert counts["energy_truce"].sum() == 300
+    frame = both.replicates
     for row in both.summary["rows"]:
         for label, o in row["outcomes"].items():
-            assert counts[row["scenario"]].get(label, 0) == o["count"]
+            if ":" in label:  # an event by a report date: its 0/1 column
+                mine = frame[frame["scenario"] == row["scenario"]]
+                assert mine[label.replace(":", ".", 1)].sum() == o["count"]
+            else:
+                assert counts[row["scenario"]].get(label, 0) == o["count"]
 
 
 def test_sweep_frame_has_every_point_and_replicate():
     swept = sim.sweep(BASELINE, {"actors.russia.patience": [0.9, 0.99]}, runs=50, seed=3)
     df = swept.replicates
     assert len(df) == 100
-    rows = [r for r in swept.summary["rows"] if r["outcome"] == "agreement"]
+    rows = [r for r in swept.summary["rows"] if r["outcome"] == "settlement"]
     for row in rows:
         point = df[df["actors.russia.patience"] == row["actors.russia.patience"]]
-        assert int((point["outcome"] == "agreement").sum()) == row["count"]
+        assert int((point["outcome"] == "settlement").sum()) == row["count"]
 
 
 def test_trace_rounds_end_where_the_replicate_ends():
@@ -170,7 +175,7 @@ def test_trace_rounds_end_where_the_replicate_ends():
     assert list(rounds["round"]) == list(range(1, len(rounds) + 1))
     assert one.summary["end_round"] == len(rounds)
     agreed = bool(rounds["agreed"].iloc[-1])
-    assert agreed == (one.summary["outcome"] == "agreement")
+    assert agreed == (one.summary["outcome"] == "settlement")
 
 
 def test_trace_rejects_a_negative_replicate():

@@ -92,7 +92,7 @@ def test_noise_gives_no_box():
     y = rng.uniform(size=3000) < 0.1
     res = prim(x, y, NAMES)
     assert res.found == ()
-    assert "No box holds agreement significantly more often" in format_discovery(res)
+    assert "No box holds settlement significantly more often" in format_discovery(res)
 
 
 def test_a_discrete_parameter_is_described_by_its_values():
@@ -271,7 +271,7 @@ def test_discover_command_on_a_scenario_and_on_its_results(tmp_path, capsys):
     assert [[b[k] for k in keys] for b in second["boxes"]] == [
         [b[k] for k in keys] for b in first["boxes"]
     ]
-    names, x, y = read_replicates(out, "agreement")
+    names, x, y = read_replicates(out, "settlement")
     assert set(names) == {"actors.a.war.cost_per_round", "actors.a.ratification.intercept"}
     assert x.shape == (2000, 2) and y.dtype == bool
 

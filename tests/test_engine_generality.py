@@ -100,7 +100,7 @@ def test_three_parties_without_zopa_never_agree(with_mediator):
     package is worth that much to both, so no agreement."""
     n = size(with_mediator)
     res = run(river_basin(with_mediator=with_mediator, batna_shift=0.6), n=n)
-    assert res.counts()["agreement"] == 0
+    assert res.counts()["settlement"] == 0
     assert sum(res.counts().values()) == n
 
 

@@ -376,7 +376,7 @@ def red_line_scenario(with_mediator, a_bound, b_bound):
 def test_no_zopa_never_agrees(with_mediator):
     """A: territory >= 0.7, B: territory <= 0.3, both absolute: no package is acceptable."""
     res = run(red_line_scenario(with_mediator, 0.7, 0.3), n=2000)
-    assert res.counts()["agreement"] == 0
+    assert res.counts()["settlement"] == 0
     assert np.all(np.isnan(res.terms))
     # the control: compatible red lines (0.3 <= territory <= 0.7) do give agreements,
     # all of them inside the red lines
@@ -403,4 +403,10 @@ def test_no_zopa_from_batnas_never_agrees(with_mediator):
         proposals += int(np.sum(np.all(np.isfinite(model.proposal), axis=1)))
     res = model.result()
     assert proposals == 1000 * 12
-    assert res.counts() == {"agreement": 0, "breakdown": 0, "mediator_exit": 0, "stalemate": 1000}
+    assert res.counts() == {
+        "settlement": 0,
+        "breakdown": 0,
+        "mediator_exit": 0,
+        "stalemate": 1000,
+        "ceasefire": 0,
+    }

@@ -9,7 +9,7 @@ from sim import plot_data as pd
 from sim.outcomes import EnsembleResult, Outcome
 from sim.stats import wilson_interval
 
-A, B, M, S = (int(o) for o in Outcome)
+A, B, M, S, C = (int(o) for o in Outcome)
 NAN = np.nan
 
 
@@ -59,10 +59,10 @@ IDEALS = {"a": {"territory": 0.9, "security": 0.3}, "b": {"territory": 0.8, "sec
 def test_outcome_probabilities_match_counts_and_wilson():
     data = pd.prepare_outcomes(make_result())
     assert data.scenario == "toy" and data.n == 10
-    assert data.classes == ("agreement", "breakdown", "mediator_exit", "stalemate")
-    np.testing.assert_array_equal(data.counts, [5, 2, 1, 2])
-    np.testing.assert_allclose(data.p, [0.5, 0.2, 0.1, 0.2])
-    low, high = wilson_interval(np.array([5, 2, 1, 2]), np.array([10, 10, 10, 10]))
+    assert data.classes == ("settlement", "breakdown", "mediator_exit", "stalemate", "ceasefire")
+    np.testing.assert_array_equal(data.counts, [5, 2, 1, 2, 0])
+    np.testing.assert_allclose(data.p, [0.5, 0.2, 0.1, 0.2, 0])
+    low, high = wilson_interval(np.array([5, 2, 1, 2, 0]), np.array([10] * 5))
     np.testing.assert_allclose(data.low, low)
     np.testing.assert_allclose(data.high, high)
     # Wilson 95% for 5 of 10, by hand: 0.5 -+ 1.96 sqrt(0.025 + 1.96^2/400) / (1 + 1.96^2/10)
@@ -117,6 +117,7 @@ def test_cumulative_incidence_by_round():
             [0, 0, 0, 0.1, 0.2, 0.2],  # breakdowns in rounds 3, 4
             [0, 0, 0, 0, 0, 0.1],  # mediator exit in round 5
             [0, 0, 0, 0, 0, 0.2],  # stalemates end at the last round
+            [0, 0, 0, 0, 0, 0],  # no ceasefire
         ],
     )
     assert data.cif[:, -1].sum() == pytest.approx(1.0)
@@ -124,12 +125,12 @@ def test_cumulative_incidence_by_round():
 
 def test_end_state_quantiles_by_class():
     data = pd.prepare_end_state(make_result())
-    np.testing.assert_array_equal(data.counts, [5, 2, 1, 2])
+    np.testing.assert_array_equal(data.counts, [5, 2, 1, 2, 0])
     # agreements' front lines 0.1 .. 0.5: linear quantiles by hand
     np.testing.assert_allclose(data.front_line[0], [0.12, 0.2, 0.3, 0.4, 0.48])
     np.testing.assert_allclose(data.front_line[2], [0.8] * 5)  # one mediator exit
     assert data.parties == ("a", "b")
-    assert data.cost.shape == (2, 4, 5)
+    assert data.cost.shape == (2, 5, 5)
     # breakdowns are replicates 4 and 5: costs a = 4, 5 and b = 40, 50
     np.testing.assert_allclose(data.cost[0, 1], [4.05, 4.25, 4.5, 4.75, 4.95])
     np.testing.assert_allclose(data.cost[1, 1], [40.5, 42.5, 45, 47.5, 49.5])
@@ -181,17 +182,17 @@ def test_agreement_by_strikes_bins():
 
 def test_compare_table():
     table = pd.prepare_compare_from_counts(
-        ["base", "truce"], [{"agreement": 3, "breakdown": 1}, {"stalemate": 4}]
+        ["base", "truce"], [{"settlement": 3, "breakdown": 1}, {"stalemate": 4}]
     )
     assert table.scenarios == ("base", "truce")
     np.testing.assert_array_equal(table.n, [4, 4])
-    np.testing.assert_allclose(table.p, [[0.75, 0.25, 0, 0], [0, 0, 0, 1]])
-    low, high = wilson_interval(table.counts, np.full((2, 4), 4))
+    np.testing.assert_allclose(table.p, [[0.75, 0.25, 0, 0, 0], [0, 0, 0, 1, 0]])
+    low, high = wilson_interval(table.counts, np.full((2, 5), 4))
     np.testing.assert_allclose(table.low, low)
     np.testing.assert_allclose(table.high, high)
     from_results = pd.prepare_compare({"x": make_result(), "y": make_result()})
     assert from_results.scenarios == ("x", "y")
-    np.testing.assert_array_equal(from_results.counts, [[5, 2, 1, 2]] * 2)
+    np.testing.assert_array_equal(from_results.counts, [[5, 2, 1, 2, 0]] * 2)
     with pytest.raises(ValueError, match="unknown outcome class"):
         pd.prepare_compare_from_counts(["a"], [{"deal": 1}])
 
@@ -200,14 +201,14 @@ def test_sweep_curve_and_grid():
     curve = pd.prepare_sweep("actors.a.patience", [0.5, 0.9], [make_result(), make_result()])
     assert curve.param == "actors.a.patience" and curve.scenario == "toy"
     np.testing.assert_allclose(curve.values, [0.5, 0.9])
-    np.testing.assert_allclose(curve.p, [[0.5, 0.2, 0.1, 0.2]] * 2)
+    np.testing.assert_allclose(curve.p, [[0.5, 0.2, 0.1, 0.2, 0]] * 2)
     r = make_result()
     grid = pd.prepare_sweep_grid(
         ("x.p", "y.q"),
         [1, 2, 3],
         [10, 20],
         [[r, r, r.take(r.outcome == A)], [r, r, r]],
-        "agreement",
+        "settlement",
     )
     assert grid.p.shape == (2, 3)
     np.testing.assert_allclose(grid.p, [[0.5, 0.5, 1.0], [0.5, 0.5, 0.5]])
@@ -225,7 +226,7 @@ def test_sensitivity_orders_largest_first():
         "ST_conf": [0.04, 0.05, 0.06],
     }
     data = pd.prepare_sensitivity(
-        sobol, ["a", "b", "c"], method="sobol", outcome="agreement", scenario="toy", n=1024
+        sobol, ["a", "b", "c"], method="sobol", outcome="settlement", scenario="toy", n=1024
     )
     assert data.names == ("b", "c", "a")
     assert list(data.indices) == ["ST", "S1"]
@@ -245,7 +246,7 @@ def test_sensitivity_orders_largest_first():
     np.testing.assert_allclose(data.conf["mu_star"], [0.2, 0.1, 0.1])
     with pytest.raises(ValueError, match="no 'ST'"):
         pd.prepare_sensitivity(
-            {"S1": [1.0]}, ["a"], method="sobol", outcome="agreement", scenario="toy", n=1
+            {"S1": [1.0]}, ["a"], method="sobol", outcome="settlement", scenario="toy", n=1
         )
 
 
@@ -254,7 +255,7 @@ def test_prim_trajectory_checks_its_input():
         [1.0, 0.8, 0.5],
         [0.3, 0.5, 0.9],
         1,
-        outcome="agreement",
+        outcome="settlement",
         scenario="toy",
         n=100,
         mass=[1.0, 0.5, 0.2],
@@ -262,6 +263,6 @@ def test_prim_trajectory_checks_its_input():
     assert data.chosen == 1
     np.testing.assert_allclose(data.density, [0.3, 0.5, 0.9])
     with pytest.raises(ValueError, match="chosen box 3"):
-        pd.prepare_prim([1.0], [0.3], 3, outcome="agreement", scenario="toy", n=1)
+        pd.prepare_prim([1.0], [0.3], 3, outcome="settlement", scenario="toy", n=1)
     with pytest.raises(ValueError, match="unknown outcome class"):
         pd.prepare_prim([1.0], [0.3], 0, outcome="deal", scenario="toy", n=1)

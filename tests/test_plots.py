@@ -24,7 +24,7 @@ from sim.commands.plot_cmd import plot as plot_command
 from sim.errors import NegsimError
 from sim.outcomes import EnsembleResult, Outcome
 
-A, B, M, S = (int(o) for o in Outcome)
+A, B, M, S, C = (int(o) for o in Outcome)
 META = ("toy", "n = 10 replicates")
 
 
@@ -130,6 +130,10 @@ def error_extents_x(container) -> np.ndarray:
     return np.array([[min(s[0][0], s[1][0]), max(s[0][0], s[1][0])] for s in segments])
 
 
+# the figures of a result without staged agreements (no ceasefire or settlement to draw)
+UNSTAGED = tuple(n for n in plots.RUN_FIGURES if n not in ("staged_by_date", "ceasefire_survival"))
+
+
 def colour_of(label: str) -> tuple[float, ...]:
     return to_rgba(plots.OUTCOME_COLOURS[label])
 
@@ -139,12 +143,14 @@ def colour_of(label: str) -> tuple[float, ...]:
 
 def test_palette_is_fixed_okabe_ito():
     assert dict(plots.OUTCOME_COLOURS) == {
-        "agreement": "#009E73",
+        "settlement": "#009E73",
         "breakdown": "#D55E00",
         "mediator_exit": "#E69F00",
         "stalemate": "#0072B2",
+        "ceasefire": "#56B4E9",
+        "agreement": "#009E73",
     }
-    assert set(plots.OUTCOME_COLOURS) == set(pd.CLASSES)
+    assert set(pd.CLASSES) <= set(plots.OUTCOME_COLOURS)
 
 
 def test_outcome_bars_are_probabilities_with_interval_bars():
@@ -153,16 +159,17 @@ def test_outcome_bars_are_probabilities_with_interval_bars():
     (ax,) = fig.axes
     (container,) = bar_containers(ax)
     heights = [r.get_height() for r in container.patches]
-    np.testing.assert_allclose(heights, [0.5, 0.2, 0.1, 0.2])
+    np.testing.assert_allclose(heights, [0.5, 0.2, 0.1, 0.2, 0])
     np.testing.assert_allclose(error_extents(container), np.column_stack([data.low, data.high]))
     for rect, label in zip(container.patches, pd.CLASSES, strict=True):
         assert rect.get_facecolor() == colour_of(label)
     assert "probability" in ax.get_ylabel() and ax.get_xlabel()
     assert [t.get_text().split("\n")[0] for t in ax.get_xticklabels()] == [
-        "agreement",
+        "settlement",
         "breakdown",
         "mediator exit",
         "stalemate",
+        "ceasefire",
     ]
     assert_meta(fig)
 
@@ -174,7 +181,7 @@ def test_terms_one_panel_per_issue_with_ideals_and_compromise():
     assert [a.get_title() for a in panels] == ["territory", "security", "aid"]
     territory = panels[0]
     np.testing.assert_allclose([r.get_height() for r in bars(territory)], data.issues[0].shares)
-    assert all(r.get_facecolor()[:3] == colour_of("agreement")[:3] for r in bars(territory))
+    assert all(r.get_facecolor()[:3] == colour_of("settlement")[:3] for r in bars(territory))
     vertical = {line.get_label(): line.get_xdata()[0] for line in territory.get_lines()}
     assert vertical == pytest.approx({"a's ideal": 0.1, "b's ideal": 0.8, "naive compromise": 0.45})
     aid = {line.get_label(): line.get_xdata()[0] for line in panels[2].get_lines()}
@@ -200,7 +207,7 @@ def test_time_to_end_one_panel_per_class_on_its_own_scale():
     data = pd.prepare_time_to_end(make_result())
     fig = plots.plot_time_to_end(data)
     assert len(fig.axes) == 4  # every class happened in the toy result
-    for c, (ax, label) in enumerate(zip(fig.axes, pd.CLASSES, strict=True)):
+    for c, (ax, label) in enumerate(zip(fig.axes, pd.CLASSES[:4], strict=True)):
         (line,) = ax.get_lines()[:1]
         np.testing.assert_allclose(line.get_ydata()[: data.rounds.size], data.cif[c])
         np.testing.assert_allclose(line.get_xdata()[: data.rounds.size], data.rounds)
@@ -234,11 +241,11 @@ def test_end_state_boxes_span_the_quartiles():
     front, cost = fig.axes
     boxes = bars(front)
     assert len(boxes) == 4
-    np.testing.assert_allclose([b.get_x() for b in boxes], data.front_line[:, 1])
+    np.testing.assert_allclose([b.get_x() for b in boxes], data.front_line[:4, 1])
     np.testing.assert_allclose(
-        [b.get_width() for b in boxes], data.front_line[:, 3] - data.front_line[:, 1]
+        [b.get_width() for b in boxes], data.front_line[:4, 3] - data.front_line[:4, 1]
     )
-    assert [b.get_facecolor()[:3] for b in boxes] == [colour_of(c)[:3] for c in pd.CLASSES]
+    assert [b.get_facecolor()[:3] for b in boxes] == [colour_of(c)[:3] for c in pd.CLASSES[:4]]
     assert len(bars(cost)) == 4 * 2  # a box per class and party
     assert front.get_xlabel() == "front line (share of contested territory)"
     assert cost.get_xlabel() == "accumulated cost (utility units)"
@@ -283,10 +290,10 @@ def test_compare_draws_paired_differences_from_the_first():
     other = make_result(outcome=np.array([A, A, A, A, A, B, M, S, S, A], dtype=np.int8))
     table = pd.prepare_compare({"base": base, "more agreement": other})
     assert table.diff is not None
-    np.testing.assert_allclose(table.diff[1], [0.1, -0.1, 0, 0])
+    np.testing.assert_allclose(table.diff[1], [0.1, -0.1, 0, 0, 0])
     np.testing.assert_allclose(table.diff[0], 0)
     fig = plots.plot_compare(table)
-    assert len(fig.axes) == 4  # one panel per class
+    assert len(fig.axes) == 5  # one panel per class
     for j, (ax, label) in enumerate(zip(fig.axes, pd.CLASSES, strict=True)):
         x, y, ends = errorbar_points(ax)
         np.testing.assert_allclose(x, 100 * table.diff[1:, j])  # percentage points
@@ -312,19 +319,19 @@ def test_compare_from_the_json_table_keeps_its_differences():
                 },
             }
             for name, counts, diffs in (
-                ("a", (5, 2, 1, 2), (0, 0, 0, 0)),
-                ("b", (7, 1, 1, 1), (0.2, -0.1, 0, -0.1)),
+                ("a", (5, 2, 1, 2, 0), (0, 0, 0, 0, 0)),
+                ("b", (7, 1, 1, 1, 0), (0.2, -0.1, 0, -0.1, 0)),
             )
         ],
     }
     data = pd.prepare_compare_from_table(table)
-    np.testing.assert_allclose(data.diff, [[0, 0, 0, 0], [0.2, -0.1, 0, -0.1]])
+    np.testing.assert_allclose(data.diff, [[0, 0, 0, 0, 0], [0.2, -0.1, 0, -0.1, 0]])
     np.testing.assert_allclose(data.diff_high - data.diff_low, 0.2)
 
 
 def test_compare_with_counts_only_shows_probabilities():
     table = pd.prepare_compare_from_counts(
-        ["base", "truce"], [{"agreement": 3, "breakdown": 1}, {"stalemate": 4}]
+        ["base", "truce"], [{"settlement": 3, "breakdown": 1}, {"stalemate": 4}]
     )
     assert table.diff is None
     fig = plots.plot_compare(table)
@@ -349,15 +356,15 @@ def test_sweep_one_panel_per_class_with_bands_and_words():
         "actors.a.patience",
         [0.5, 0.7, 0.9],
         [
-            {"agreement": 2, "stalemate": 8},
-            {"agreement": 5, "stalemate": 5},
-            {"agreement": 9, "breakdown": 1},
+            {"settlement": 2, "stalemate": 8},
+            {"settlement": 5, "stalemate": 5},
+            {"settlement": 9, "breakdown": 1},
         ],
         scenario="toy",
     )
     fig = plots.plot_sweep(curve)
     titles = [ax.get_title() for ax in fig.axes]
-    assert titles == ["agreement", "breakdown", "stalemate"]  # no mediator exit happened
+    assert titles == ["settlement", "breakdown", "stalemate"]  # no mediator exit happened
     agreement = fig.axes[0]
     (line,) = agreement.get_lines()
     np.testing.assert_allclose(line.get_ydata(), [0.2, 0.5, 0.9])
@@ -377,7 +384,7 @@ def test_sweep_label_given_is_used():
     curve = pd.prepare_sweep_from_counts(
         "actors.a.patience",
         [0, 1],
-        [{"agreement": 1}, {"agreement": 2}],
+        [{"settlement": 1}, {"settlement": 2}],
         scenario="toy",
         label="Alpha's patience",
     )
@@ -412,7 +419,7 @@ def test_sensitivity_bars_largest_first_with_whiskers():
         "ST_conf": [0.04, 0.05, 0.06],
     }
     data = pd.prepare_sensitivity(
-        sobol, ["a", "b", "c"], method="sobol", outcome="agreement", scenario="toy", n=10
+        sobol, ["a", "b", "c"], method="sobol", outcome="settlement", scenario="toy", n=10
     )
     fig = plots.plot_sensitivity(data)
     ax = fig.axes[0]
@@ -429,7 +436,7 @@ def test_sensitivity_bars_largest_first_with_whiskers():
 
     morris = {"mu_star": [0.2, 0.1], "mu_star_conf": [0.05, 0.02], "sigma": [0.3, 0.1]}
     data = pd.prepare_sensitivity(
-        morris, ["p", "q"], method="morris", outcome="agreement", scenario="toy", n=30
+        morris, ["p", "q"], method="morris", outcome="settlement", scenario="toy", n=30
     )
     fig = plots.plot_sensitivity(data)
     ax = fig.axes[0]
@@ -441,7 +448,7 @@ def test_sensitivity_bars_largest_first_with_whiskers():
 
 def test_prim_trajectory_highlights_the_chosen_box():
     data = pd.prepare_prim(
-        [1.0, 0.8, 0.5], [0.3, 0.5, 0.9], 1, outcome="agreement", scenario="toy", n=10
+        [1.0, 0.8, 0.5], [0.3, 0.5, 0.9], 1, outcome="settlement", scenario="toy", n=10
     )
     fig = plots.plot_prim_trajectory(data)
     ax = fig.axes[0]
@@ -449,7 +456,7 @@ def test_prim_trajectory_highlights_the_chosen_box():
     np.testing.assert_allclose(path.get_xdata(), [1.0, 0.8, 0.5])
     np.testing.assert_allclose(path.get_ydata(), [0.3, 0.5, 0.9])
     assert (chosen.get_xdata()[0], chosen.get_ydata()[0]) == (0.8, 0.5)
-    assert to_rgba(chosen.get_color()) == colour_of("agreement")
+    assert to_rgba(chosen.get_color()) == colour_of("settlement")
     assert "coverage" in ax.get_xlabel() and "density" in ax.get_ylabel()
     assert_meta(fig)
 
@@ -530,7 +537,7 @@ def assert_image(path, fmt):
 @pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
 def test_draw_run_figures_writes_valid_images(tmp_path, fmt):
     paths = plots.draw_run_figures(make_result(), SUMMARY, tmp_path / "plots", fmt)
-    assert [p.name for p in paths] == [f"{name}.{fmt}" for name in plots.RUN_FIGURES]
+    assert [p.name for p in paths] == [f"{name}.{fmt}" for name in UNSTAGED]
     assert plots.RUN_FIGURES == (
         "outcomes",
         "terms",
@@ -538,6 +545,8 @@ def test_draw_run_figures_writes_valid_images(tmp_path, fmt):
         "end_state",
         "agreement_by_strikes",
         "signed_rejected",
+        "staged_by_date",
+        "ceasefire_survival",
     )
     for path in paths:
         assert_image(path, fmt)
@@ -576,7 +585,7 @@ def test_draw_compare_figure(tmp_path):
         "scenario": "base",
         "runs": 4,
         "outcomes": {
-            "agreement": {"p": 0.75, "ci95": [0.3, 0.95], "count": 3},
+            "settlement": {"p": 0.75, "ci95": [0.3, 0.95], "count": 3},
             "breakdown": {"p": 0.25, "ci95": [0.05, 0.7], "count": 1},
             "mediator_exit": {"p": 0.0, "ci95": [0.0, 0.49], "count": 0},
             "stalemate": {"p": 0.0, "ci95": [0.0, 0.49], "count": 0},
@@ -586,7 +595,7 @@ def test_draw_compare_figure(tmp_path):
         {"baseline": "base", "rows": [row, {**row, "scenario": "b2"}]}
     )
     assert table.scenarios == ("base", "b2")
-    np.testing.assert_allclose(table.p, [[0.75, 0.25, 0, 0]] * 2)
+    np.testing.assert_allclose(table.p, [[0.75, 0.25, 0, 0, 0]] * 2)
     path = plots.draw_compare_figure({"baseline": "base", "rows": [row]}, tmp_path, "svg", "c")
     assert_image(path, "svg")
 
@@ -606,7 +615,7 @@ def test_plot_command_redraws_every_figure(tmp_path, capsys):
     folder = write_results(tmp_path / "run")
     assert plot_command(argparse.Namespace(results=str(folder), format=fmt)) == 0
     written = sorted(p.name for p in (folder / "plots").iterdir())
-    assert written == sorted(f"{name}.{fmt}" for name in plots.RUN_FIGURES)
+    assert written == sorted(f"{name}.{fmt}" for name in UNSTAGED)
     for name in written:
         assert_image(folder / "plots" / name, fmt)
     assert str(folder / "plots") in capsys.readouterr().out
@@ -636,7 +645,7 @@ def test_plot_command_through_the_cli(tmp_path, capsys):
     assert err == f"{tmp_path}: no summary.json (not a negsim results folder)"
     folder = write_results(tmp_path / "run")
     assert main(["plot", str(folder), "--format", "pdf"]) == 0
-    assert len(list((folder / "plots").glob("*.pdf"))) == len(plots.RUN_FIGURES)
+    assert len(list((folder / "plots").glob("*.pdf"))) == len(UNSTAGED)
 
 
 # ---- figures that fit the scenario ----------------------------------------------------------
@@ -757,7 +766,7 @@ def test_sobol_estimates_outside_zero_one_are_flagged_on_the_figure():
         "S1_conf": [0.1, 0.1, 0.1],
     }
     data = pd.prepare_sensitivity(
-        sobol, ["a", "b", "c"], method="sobol", outcome="agreement", scenario="toy", n=64
+        sobol, ["a", "b", "c"], method="sobol", outcome="settlement", scenario="toy", n=64
     )
     assert list(data.flagged) == [True, False, True]
     assert "2 of 3 parameters have an index outside [0, 1]" in data.caveats[0]
@@ -773,7 +782,7 @@ def test_sobol_estimates_outside_zero_one_are_flagged_on_the_figure():
 def test_sobol_intervals_wider_than_the_range_are_flagged():
     sobol = {"ST": [0.4, 0.3], "ST_conf": [0.9, 0.1], "S1": [0.1, 0.1], "S1_conf": [0.1, 0.1]}
     data = pd.prepare_sensitivity(
-        sobol, ["a", "b"], method="sobol", outcome="agreement", scenario="toy", n=64
+        sobol, ["a", "b"], method="sobol", outcome="settlement", scenario="toy", n=64
     )
     assert list(data.flagged) == [True, False]
     assert "±0.5" in data.caveats[0]
@@ -782,7 +791,7 @@ def test_sobol_intervals_wider_than_the_range_are_flagged():
 def test_morris_exact_zeros_are_flagged_not_read_as_no_effect():
     morris = {"mu_star": [0.2, 0.0, 0.0], "mu_star_conf": [0.1, 0, 0], "sigma": [0.1, 0, 0]}
     data = pd.prepare_sensitivity(
-        morris, ["a", "b", "c"], method="morris", outcome="agreement", scenario="toy", n=96
+        morris, ["a", "b", "c"], method="morris", outcome="settlement", scenario="toy", n=96
     )
     assert list(data.flagged) == [False, True, True]
     assert "no evidence that they do nothing" in data.caveats[0]
@@ -794,7 +803,7 @@ def test_morris_exact_zeros_are_flagged_not_read_as_no_effect():
 def test_unflagged_sensitivity_has_no_caveat():
     morris = {"mu_star": [0.2, 0.1], "mu_star_conf": [0.1, 0.1], "sigma": [0.1, 0.1]}
     data = pd.prepare_sensitivity(
-        morris, ["a", "b"], method="morris", outcome="agreement", scenario="toy", n=96
+        morris, ["a", "b"], method="morris", outcome="settlement", scenario="toy", n=96
     )
     assert data.caveats == () and not data.flagged.any()
 
@@ -807,7 +816,7 @@ def test_prim_box_limits_against_the_parameter_ranges():
     box = pd.prepare_prim_box(
         restrictions,
         {"x": (0.0, 10.0), "y": (0.0, 1.0)},
-        outcome="agreement",
+        outcome="settlement",
         scenario="toy",
         coverage=0.6,
         density=0.3,
@@ -822,16 +831,16 @@ def test_prim_box_limits_against_the_parameter_ranges():
     assert "≥ 2" in drawn and "≤ 0.5" in drawn and "10" in drawn
     with pytest.raises(ValueError, match="no sampled range"):
         pd.prepare_prim_box(
-            restrictions, {}, outcome="agreement", scenario="t", coverage=1, density=1
+            restrictions, {}, outcome="settlement", scenario="t", coverage=1, density=1
         )
 
 
 def test_prim_trajectory_with_its_box_has_two_panels():
-    data = pd.prepare_prim([1.0, 0.5], [0.1, 0.3], 1, outcome="agreement", scenario="toy", n=10)
+    data = pd.prepare_prim([1.0, 0.5], [0.1, 0.3], 1, outcome="settlement", scenario="toy", n=10)
     box = pd.prepare_prim_box(
         [{"parameter": "x", "label": "x", "low": 1.0, "high": None}],
         {"x": (0.0, 2.0)},
-        outcome="agreement",
+        outcome="settlement",
         scenario="toy",
         coverage=0.5,
         density=0.3,

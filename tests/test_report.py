@@ -57,7 +57,7 @@ def run_folder(tmp_path: Path) -> Path:
     summary = {
         **SUMMARY,
         "outcomes": {
-            "agreement": {"p": 0.5, "ci95": [0.24, 0.76], "count": 5},
+            "settlement": {"p": 0.5, "ci95": [0.24, 0.76], "count": 5},
             "breakdown": {"p": 0.2, "ci95": [0.06, 0.51], "count": 2},
             "mediator_exit": {"p": 0.1, "ci95": [0.02, 0.40], "count": 1},
             "stalemate": {"p": 0.2, "ci95": [0.06, 0.51], "count": 2},
@@ -91,7 +91,10 @@ def compare_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "compare"
     (folder / "plots").mkdir(parents=True)
     rows = []
-    for name, counts in (("long_scenario_name_number_one", (5, 2, 1, 2)), ("b", (7, 1, 1, 1))):
+    for name, counts in (
+        ("long_scenario_name_number_one", (5, 2, 1, 2, 0)),
+        ("b", (7, 1, 1, 1, 0)),
+    ):
         rows.append(
             {
                 "scenario": name,
@@ -158,9 +161,11 @@ def test_run_report_is_self_contained_with_every_figure(tmp_path):
     assert page.scripts == 0 and page.external == []
     pngs = sorted((folder / "plots").glob("*.png"))
     assert len(page.images) == len(pngs) >= 3
-    for src, png in zip(page.images, pngs, strict=True):
-        assert src.startswith("data:image/png;base64,")
-        assert base64.b64decode(src.split(",", 1)[1]) == png.read_bytes()
+    # in reading order (outcomes first), each figure's exact bytes
+    assert all(src.startswith("data:image/png;base64,") for src in page.images)
+    shown = [base64.b64decode(src.split(",", 1)[1]) for src in page.images]
+    assert sorted(shown) == sorted(png.read_bytes() for png in pngs)
+    assert shown[0] == (folder / "plots" / "outcomes.png").read_bytes()
     assert page.svgs >= 1  # the SVG figure is inline
     # the summary tables, the scenario's parameters with their sources, the manifest
     assert "0.500" in text and "[0.240, 0.760]" in text and "mediator exit" in text
@@ -242,7 +247,7 @@ def test_sweep_sensitivity_and_discover_folders(tmp_path):
             {
                 "scenario": "toy",
                 "method": "sobol",
-                "outcome": "agreement",
+                "outcome": "settlement",
                 "design": {"n": 4, "replicates": 64},
                 "probability": 0.1,
                 "parameters": params,

@@ -33,7 +33,7 @@ from sim.outcomes import OUTCOME_LABELS
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = str(ROOT / "scenarios" / "baseline.yaml")
 QUICK = ["--jobs", "1", "--no-plots"]
-FILES = {"summary.json", "replicates.csv", "scenario.yaml", "manifest.json"}
+FILES = {"summary.json", "replicates.csv", "scenario.yaml", "manifest.json", "report.html"}
 try:  # with the parquet extra, a run also writes replicates.parquet
     import pyarrow  # noqa: F401
 
@@ -101,12 +101,15 @@ def test_summary_matches_replicates_csv(run3000):
     assert [int(r["replicate"]) for r in rows] == list(range(3000))
     for label, o in s["outcomes"].items():
         assert sum(r["outcome"] == label for r in rows) == o["count"], label
-    agreed = [r for r in rows if r["outcome"] == "agreement"]
+    agreed = [r for r in rows if r["outcome"] == "settlement"]
     assert len(agreed) == s["time_to_agreement"]["agreements"]
     assert set(s["terms"]) == set(s["issues"])
-    assert agreed, "the baseline should give some agreements in 3,000 replicates"
+    # the staged baseline may give no settlement at all: then no agreed terms are reported
     for issue, t in s["terms"].items():
         values = [float(r[f"terms.{issue}"]) for r in agreed]
+        if not values:
+            assert t["mean"] is None, issue
+            continue
         assert t["mean"] == pytest.approx(sum(values) / len(values), rel=1e-8, abs=1e-9), issue
 
 
@@ -148,15 +151,15 @@ def test_manifest_records_how_the_run_was_made(run3000):
 
 
 def test_run_prints_the_summary_and_where_it_went(run3000):
-    assert "agreement" in run3000["stdout"]
+    assert "settlement" in run3000["stdout"]
     assert f"results written to {run3000['out']}/" in run3000["stdout"]
     assert run3000["stderr"] == ""  # stderr is not a terminal: no progress bar
 
 
-def test_quiet_prints_nothing(tmp_path, capsys):
+def test_quiet_prints_only_the_results_folder(tmp_path, capsys):
     out = tmp_path / "q"
     assert main(["run", BASELINE, "--runs", "200", *QUICK, "--quiet", "--out", str(out)]) == 0
-    assert capsys.readouterr() == ("", "")
+    assert capsys.readouterr() == (f"{out}\n", "")
     assert {p.name for p in out.iterdir()} == FILES
 
 
@@ -167,15 +170,17 @@ class FakeTerminal(io.StringIO):
 
 @pytest.mark.parametrize("quiet", [False, True])
 def test_progress_bar_on_a_terminal_unless_quiet(tmp_path, monkeypatch, capsys, quiet):
-    """A run longer than one chunk draws a tqdm bar on a terminal's stderr."""
+    """A run of any size draws a tqdm bar on a terminal's stderr, which then times the
+    writing of the files and figures."""
     fake = FakeTerminal()
     monkeypatch.setattr(sys, "stderr", fake)
-    argv = ["run", BASELINE, "--runs", "9000", *QUICK, "--out", str(tmp_path / "p")]
+    argv = ["run", BASELINE, "--runs", "200", *QUICK, "--out", str(tmp_path / "p")]
     assert main(argv + (["--quiet"] if quiet else [])) == 0
     if quiet:
         assert fake.getvalue() == ""
     else:
-        assert "/9000" in fake.getvalue() and "rep" in fake.getvalue()
+        assert "/200" in fake.getvalue() and "rep" in fake.getvalue()
+        assert "writing files, figures and report.html" in fake.getvalue()
     capsys.readouterr()
 
 

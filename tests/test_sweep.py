@@ -178,7 +178,7 @@ def test_csv_has_one_row_per_point_and_class(tiny):
     first = rows[: len(OUTCOME_LABELS)]
     assert all(float(r["diff_vs_first"]) == 0 for r in first)
     # the heat map's grid: rows follow the second parameter
-    grid = res.grid("agreement")
+    grid = res.grid("settlement")
     assert grid.p.shape == (3, 2)
     counts = res.counts()[:, Outcome.AGREEMENT].reshape(2, 3)
     np.testing.assert_array_equal(grid.counts, counts.T)
@@ -215,7 +215,7 @@ def test_sweep_command_writes_csv_and_figure(tiny, tmp_path, capsys):
     assert (out / "plots" / "sweep.png").is_file()
     assert (out / "manifest.json").is_file()
     text = capsys.readouterr().out
-    assert "common random numbers" in text and "agreement" in text
+    assert "common random numbers" in text and "settlement" in text
 
 
 def test_two_parameter_sweep_draws_a_heat_map(tiny, tmp_path):

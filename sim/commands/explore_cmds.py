@@ -14,7 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.commands.common import Progress, executor_options, finish, target_dir
+from sim.commands.common import (
+    WRITING,
+    Progress,
+    executor_options,
+    finish,
+    folder_name,
+    target_dir,
+)
 from sim.io import staged_output
 from sim.limits import check_affordable
 
@@ -31,7 +38,8 @@ def sweep(args: argparse.Namespace) -> int:
     options = executor_options(args)
     n_points = int(np.prod([len(a.values) for a in axes]))
     check_affordable(base, runs, options["jobs"], insist=args.force_size, points=n_points)
-    target = target_dir(args, f"{base.name}-sweep", seed)
+    name = folder_name(base.name, args.file, args.overrides)
+    target = target_dir(args, f"{name}-sweep", seed)
     with (
         staged_output(target) as staging,
         Progress(runs * n_points, args.quiet, f"{base.name} sweep") as bar,
@@ -46,8 +54,9 @@ def sweep(args: argparse.Namespace) -> int:
             progress=bar.update,
             **options,
         )
+        bar.stage(WRITING)
         result.save(staging, fmt=args.format, argv=args.command_line)
-    finish(args, result.text, target)
+    finish(args, result.text, target, result.summary)
     return 0
 
 
@@ -64,7 +73,8 @@ def sensitivity(args: argparse.Namespace) -> int:
     points = design_points(args.method, n, problem_from_scenario(scenario).d)
     check_affordable(scenario, runs, options["jobs"], insist=args.force_size, points=points)
     total = points * runs
-    target = target_dir(args, f"{scenario.name}-sensitivity", seed)
+    name = folder_name(scenario.name, args.file, args.overrides)
+    target = target_dir(args, f"{name}-sensitivity", seed)
     desc = f"{scenario.name} {args.method}"
     with staged_output(target) as staging, Progress(total, args.quiet, desc) as bar:
         result = api.sensitivity(
@@ -78,13 +88,14 @@ def sensitivity(args: argparse.Namespace) -> int:
             progress=bar.update,
             **options,
         )
+        bar.stage(WRITING)
         result.save(staging, fmt=args.format, argv=args.command_line)
     text = result.text
     from sim.results import SENSITIVITY_FIGURE_TOP as top
 
     if result.result.defined and len(result.problem.names) > top:
         text += f"\n(the figure shows the {top} largest)"
-    finish(args, text, target)
+    finish(args, text, target, result.summary)
     return 0
 
 
@@ -102,7 +113,8 @@ def discover(args: argparse.Namespace) -> int:
     else:
         scenario = api.load(args.file, args.overrides)
         api.check_searchable(scenario, args.file)
-        name, runs = scenario.name, args.runs or scenario.runs
+        name = folder_name(scenario.name, args.file, args.overrides)
+        runs = args.runs or scenario.runs
         seed = scenario.seed if args.seed is None else args.seed
         options = executor_options(args)
     target = target_dir(args, f"{name}-discover", seed)
@@ -119,6 +131,7 @@ def discover(args: argparse.Namespace) -> int:
             stream_to=staging if source.is_file() else None,
             **options,
         )
+        bar.stage(WRITING)
         result.save(staging, fmt=args.format, argv=args.command_line)
-    finish(args, result.text, target, end="")
+    finish(args, result.text, target, result.summary, end="")
     return 0

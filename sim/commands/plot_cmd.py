@@ -1,20 +1,23 @@
-"""``negsim plot RESULTS_DIR``: redraw the figures of an existing run."""
+"""``negsim plot RESULTS_DIR``: redraw the figures of any results folder and its report."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 
 def plot(args: argparse.Namespace) -> int:
-    """Redraw every run figure of ``args.results`` into its ``plots/`` in ``args.format``."""
-    from sim.plots import draw_run_figures
-    from sim.results import read_run_folder
+    """Redraw every figure of ``args.results`` (a folder of any command) into its
+    ``plots/`` in ``args.format``, and rewrite its ``report.html``."""
+    from sim.redraw import redraw
 
-    folder = Path(args.results)
-    summary, result = read_run_folder(folder)
-    paths = draw_run_figures(result, summary, folder / "plots", args.format)
-    print(f"wrote {len(paths)} figures ({args.format}) to {folder / 'plots'}:")
+    kind, paths, report = redraw(args.results, args.format)
+    if getattr(args, "json", False):
+        import json
+
+        print(json.dumps({"kind": kind, "figures": [str(p) for p in paths], "report": str(report)}))
+        return 0
+    print(f"wrote {len(paths)} figures ({args.format}) of a {kind} folder:")
     for path in paths:
-        print(f"  {path.name}")
+        print(f"  {path}")
+    print(f"and {report}")
     return 0

@@ -13,19 +13,35 @@ EXIT_INVALID = 2
 
 
 def validate(args: argparse.Namespace) -> int:
-    """Print ``OK  FILE`` for each valid file, the one-line error for each invalid one.
+    """Print ``OK  FILE`` for each valid file, and for each invalid one every error found
+    in it, one line each (the errors of each top-level section, and of each issue, actor
+    and event, are reported together; checks across sections follow once they pass).
 
-    Returns 0 when every file is valid, else 2; every file is checked.
+    With ``--json``, one JSON object on stdout instead: ``{"files": [{"file", "ok",
+    "errors"}]}``. Returns 0 when every file is valid, else 2; every file is checked.
     """
     status = 0
+    report = []
+    as_json = getattr(args, "json", False)
     for file in args.files:
         try:
             load_scenario(file, overrides=args.overrides)
         except ScenarioError as exc:
-            print(str(exc), file=sys.stderr, flush=True)
+            # every error the loader found in the file, one line each
+            errors = [str(e) for e in getattr(exc, "errors", [exc])]
+            report.append({"file": file, "ok": False, "errors": errors})
+            if not as_json:
+                for error in errors:
+                    print(error, file=sys.stderr, flush=True)
             status = EXIT_INVALID
         else:
-            print(f"OK  {file}", flush=True)
+            report.append({"file": file, "ok": True, "errors": []})
+            if not as_json:
+                print(f"OK  {file}", flush=True)
+    if as_json:
+        import json
+
+        print(json.dumps({"files": report}))
     return status
 
 

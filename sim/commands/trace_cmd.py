@@ -149,10 +149,25 @@ def _ending(scenario: Scenario, result: EnsembleResult) -> list[str]:
     issues, days = scenario.issue_names, scenario.round_days
     o = Outcome(int(result.outcome[0]))
     end = int(result.end_round[0])
+    staged = result.columns()
+    story = (
+        f" ({int(staged['ceasefires'][0])} ceasefire(s), {int(staged['collapses'][0])} "
+        "collapse(s) on the way)"
+        if staged["ceasefires"][0]
+        else ""
+    )
     if o is Outcome.AGREEMENT:
+        at = int(staged["settlement_round"][0]) or end
         ended = (
-            f"ended: agreement in round {end} (day {int(end * days)}) "
-            f"on {_pkg(issues, result.terms[0])}"
+            f"ended: settlement in round {at} (day {int(at * days)}) "
+            f"on {_pkg(issues, result.terms[0])}{story}"
+        )
+    elif o is Outcome.CEASEFIRE:
+        since = result.stages[0]
+        r = len(since) - int(np.argmax(since[::-1] != 2)) if (since != 2).any() else 0
+        ended = (
+            f"ended the window under a ceasefire, in force since round {r + 1}; the deferred "
+            f"issues are unsettled{story}"
         )
     elif o is Outcome.BREAKDOWN:
         walker = scenario.party_names[int(result.walkout_by[0])]
@@ -160,7 +175,7 @@ def _ending(scenario: Scenario, result: EnsembleResult) -> list[str]:
     elif o is Outcome.MEDIATOR_EXIT:
         ended = f"ended: the mediator left in round {end}"
     else:
-        ended = f"ended: stalemate, no agreement after {end} rounds"
+        ended = f"ended: stalemate, war and talks going on after {end} rounds{story}"
     utilities = ", ".join(
         f"{a} {u:.3f}" for a, u in zip(result.actors, result.utility[0], strict=True)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 import warnings
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from sim import distributions as dist
+from sim.errors import ScenarioError
+from sim.loader.agreements import complete_agreements
 from sim.loader.dump import _canonical_citations
 from sim.loader.events import EVENT_CHECKS, EVENT_SECTIONS
 from sim.loader.kinds import Items, Named, OneOf, Section, Table, Variants, _check_name, _Ctx
@@ -229,6 +232,15 @@ def _check_event(name: str, kind: str, d: dict[str, Any], root: Node) -> None:
         check(name, d, root)
 
 
+def _check_calendar(top: dict[str, Any], root: Node) -> None:
+    """report_dates need a start_date; staged agreements need a kind that settles all."""
+    if top.get("report_dates") and top.get("start_date") is None:
+        node = root.value["report_dates"]
+        _fail("report_dates need a start_date (got none)", node.where, "report_dates")
+    if "agreements" in top:
+        complete_agreements(top["agreements"], root)
+
+
 def default_name(file: str) -> str:
     """The scenario's name when the file gives none: the file name without ``.yaml``, made
     to follow the rule of names (so a file called ``...yaml`` cannot name a folder ``..``)."""
@@ -239,6 +251,51 @@ def default_name(file: str) -> str:
     return name if NAME_PATTERN.fullmatch(name) else f"scenario_{name}".rstrip("_")
 
 
+class ScenarioErrors(ScenarioError):
+    """Every error found in a file's sections: reads as the first (the one-line error
+    every command prints); ``errors`` holds them all, in file order (``negsim validate``
+    prints each)."""
+
+    def __init__(self, errors: list[ScenarioError]) -> None:
+        first = errors[0]
+        super().__init__(
+            first.message,
+            path=first.path,
+            line=first.line,
+            column=first.column,
+            key_path=first.key_path,
+        )
+        self.errors = list(errors)
+
+
+def _more_errors(root: Node, ctx: _Ctx, first: ScenarioError) -> list[ScenarioError]:
+    """The errors of the top level besides ``first``: each top-level key checked on its
+    own, and each entry of the named sections (issues, actors, events) on its own, so
+    that one error does not hide the others. Checks that need the whole scenario (the
+    later steps of the build) run only once these pass."""
+    found: list[ScenarioError] = []
+    for key, child in root.value.items():
+        if key == SOURCE:
+            continue
+        parts: list[tuple[Node, Any]] = [(child, None)]
+        if key in TOP.key_names and isinstance(child.value, dict):
+            kind = TOP.key(key).kind
+            if isinstance(kind, Named | Variants):
+                parts = [
+                    (Node({k: v}, child.mark), k) for k, v in child.value.items() if k != SOURCE
+                ]
+        for node, _ in parts:
+            try:
+                if key not in TOP.key_names:
+                    TOP.unknown(key, child, "")
+                else:
+                    TOP.key(key).kind.check(node, key, ctx)
+            except ScenarioError as exc:
+                if str(exc) != str(first) and all(str(exc) != str(e) for e in found):
+                    found.append(exc)
+    return found
+
+
 def _build(root: Node, file: str) -> Scenario:
     ctx = _Ctx()
     if "extends" in root.value:  # only an override can put it back after resolution
@@ -246,7 +303,11 @@ def _build(root: Node, file: str) -> Scenario:
         _fail("extends cannot be set here (it is resolved before overrides)", node.where, "extends")
     TOP.check_required(root, "")
     _declare(root, ctx)
-    top = TOP.check(root, "", ctx)
+    declared = copy.deepcopy(ctx)
+    try:
+        top = TOP.check(root, "", ctx)
+    except ScenarioError as first:
+        raise ScenarioErrors([first, *_more_errors(root, declared, first)]) from None
 
     for name, (role, d) in top["actors"].items():
         _complete_actor(name, role, d, top, root, ctx)
@@ -262,6 +323,7 @@ def _build(root: Node, file: str) -> Scenario:
     citations = check_quotes(ctx.quotes, scenario_file=file if _is_real(file) else None)
     for name, (kind, d) in top["events"].items():
         _check_event(name, kind, d, root)
+    _check_calendar(top, root)
     fields = fields_of(TOP, top)
     actors = fields.pop("actors")
     scenario = Scenario(

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim import distributions as dist
+from sim.loader.agreements import AGREEMENTS, COLLAPSE, VETO_PLAYER
+from sim.loader.agreements import KIND as AGREEMENT_KIND
 from sim.loader.events import REGISTERED
 from sim.loader.kinds import REQUIRED, Key, Section
 from sim.loader.schema import (
@@ -65,6 +67,10 @@ def doc_sections() -> tuple[tuple[str, Section], ...]:
         ("world.front_line", FRONT_LINE),
         *_event_doc_sections(),
         ("protocol", PROTOCOL),
+        ("agreements", AGREEMENTS),
+        ("agreements.kinds.NAME (an agreement kind)", AGREEMENT_KIND),
+        ("agreements.kinds.NAME.collapse", COLLAPSE),
+        ("agreements.veto_players.NAME (a veto player)", VETO_PLAYER),
     )
 
 

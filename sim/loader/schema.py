@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sim.loader.agreements import AGREEMENTS, Date, Dates
 from sim.loader.events import EVENTS
 from sim.loader.kinds import (
     MAX_ROUNDS,
@@ -725,6 +726,31 @@ TOP = Section(
             "who proposes without a mediator",
             "{first_proposer: upland}",
             inline=True,
+        ),
+        Key(
+            "start_date",
+            Date(),
+            None,
+            "the date of round 1; round r falls (r − 1)·round_days days later",
+            "2026-02-04",
+            default_doc="absent: rounds only",
+        ),
+        Key(
+            "report_dates",
+            Dates(),
+            (),
+            "dates the summary answers for: P(first ceasefire by), P(settlement by), "
+            "P(ceasefire in force on) (needs start_date)",
+            "[2026-03-31, 2026-06-30]",
+            default_doc="`[]`",
+        ),
+        Key(
+            "agreements",
+            AGREEMENTS,
+            None,
+            "staged agreements (tables below)",
+            "{kinds: {settlement: {settles: all}}}",
+            default_doc="absent: one settlement of every issue",
         ),
         Key(
             "readings",
