@@ -119,6 +119,7 @@ def run_drawn(
     *,
     rng: np.random.Generator | None,
     parameter_values: Mapping[str, np.ndarray] | None,
+    rounds_sink: list[Any] | None = None,
 ) -> EnsembleResult:
     """Run replicates of a scenario with readings or a parameter sample (see the module
     docstring); the result is in the order of ``replicates`` and carries the reading
@@ -138,11 +139,13 @@ def run_drawn(
             replicates,
             rng=rng,
             parameter_values={k: v for k, v in values.items() if k in own},
+            rounds_sink=rounds_sink,
         )
     which = values.pop(READING).astype(np.int64)
     if which.size and (which.min() < 0 or which.max() >= len(readings)):
         raise ValueError(f"reading index outside 0..{len(readings) - 1}")
     parts, order = [], []
+    tables: list[Any] = []  # each reading's recorded rounds, when recording
     uncertain: dict[str, None] = {}
     for r in readings:
         assert r.scenario is not None
@@ -159,9 +162,15 @@ def run_drawn(
             replicates[mask],
             rng=rng,
             parameter_values={k: v[mask] for k, v in values.items() if k in own},
+            rounds_sink=None if rounds_sink is None else tables,
         )
         parts.append(_with_params(part, uncertain))
         order.append(np.flatnonzero(mask))
+    if rounds_sink is not None and tables:
+        import pyarrow as pa
+
+        table = pa.concat_tables(tables, promote_options="default")
+        rounds_sink.append(table.sort_by([("replicate", "ascending"), ("round", "ascending")]))
     merged = EnsembleResult.concatenate(parts)
     position = np.concatenate(order)
     merged = merged.take(np.argsort(position, kind="stable"))

@@ -44,7 +44,14 @@ def run_model(
     from sim.readings import needs_drawing, run_drawn
 
     if needs_drawing(scenario):  # readings or a parameter sample: split, run, merge
-        return run_drawn(scenario, seed, replicates, rng=rng, parameter_values=parameter_values)
+        return run_drawn(
+            scenario,
+            seed,
+            replicates,
+            rng=rng,
+            parameter_values=parameter_values,
+            rounds_sink=rounds_sink,
+        )
     kwargs: dict[str, Any] = {}
     if rng is not None:
         kwargs["rng"] = rng
