@@ -90,6 +90,18 @@ def _scenario(scenario: ScenarioLike, overrides: Iterable[str]) -> tuple[Scenari
     return load(scenario, overrides), [str(scenario)]
 
 
+def default_outcome(scenario: Scenario) -> str:
+    """The outcome the exploration commands analyse when none is named: a ceasefire in
+    force where the scenario declares a partial agreement (the deal its talks can reach
+    within a window), else a settlement."""
+    from sim.agreements.spec import ALL
+
+    staged = scenario.agreements
+    if staged is not None and any(kind.settles != ALL for kind in staged.kinds):
+        return "ceasefire"
+    return "settlement"
+
+
 def check_outcome(outcome: str) -> str:
     """The canonical name of an end state or an event (``ceasefire_by:2026-03-31``), or
     the one-line error of ``--outcome``."""

@@ -253,7 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--range", action="append", dest="ranges", metavar="LOW:HIGH:N", help="evenly spaced values"
     )
     p.add_argument(
-        "--outcome", default="settlement", help="outcome class for a two-parameter heat map"
+        "--outcome",
+        default=None,
+        help="outcome for a two-parameter heat map (default: ceasefire where the scenario "
+        "declares one, else settlement)",
     )
     _add_run_options(p, plots=False)
     _add_format(p)
@@ -270,7 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="base sample size (Sobol N, Morris trajectories)",
     )
     p.add_argument(
-        "--outcome", default="settlement", help="outcome class whose probability is analysed"
+        "--outcome",
+        default=None,
+        help="outcome whose probability is analysed (default: ceasefire where the scenario "
+        "declares one, else settlement)",
     )
     _add_factor(p)
     _add_run_options(
@@ -285,7 +291,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="scenario discovery (PRIM): where in parameter space an outcome concentrates",
     )
     p.add_argument("file", metavar="FILE_OR_RESULTS_DIR")
-    p.add_argument("--outcome", default="settlement")
+    p.add_argument(
+        "--outcome",
+        default=None,
+        help="outcome to explain (default: ceasefire where the scenario declares one, "
+        "else settlement)",
+    )
     p.add_argument("--peel", type=float, default=0.05, help="share peeled per step (default 0.05)")
     p.add_argument("--min-mass", type=float, default=0.05, help="smallest box mass (default 0.05)")
     _add_factor(p)
