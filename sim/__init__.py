@@ -11,7 +11,8 @@ The Python API (see ``docs/api.md``)::
     result.replicates             # a pandas DataFrame, one row per replicate
 
 gives :func:`load`, :func:`run`, :func:`compare`, :func:`sweep`, :func:`sensitivity`,
-:func:`discover` and :func:`trace` (defined in :mod:`sim.api`). They are imported on first
+:func:`discover` and :func:`trace` (defined in :mod:`sim.api`), and :func:`calibrate` and
+:func:`score` (defined in :mod:`sim.calibration.api`). They are imported on first
 use, as are the heavy modules (numpy, mesa, scipy, pandas, matplotlib), so that importing
 the package and ``negsim --help`` stay fast.
 """
@@ -30,6 +31,8 @@ _API = (
     "sensitivity",
     "discover",
     "trace",
+    "calibrate",
+    "score",
     "Run",
     "Comparison",
     "Sweep",
@@ -47,6 +50,8 @@ __all__ = [
     "sensitivity",
     "discover",
     "trace",
+    "calibrate",
+    "score",
     "Run",
     "Comparison",
     "Sweep",
@@ -71,10 +76,15 @@ if TYPE_CHECKING:
         sweep,
         trace,
     )
+    from sim.calibration.api import calibrate, score
 
 
 def __getattr__(name: str) -> Any:
     """The API's names, imported from :mod:`sim.api` when first asked for."""
+    if name in ("calibrate", "score"):
+        from sim.calibration import api as calibration_api
+
+        return getattr(calibration_api, name)
     if name in _API:
         from sim import api
 

@@ -90,6 +90,18 @@ def _scenario(scenario: ScenarioLike, overrides: Iterable[str]) -> tuple[Scenari
     return load(scenario, overrides), [str(scenario)]
 
 
+def default_outcome(scenario: Scenario) -> str:
+    """The outcome the exploration commands analyse when none is named: a ceasefire in
+    force where the scenario declares a partial agreement (the deal its talks can reach
+    within a window), else a settlement."""
+    from sim.agreements.spec import ALL
+
+    staged = scenario.agreements
+    if staged is not None and any(kind.settles != ALL for kind in staged.kinds):
+        return "ceasefire"
+    return "settlement"
+
+
 def check_outcome(outcome: str) -> str:
     """The canonical name of an end state or an event (``ceasefire_by:2026-03-31``), or
     the one-line error of ``--outcome``."""
@@ -217,6 +229,10 @@ def _simulate(
             shutil.rmtree(scratch, ignore_errors=True)
         raise
     summary = summarize(ensemble.without_params(), s, seed)
+    if s.readings:
+        from sim.readings import readings_summary
+
+        summary["readings"] = readings_summary(ensemble, s, seed)
     csv = None if out is None else out / REPLICATES_CSV
     result = Run(s, seed, runs, ensemble, summary, prov, csv, rounds_to)
     if scratch is not None:
@@ -536,7 +552,7 @@ def check_discover(
 
 def check_searchable(scenario: Scenario, where: str) -> None:
     """PRIM needs uncertain parameters to search."""
-    if not scenario.uncertain_parameters():
+    if not scenario.uncertain_parameters() and len(scenario.readings) < 2:
         raise NegsimError(
             f"{where}: no uncertain parameters to search (give some as distributions)"
         )
@@ -588,10 +604,15 @@ def trace(
         raise NegsimError(f"--replicate must be 0 or more (got {replicate})")
     s, _ = _scenario(scenario, overrides)
     seed = s.seed if seed is None else seed
-    model = NegotiationModel(s, seed=seed, replicates=np.array([replicate]), record=True)
+    from sim.readings import replicate_model_inputs, with_reading_line
+
+    own, values, reading = replicate_model_inputs(s, seed, replicate)
+    model = NegotiationModel(
+        own, seed=seed, replicates=np.array([replicate]), record=True, parameter_values=values
+    )
     try:
         result = model.run()
-        text = story(s, model, result, seed, replicate)
+        text = with_reading_line(story(own, model, result, seed, replicate), reading)
         log = list(model.log)
     finally:
         free_model(model)

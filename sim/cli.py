@@ -46,6 +46,8 @@ HANDLERS = {
     "sweep": "explore_cmds:sweep",
     "sensitivity": "explore_cmds:sensitivity",
     "discover": "explore_cmds:discover",
+    "calibrate": "calibrate_cmds:calibrate",
+    "score": "calibrate_cmds:score",
 }
 
 
@@ -86,6 +88,44 @@ def _add_set(p: argparse.ArgumentParser) -> None:
         help="override a scenario value, e.g. actors.delta.salience.water_share=0.5; "
         "VALUE is read as YAML, so '{dist: uniform, low: 0, high: 1}' works (repeatable)",
     )
+
+
+def _add_factor(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--factor",
+        dest="factors",
+        action="append",
+        default=[],
+        metavar="PATH=LOW:HIGH",
+        help="put a value the file fixes into the design: uniform on [LOW, HIGH], or "
+        "PATH=V1,V2,... for a choice among values (repeatable)",
+    )
+
+
+def factor_overrides(factors: Sequence[str]) -> list[str]:
+    """``--factor PATH=LOW:HIGH`` (or ``PATH=V1,V2,...``) as the ``--set`` that makes the
+    value a distribution, so every exploration command treats it as uncertain."""
+    out = []
+    for text in factors:
+        path, sep, spec = text.partition("=")
+        path, spec = path.strip(), spec.strip()
+        if not sep or not path or not spec:
+            raise NegsimError(f"--factor: expected PATH=LOW:HIGH or PATH=V1,V2,... (got {text!r})")
+        try:
+            if ":" in spec:
+                low, high = (float(v) for v in spec.split(":"))
+                if not low < high:
+                    raise ValueError
+                out.append(f"{path}={{dist: uniform, low: {low!r}, high: {high!r}}}")
+            else:
+                values = [float(v) for v in spec.split(",")]
+                out.append(f"{path}={{dist: choice, values: {values!r}}}")
+        except ValueError:
+            raise NegsimError(
+                f"--factor: expected PATH=LOW:HIGH with LOW < HIGH, or PATH=V1,V2,... "
+                f"(got {text!r})"
+            ) from None
+    return out
 
 
 def _add_run_options(
@@ -204,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         required=True,
         metavar="PATH",
-        help="dotted path (once or twice)",
+        help="dotted path of any value the file gives, fixed or drawn (once or twice)",
     )
     p.add_argument(
         "--values", action="append", metavar="V1,V2,...", help="values of the matching --param"
@@ -213,7 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--range", action="append", dest="ranges", metavar="LOW:HIGH:N", help="evenly spaced values"
     )
     p.add_argument(
-        "--outcome", default="settlement", help="outcome class for a two-parameter heat map"
+        "--outcome",
+        default=None,
+        help="outcome for a two-parameter heat map (default: ceasefire where the scenario "
+        "declares one, else settlement)",
     )
     _add_run_options(p, plots=False)
     _add_format(p)
@@ -230,8 +273,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="base sample size (Sobol N, Morris trajectories)",
     )
     p.add_argument(
-        "--outcome", default="settlement", help="outcome class whose probability is analysed"
+        "--outcome",
+        default=None,
+        help="outcome whose probability is analysed (default: ceasefire where the scenario "
+        "declares one, else settlement)",
     )
+    _add_factor(p)
     _add_run_options(
         p,
         plots=False,
@@ -244,11 +291,50 @@ def build_parser() -> argparse.ArgumentParser:
         help="scenario discovery (PRIM): where in parameter space an outcome concentrates",
     )
     p.add_argument("file", metavar="FILE_OR_RESULTS_DIR")
-    p.add_argument("--outcome", default="settlement")
+    p.add_argument(
+        "--outcome",
+        default=None,
+        help="outcome to explain (default: ceasefire where the scenario declares one, "
+        "else settlement)",
+    )
     p.add_argument("--peel", type=float, default=0.05, help="share peeled per step (default 0.05)")
     p.add_argument("--min-mass", type=float, default=0.05, help="smallest box mass (default 0.05)")
+    _add_factor(p)
     _add_run_options(p, plots=False)
     _add_format(p)
+
+    p = sub.add_parser(
+        "calibrate",
+        help="history matching: which uncertain parameters and readings the targets allow",
+    )
+    p.add_argument("file", metavar="SCENARIO")
+    p.add_argument("--targets", required=True, metavar="FILE", help="a targets file")
+    p.add_argument("--waves", type=_positive_int, default=3, help="waves (default 3)")
+    p.add_argument(
+        "--points", type=_positive_int, default=256, help="design points per wave (default 256)"
+    )
+    p.add_argument(
+        "--growth",
+        type=_positive_int,
+        default=2,
+        help="replicates per point multiply by this each wave (default 2)",
+    )
+    p.add_argument(
+        "--abc",
+        type=float,
+        metavar="SHARE",
+        help="also rejection ABC: keep this share of the first wave's points nearest the "
+        "targets (abc.csv)",
+    )
+    _add_factor(p)
+    _add_run_options(p, plots=False, runs_help="replicates per point in wave 1 (default 32)")
+    _add_format(p)
+
+    p = sub.add_parser("score", help="a run's results against targets, with Brier scores")
+    p.add_argument("results", metavar="RESULTS_DIR")
+    p.add_argument("--targets", required=True, metavar="FILE", help="a targets file")
+    p.add_argument("--json", action="store_true", help="the scores as JSON")
+
     for command in sub.choices.values():  # --debug also after the command's name
         command.add_argument(
             "--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP
@@ -326,6 +412,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     where = f"negsim {args.command}" + (f" {_input_of(args)}" if _input_of(args) else "")
     stopping.install()
     try:
+        if getattr(args, "factors", None):
+            args.overrides = [*args.overrides, *factor_overrides(args.factors)]
         module = importlib.import_module(f"sim.commands.{module_name}")
         return int(getattr(module, func_name)(args) or 0)
     except NegsimError as exc:

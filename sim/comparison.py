@@ -154,7 +154,10 @@ def format_compare(table: dict[str, Any]) -> str:
         o = r["outcomes"]
         lines += line(
             r["scenario"],
-            "".join(_cell(o[lab]["p"], *o[lab]["ci95"], width=cell) for lab in labels),
+            "".join(
+                _cell(o[lab]["p"], o[lab]["ci95"][0], o[lab]["ci95"][1], width=cell)
+                for lab in labels
+            ),
         )
     lines += [
         "",

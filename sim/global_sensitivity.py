@@ -116,8 +116,14 @@ class Problem:
 
 
 def problem_from_scenario(scenario: Any) -> Problem:
-    """The scenario's uncertain parameters, in file order."""
-    params = scenario.uncertain_parameters()
+    """The scenario's uncertain parameters, in file order, then its reading (if it
+    declares alternative readings of its source: a factor like any other)."""
+    from sim.readings import reading_factor
+
+    params = dict(scenario.uncertain_parameters())
+    extra = reading_factor(scenario)
+    if extra is not None:
+        params[extra[0]] = extra[1]
     return Problem(tuple(params), tuple(params.values()))
 
 

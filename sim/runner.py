@@ -41,7 +41,17 @@ def run_model(
     is freed before returning, so nothing but the returned arrays outlives the call.
     """
     from sim.model import NegotiationModel
+    from sim.readings import needs_drawing, run_drawn
 
+    if needs_drawing(scenario):  # readings or a parameter sample: split, run, merge
+        return run_drawn(
+            scenario,
+            seed,
+            replicates,
+            rng=rng,
+            parameter_values=parameter_values,
+            rounds_sink=rounds_sink,
+        )
     kwargs: dict[str, Any] = {}
     if rng is not None:
         kwargs["rng"] = rng

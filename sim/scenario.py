@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from sim.agreements.spec import Agreements
 from sim.distributions import Param, is_distribution
+from sim.readings import ParameterSample, Reading
 
 LOSSES = ("linear", "quadratic")
 STRATEGIES = ("boulware", "conceder", "linear", "none")
@@ -270,6 +271,9 @@ class Scenario:
     report_dates: tuple[str, ...] = ()  # ISO dates the summary answers for
     agreements: Agreements | None = None  # None: one settlement of every issue
     citations: tuple[Citation, ...] = ()
+    # alternative readings of the source, and a joint parameter sample (sim.readings)
+    readings: tuple[Reading, ...] = ()
+    sample: ParameterSample | None = field(default=None, compare=False)
     path: str | None = field(default=None, compare=False)
     resolved: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 

@@ -165,12 +165,43 @@ def render(s: Scenario, width: int = WIDTH) -> str:
             out += row(*r)
         out.append("")
 
+    if s.readings:  # alternative readings of the source, each a set of changes
+        from sim.readings import reading_weights
+
+        out.append("readings of the source: each replicate draws one, by weight")
+        for reading, w in zip(s.readings, reading_weights(s.readings), strict=True):
+            out += textwrap.wrap(
+                f"{reading.name} (weight {w:.2f}): {reading.description}",
+                width,
+                initial_indent="  ",
+                subsequent_indent="      ",
+            )
+            for path, value in reading.changes:
+                out.append(_fit(f"      {path} = {_flow(value)}", width))
+            if not reading.changes:
+                out.append("      (the file as it stands)")
+        out.append("")
+    if s.sample is not None:
+        text = (
+            f"parameter sample: {len(s.sample)} joint rows of {len(s.sample.paths)} "
+            f"parameters from {s.sample.file}; each replicate draws one row"
+        )
+        out += textwrap.wrap(text, width, subsequent_indent="    ")
+        out.append("")
     out.append("Sources: quotes found in seeds/")
     if not s.citations:
         out.append("  none: this scenario cites no source")
     for n, c in quotes.items():
         out += _source_lines(n, c, width)
     return "\n".join(out) + "\n"
+
+
+def _flow(value: Any) -> str:
+    """A value as YAML on one line (``{dist: uniform, low: 0.1, high: 0.5}``, ``true``)."""
+    import yaml
+
+    text = yaml.safe_dump(value, default_flow_style=True, width=10_000, sort_keys=False).strip()
+    return text.removesuffix("...").strip()
 
 
 def _source_lines(n: int, c: Citation, width: int) -> list[str]:

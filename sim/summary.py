@@ -203,4 +203,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         )
         for actor, u in gains.items():
             lines.append(f"  {actor:<20}{u['mean']:.3f} (se {u['se']:.3f})")
+    if summary.get("readings"):
+        from sim.readings import format_readings
+
+        lines += ["", format_readings(summary["readings"])]
     return "\n".join(lines)

@@ -202,6 +202,7 @@ def test_full_fixture_citations_in_layout_order():
         "events.energy_strikes",
         "events.energy_strikes.backlash",
         "events.more_arms",
+        "readings.as_written",
     ]
     war = [c for c in s.citations if c.key_path == "actors.ukraine.war"]
     assert [c.line for c in war] == [44, 45]

@@ -52,9 +52,14 @@ def test_variants_change_the_baseline_outcomes():
 def test_trace_tells_the_story_of_the_same_replicate():
     scenario = load_scenario(SCENARIOS[0].parent / "baseline.yaml")
     ensemble = run_ensemble(scenario, 12, seed=11)
-    model = NegotiationModel(scenario, seed=11, replicates=np.array([5]), record=True)
+    from sim.readings import replicate_model_inputs
+
+    own, values, _ = replicate_model_inputs(scenario, 11, 5)  # replicate 5's reading
+    model = NegotiationModel(
+        own, seed=11, replicates=np.array([5]), record=True, parameter_values=values
+    )
     alone = model.run()
-    text = story(scenario, model, alone, 11, 5)
+    text = story(own, model, alone, 11, 5)
     assert alone.outcome[0] == ensemble.outcome[5]
     assert alone.end_round[0] == ensemble.end_round[5]
     assert len(model.log) == int(alone.end_round[0])

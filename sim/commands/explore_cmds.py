@@ -22,6 +22,7 @@ from sim.commands.common import (
     folder_name,
     target_dir,
 )
+from sim.errors import NegsimError
 from sim.io import staged_output
 from sim.limits import check_affordable
 
@@ -30,9 +31,10 @@ def sweep(args: argparse.Namespace) -> int:
     from sim import api
     from sim.sweep_grid import axes_from_options
 
-    api.check_outcome(args.outcome)
     axes = axes_from_options(args.param, args.values, args.ranges)
     base = api.load(args.file, args.overrides)
+    args.outcome = args.outcome or api.default_outcome(base)
+    api.check_outcome(args.outcome)
     runs = args.runs or base.runs
     seed = base.seed if args.seed is None else args.seed
     options = executor_options(args)
@@ -64,8 +66,9 @@ def sensitivity(args: argparse.Namespace) -> int:
     from sim import api
     from sim.global_sensitivity import DEFAULTS, design_points, problem_from_scenario
 
-    api.check_outcome(args.outcome)
     scenario = api.load(args.file, args.overrides)
+    args.outcome = args.outcome or api.default_outcome(scenario)
+    api.check_outcome(args.outcome)
     n_default, runs_default = DEFAULTS[args.method]
     n, runs = args.n or n_default, args.runs or runs_default
     seed = scenario.seed if args.seed is None else args.seed
@@ -102,6 +105,13 @@ def sensitivity(args: argparse.Namespace) -> int:
 def discover(args: argparse.Namespace) -> int:
     from sim import api
 
+    if args.outcome is None:
+        folder = Path(args.file)
+        scenario_file = folder / "scenario.yaml" if folder.is_dir() else folder
+        try:
+            args.outcome = api.default_outcome(api.load(scenario_file, args.overrides))
+        except NegsimError:
+            args.outcome = "settlement"  # check_discover reports what is wrong
     api.check_discover(
         args.file, args.outcome, args.peel, args.min_mass, args.runs, args.seed, args.overrides
     )

@@ -31,9 +31,14 @@ def trace(args: argparse.Namespace) -> int:
         )
     scenario = load_scenario(args.file, args.overrides)
     seed = scenario.seed if args.seed is None else args.seed
-    model = NegotiationModel(scenario, seed=seed, replicates=np.array([replicate]), record=True)
+    from sim.readings import replicate_model_inputs, with_reading_line
+
+    own, values, reading = replicate_model_inputs(scenario, seed, replicate)
+    model = NegotiationModel(
+        own, seed=seed, replicates=np.array([replicate]), record=True, parameter_values=values
+    )
     result = model.run()
-    print(story(scenario, model, result, seed, replicate))
+    print(with_reading_line(story(own, model, result, seed, replicate), reading))
     return 0
 
 

@@ -334,4 +334,9 @@ def _build(root: Node, file: str) -> Scenario:
         path=file,
         resolved=_plain(root),
     )
-    return replace(scenario, citations=_canonical_citations(scenario))
+    scenario = replace(scenario, citations=_canonical_citations(scenario))
+    if "readings" in top or "sample" in top:
+        from sim.loader.readings import attach
+
+        scenario = attach(scenario, root, file, top, _build)
+    return scenario

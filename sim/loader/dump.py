@@ -105,6 +105,11 @@ def scenario_to_mapping(scenario: Scenario, *, strict: bool = True) -> dict[str,
     (:data:`~sim.loader.schema.TOP`): each key is written from the field it declares."""
     quotes = _Quotes(scenario)
     out = _section_yaml(TOP, scenario, "", quotes)
+    for r in scenario.readings:  # readings and the sample are not fields the schema writes
+        body = {"description": r.description, "weight": r.weight, "changes": dict(r.changes)}
+        out.setdefault("readings", {})[r.name] = quotes.mapping(f"readings.{r.name}", body)
+    if scenario.sample is not None:
+        out["sample"] = {"file": scenario.sample.file}
     lost = set(quotes.cites) - quotes.placed
     if lost and strict:  # a quote at a path the layout does not write: a bug here
         raise AssertionError(f"dump_scenario lost the quotes of {sorted(lost)}")

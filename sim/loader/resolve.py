@@ -198,6 +198,15 @@ def _apply_override(root: Node, text: str) -> None:
     if value is None:
         value = Node(None, Mark(SET_FILE))
     value.key_mark = Mark(SET_FILE)
+    _set_path(root, path, value, Mark(SET_FILE))
+
+
+def _set_path(root: Node, path: str, value: Node, at: Mark) -> None:
+    """Put ``value`` at the dotted ``path`` (a parameter path or a file path); errors about
+    the path point at ``at`` (the override, or a reading's change in its file)."""
+    parts = path.split(".")
+    if any(not p for p in parts):
+        _fail(f"empty key in the path (got {_got(path)})", at, path)
     parts = _file_path(root, parts, value)
     parent, where = root, "the top level"
     kind: Kind | None = TOP
@@ -215,19 +224,19 @@ def _apply_override(root: Node, text: str) -> None:
                 parent.value[part] = value
                 continue
             if isinstance(kind, Section):  # an optional section left out: create it
-                parent.value[part] = Node({}, Mark(SET_FILE), Mark(SET_FILE))
+                parent.value[part] = Node({}, at, at)
                 parent, where = parent.value[part], ".".join(parts[: i + 1])
                 continue
             hint = _suggest(part, parent.value)
             extra = f"; did you mean '{hint[0]}'?" if hint else ""
-            _fail(f"path not found: no key '{part}' in {where}{extra}", Mark(SET_FILE), path)
+            _fail(f"path not found: no key '{part}' in {where}{extra}", at, path)
         elif isinstance(parent.value, list):
             n = len(parent.value)
             if not re.fullmatch(r"[0-9]+", part) or int(part) >= n:
                 _fail(
                     f"path not found: {where} is a list of {n} (items 0 to {n - 1}) "
                     f"(got {_got(part)})",
-                    Mark(SET_FILE),
+                    at,
                     path,
                 )
             if last:
@@ -237,6 +246,6 @@ def _apply_override(root: Node, text: str) -> None:
         else:
             _fail(
                 f"path not found: {where} is {_got(parent)}, not a mapping or a list",
-                Mark(SET_FILE),
+                at,
                 path,
             )

@@ -31,6 +31,7 @@ from sim.loader.kinds import (
     Variants,
     Whole,
 )
+from sim.loader.readings import ReadingsKind, SampleKind
 from sim.mediation import PROPOSAL_RULES
 from sim.scenario import (
     DEFAULT_BELIEVED_DEADLINE,
@@ -750,6 +751,21 @@ TOP = Section(
             "staged agreements (tables below)",
             "{kinds: {settlement: {settles: all}}}",
             default_doc="absent: one settlement of every issue",
+        ),
+        Key(
+            "readings",
+            ReadingsKind(),
+            None,
+            "alternative readings of the source, each a set of changes (see Readings)",
+            attr=None,
+        ),
+        Key(
+            "sample",
+            SampleKind(),
+            None,
+            "joint parameter values replicates draw from (`negsim calibrate` writes it)",
+            "{file: non_implausible.csv}",
+            attr=None,
         ),
     ),
     intro="The keys of a scenario file.",
