@@ -275,7 +275,7 @@ def maximise(
             a[:, np.arange(dim), np.arange(dim)] += np.where(keep, 0.0, 1.0)
             norm = np.sqrt(np.sum(gf * gf, axis=1))
             reg = 1e-12 + REG * norm * np.minimum(norm, 1.0)
-            step = np.linalg.solve(a + reg[:, None, None] * eye, gf[:, :, None])[:, :, 0]
+            step = _newton_step(a + reg[:, None, None] * eye, gf)
             step /= np.maximum(1.0, np.max(np.abs(step), axis=1))[:, None]
             promise = np.sum(grad * (np.clip(zz + step, sub_lo, sub_hi) - zz), axis=1)
             new, gain = _armijo(sub, zz, f, grad, step, sub_lo, sub_hi, level, promise > _STOP)
@@ -286,6 +286,22 @@ def maximise(
                 sub, sub_lo, sub_hi = prog.take(live), lower[live], upper[live]
         z = _snap(prog, z, level)
     return z
+
+
+def _newton_step(a: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Solve a x = g for each row; a row whose system is singular in floating point (a
+    flat, fully kinked face) takes the least-squares step of its pseudo-inverse instead,
+    so one degenerate replicate never stops the others."""
+    try:
+        return np.linalg.solve(a, g[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:
+        out = np.empty_like(g)
+        for i in range(g.shape[0]):
+            try:
+                out[i] = np.linalg.solve(a[i], g[i])
+            except np.linalg.LinAlgError:
+                out[i] = np.linalg.pinv(a[i]) @ g[i]
+        return out
 
 
 def _snap(prog: Programme, z: np.ndarray, level: float) -> np.ndarray:
