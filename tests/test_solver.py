@@ -188,3 +188,12 @@ def test_warm_start_from_last_round_reaches_the_same_package(problem, shift):
     cold = select_nash(geometry_of(case), d2[None], w[None], None, rows)
     assert warm.rule[0] == cold.rule[0]
     np.testing.assert_allclose(case.utility(warm.x[0]), case.utility(cold.x[0]), atol=TOL)
+
+
+def test_a_singular_newton_system_takes_the_pseudo_inverse_step_for_that_row_only():
+    from sim.bargaining.concave import _newton_step
+
+    a = np.stack([np.eye(2), np.zeros((2, 2)), 2 * np.eye(2)])
+    g = np.array([[1.0, 2.0], [3.0, 4.0], [2.0, 2.0]])
+    step = _newton_step(a, g)
+    np.testing.assert_allclose(step, [[1.0, 2.0], [0.0, 0.0], [1.0, 1.0]])
