@@ -1,4 +1,4 @@
-"""Closed forms and reference solvers of bargaining theory (MODEL.md §8).
+"""Closed forms and reference solvers of bargaining theory, for the engine's tests.
 
 Pure functions, no global state: the engine's tests compare the simulator against them,
 and documentation may quote them. Everything here works on packages x in the box
@@ -14,7 +14,7 @@ party and issue and ``v_r >= violation_r`` per red line, which turns the kinks o
 loss and of hinges into linear constraints: linear programs (HiGHS) when every loss is
 linear, smooth programs (SLSQP from several starts) otherwise. The Nash solver is
 additionally checked against every vertex of the box and a grid, because with linear loss
-its solution often sits on a corner or an edge of the box (logrolling, MODEL.md §9).
+its solution often sits on a corner or an edge of the box (logrolling).
 
 Public functions
 ----------------
@@ -345,6 +345,15 @@ def _minimize_slsqp(
     return np.clip(res.x, lb, ub)
 
 
+def _component(i: int) -> Callable[[np.ndarray], np.ndarray]:
+    """The function u -> [u_i] (a one-element array)."""
+
+    def pick(u: np.ndarray) -> np.ndarray:
+        return np.array([u[i]])
+
+    return pick
+
+
 def _epigraph(
     prob: _Problem,
     d: np.ndarray,
@@ -475,7 +484,7 @@ def nash_bargaining_solution(
 
     over packages :math:`x \in [\mathrm{lower}, \mathrm{upper}] \subset [0, 1]^K`, where
     :math:`U_i` is :func:`utility` and :math:`d_i` the disagreement point (the BATNA read
-    as the status quo of the Nash product, MODEL.md §9). Reference solver: accuracy over
+    as the status quo of the Nash product). Reference solver: accuracy over
     speed. Every loss keeps :math:`U_i` concave, so the problem is convex; it is solved in
     the lifted space :math:`t_{ik} \ge |x_k - a_{ik}|` (smooth, linearly constrained) by
     SLSQP from several starts: the max–min package, each ideal point clipped to the box,
@@ -660,7 +669,7 @@ def kalai_smorodinsky_solution(
             np.array([0.0]),
             np.array([span]),
             [x_mm, np.clip(prob.a[i], prob.lo, prob.hi)],
-            lambda u, i=i: np.array([u[i]]),
+            _component(i),
             score_i,
         )
         u_max[i] = max(float(prob.utilities(x_i)[i]), d[i] + z_star)
@@ -755,11 +764,10 @@ def pareto_frontier(
     # Per issue: the fixed candidate points (box ends, kinks) and the segments between.
     fixed: list[np.ndarray] = []
     for j in range(k):
-        pts = [prob.lo[j], prob.hi[j]]
-        pts += [prob.a[i, j] for i in range(2) if not prob.quad[i]]
-        pts += list(prob.rl_bound[prob.rl_issue == j])
-        pts = np.unique(np.clip(pts, prob.lo[j], prob.hi[j]))
-        fixed.append(pts)
+        ends = [prob.lo[j], prob.hi[j]]
+        ends += [prob.a[i, j] for i in range(2) if not prob.quad[i]]
+        ends += list(prob.rl_bound[prob.rl_issue == j])
+        fixed.append(np.unique(np.clip(ends, prob.lo[j], prob.hi[j])))
 
     def terms(i: int, j: int, c: np.ndarray) -> np.ndarray:
         """Party i's utility terms on issue j at points c."""
@@ -770,7 +778,7 @@ def pareto_frontier(
         return f
 
     # Weights at which two fixed candidates of an issue tie: add midpoints between them.
-    crit = [0.0, 1.0]
+    ties = [0.0, 1.0]
     for j in range(k):
         f1, f2 = terms(0, j, fixed[j]), terms(1, j, fixed[j])
         df1 = f1[:, None] - f1[None, :]
@@ -778,8 +786,8 @@ def pareto_frontier(
         den = df1 - df2
         with np.errstate(divide="ignore", invalid="ignore"):
             th = -df2 / den
-        crit += list(th[np.isfinite(th) & (th > 0.0) & (th < 1.0)])
-    crit = np.unique(np.array(crit))
+        ties += list(th[np.isfinite(th) & (th > 0.0) & (th < 1.0)])
+    crit = np.unique(np.array(ties))
     thetas = np.unique(np.concatenate([np.linspace(0.0, 1.0, n), 0.5 * (crit[1:] + crit[:-1])]))
 
     packages = np.empty((thetas.size, k))

@@ -27,6 +27,7 @@ package is taken (documented as an approximation in docs/model.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -298,7 +299,8 @@ class Geometry:
         hi = th[np.arange(rows.size), np.minimum(j + 2, th.shape[1] - 1)]
         lo = np.where(j - 1 < 0, 1e-9, lo)
         hi = np.where(j + 2 > th.shape[1] - 1, 1 - 1e-9, hi)
-        sub = _SubGeometry(self, rows)
+        # a view with the attributes Geometry's two methods read (duck-typed as one)
+        sub = cast(Geometry, _SubGeometry(self, rows))
         dd, ww = d[rows], w[rows]
 
         def f(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
