@@ -129,7 +129,7 @@ def problem_from_scenario(scenario: Any) -> Problem:
 
 def derived_seed(seed: int, purpose: int) -> int:
     """A positive 32-bit seed for SALib derived from the user's seed and a purpose number
-    (never 0: SALib's analysers treat ``if seed:`` as "unseeded")."""
+    (never 0: SALib's analysers treat a zero seed as "unseeded")."""
     state = np.random.SeedSequence(seed, spawn_key=(0x5A11B, purpose)).generate_state(1)[0]
     return int(state) or 1
 
