@@ -1,5 +1,5 @@
 """``python -m sim``: the negsim command line."""
 
-from sim.cli import main
+from sim.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

@@ -451,5 +451,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         stopping.restore()
 
 
+def entry() -> int:
+    """The ``negsim`` program: :func:`main`, and after a stop signal an immediate exit
+    (the cleanup has run; Python's shutdown could wait forever on the threads of a
+    process pool whose worker was killed while writing a result)."""
+    code = main()
+    if stopping.stopped():
+        stopping.exit_after_stop(code)
+    return code
+
+
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    raise SystemExit(entry())

@@ -57,6 +57,34 @@ def begin(signum: int) -> None:
         _start_watchdog(signum)
 
 
+def stopped() -> bool:
+    """Whether a stop signal has ended (or is ending) the command in this process."""
+    return bool(_stopping)
+
+
+def exit_after_stop(code: int) -> None:
+    """End the process now, its cleanup done, without the interpreter's shutdown.
+
+    Python's shutdown joins the threads of a process pool, and a worker killed while it
+    was writing a result leaves half a message in the result pipe, whose other end this
+    process holds: the pool's reader thread would wait for the rest forever. So the
+    semaphores multiprocessing registered are released (its own exit step, without the
+    joins), the streams flushed, and the process exits with ``code``.
+    """
+    import multiprocessing.util as mp_util
+
+    try:
+        mp_util._run_finalizers(0)  # semaphores unlinked and unregistered; no thread joined
+    except Exception:  # noqa: BLE001 - nothing may stop the exit now
+        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    os._exit(code)
+
+
 def handles(handler: object) -> bool:
     """Whether ``handler`` is this module's stop handler."""
     return handler is _on_signal

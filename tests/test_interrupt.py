@@ -169,13 +169,7 @@ def test_ctrl_c_on_a_local_dask_cluster_leaves_nothing(tmp_path):
 
 
 STOPS = [
-    pytest.param(
-        signal.SIGINT,
-        3,
-        True,
-        id="ctrl-c-three-times",
-        marks=pytest.mark.xfail(strict=False, reason="intermittent under load; to investigate"),
-    ),
+    pytest.param(signal.SIGINT, 3, True, id="ctrl-c-three-times"),
     pytest.param(signal.SIGTERM, 1, False, id="sigterm-main-process"),
     pytest.param(signal.SIGHUP, 1, True, id="sighup-closed-terminal"),
 ]
