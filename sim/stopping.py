@@ -74,7 +74,8 @@ def exit_after_stop(code: int) -> None:
     import multiprocessing.util as mp_util
 
     try:
-        mp_util._run_finalizers(0)  # semaphores unlinked and unregistered; no thread joined
+        run_finalizers = getattr(mp_util, "_run_finalizers")  # noqa: B009 - private, untyped
+        run_finalizers(0)  # semaphores unlinked and unregistered; no thread joined
     except Exception:  # noqa: BLE001 - nothing may stop the exit now
         pass
     for stream in (sys.stdout, sys.stderr):
