@@ -51,6 +51,19 @@ def outcome_label(name: str) -> str:
 NO_ONE = -1  # walkout_by when nobody walked out
 
 
+# the per-event and per-actor counters' column prefixes (``sim.model``'s event counters)
+EVENT_COUNTER_PREFIXES = (
+    "strikes.",
+    "strikes_by.",
+    "violations.",
+    "violations_by.",
+    "offensives.",
+    "offensives_by.",
+    "aid_changes.",
+    "aid_changes_by.",
+)
+
+
 @dataclass(frozen=True)
 class EnsembleResult:
     """Per-replicate outcomes of one scenario run.
@@ -91,7 +104,8 @@ class EnsembleResult:
     params: Mapping[str, np.ndarray] = field(default_factory=dict)  # path -> (N,)
     # (N,) float: the round the mediator left, NaN where it did not (None: not recorded)
     mediator_exit_round: np.ndarray | None = None
-    # per-event and per-striker counts: ``strikes.<event>``, ``strikes_by.<party>`` -> (N,)
+    # per-event and per-actor counts (``strikes.<event>``, ``strikes_by.<party>``, ...; see
+    # EVENT_COUNTER_PREFIXES) -> (N,)
     event_counters: Mapping[str, np.ndarray] = field(default_factory=dict)
     net_gain: np.ndarray | None = None  # (N, A); None: the utility (no cost known)
     signed_rejected: np.ndarray | None = None  # (N,) int16; None: unknown, as never
@@ -372,9 +386,7 @@ def read_replicates_csv(
             num("mediator_exit_round") if "mediator_exit_round" in header else None
         ),
         event_counters={
-            name: num(name, np.int64)
-            for name in header
-            if name.startswith(("strikes.", "strikes_by."))
+            name: num(name, np.int64) for name in header if name.startswith(EVENT_COUNTER_PREFIXES)
         },
         params={name[len("param.") :]: num(name) for name in header if name.startswith("param.")},
         net_gain=(

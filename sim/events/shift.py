@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.distributions import Param as Value
 from sim.events.base import ROUND_KEYS, EventKind, RoundWorld
-from sim.loader.kinds import NONNEG, UNIT, Key, Param, Table
+from sim.loader.kinds import NONNEG, UNIT, Key, Param, Ref, Table
 from sim.streams import Purpose
 
 if TYPE_CHECKING:
@@ -33,12 +33,21 @@ class Shift:
     drift_multiplier: Value = 1.0
     cost_multiplier: Mapping[str, Value] = field(default_factory=dict)
     optimism: Mapping[str, Value] = field(default_factory=dict)
+    by: str | None = None  # the party that makes it (its offensive, its aid change)
 
 
 class ShiftEvent(EventKind[Shift]):
     sections = ("offensive", "aid_change")
     spec_type = Shift
     keys = (
+        Key(
+            "by",
+            Ref("party"),
+            None,
+            "the party that makes it: counted as its offensive or aid change",
+            "upland",
+            default_doc="absent: no party's",
+        ),
         *ROUND_KEYS,
         Key(
             "probability",
@@ -76,6 +85,9 @@ class ShiftEvent(EventKind[Shift]):
         self.cost = {names.index(k): p(f"{path}.cost_multiplier.{k}") for k in spec.cost_multiplier}
         self.optimism = {names.index(k): p(f"{path}.optimism.{k}") for k in spec.optimism}
         self.on = np.zeros(model.n, dtype=bool)  # under way in the last round
+        self.by = None if spec.by is None else names.index(spec.by)
+        # 1 once it got under way in a replicate (it happens at most once)
+        self.count_made = np.zeros(model.n, dtype=np.int64)
 
     def apply(self, world: RoundWorld) -> None:
         model, parties = self.model, self.model.party_agents
@@ -90,6 +102,15 @@ class ShiftEvent(EventKind[Shift]):
         for i, o in self.optimism.items():
             parties[i].extra_optimism = parties[i].extra_optimism + np.where(on, o, 0.0)
         self.on = on
+        self.count_made = np.maximum(self.count_made, on & world.live)
+
+    @property
+    def counter(self) -> str:
+        """Its counters' prefix: ``offensives`` or ``aid_changes``."""
+        return f"{self.spec.type}s"
 
     def notes(self, r: int) -> list[str]:
-        return [f"{self.name} under way"] if self.on[r] else []
+        if not self.on[r]:
+            return []
+        by = "" if self.by is None else f" ({self.model.negotiation.party_names[self.by]}'s)"
+        return [f"{self.name} under way{by}"]
