@@ -120,7 +120,8 @@ class NegotiationModel(mesa.Model):
         self.front_drift = per_front("drift") if fronts else np.zeros((self.n, 0))
         self.front_noise_sd = per_front("noise_sd") if fronts else np.zeros((self.n, 0))
         self.front_slowdown = per_front("urban_slowdown") if fronts else np.zeros((self.n, 0))
-        self.drift_multiplier = np.ones(self.n)
+        self.drift_multiplier = np.ones(self.n)  # every front's, this round (events)
+        self.front_multiplier = np.ones((self.n, len(fronts)))  # each front's, this round
         self.under_war = np.stack(
             [self.param(f"issues.{k}.under_war", 0.0) for k in issues], axis=1
         )
@@ -255,7 +256,12 @@ class NegotiationModel(mesa.Model):
         if self.positions is None:
             return np.zeros((self.n, 0))
         at = self.positions if positions is None else positions
-        return self.front_drift * self.drift_multiplier[:, None] * (1.0 - self.front_slowdown * at)
+        return (
+            self.front_drift
+            * self.drift_multiplier[:, None]
+            * self.front_multiplier
+            * (1.0 - self.front_slowdown * at)
+        )
 
     def expected_drift(self) -> np.ndarray:
         """The first front line's expected move this round (towards 1)."""
@@ -577,6 +583,11 @@ class NegotiationModel(mesa.Model):
             compromise=compromise,
             mediator_exit_round=self.mediator_exit_round.copy(),
             event_counters=self._event_counters(),
+            fronts={
+                f.name: self.positions[:, j].copy()
+                for j, f in enumerate(self.negotiation.all_fronts)
+                if j > 0 and self.positions is not None
+            },
             params=self.drawn_parameters(),
             stage=self.agreements.stages(),
             start_date=self.negotiation.start_date,
@@ -656,6 +667,16 @@ class NegotiationModel(mesa.Model):
             gains.append(self.mediator.shape.utility(end_state))
         return np.stack(gains, axis=1)
 
+    def _further_fronts(self, r: int) -> list[str]:
+        """Where replicate r's further fronts stand (the record's ``front`` is the first)."""
+        if self.positions is None:
+            return []
+        return [
+            f"front {f.name} {self.positions[r, j]:.3f} ({self.moves[r, j]:+.3f})"
+            for j, f in enumerate(self.negotiation.all_fronts)
+            if j > 0
+        ]
+
     def _round_record(self, now: RoundState, r: int) -> RoundRecord:
         """Replicate r's round in plain values, for the trace."""
         names = self.negotiation.party_names
@@ -666,7 +687,8 @@ class NegotiationModel(mesa.Model):
             round=self.round,
             active=bool(self.active[r] or now.agreed[r] or now.walked[r] or now.exited[r]),
             events=tuple(note for event in self.events for note in event.notes(r))
-            + tuple(self.agreements.notes(r)),
+            + tuple(self.agreements.notes(r))
+            + tuple(self._further_fronts(r)),
             front=None if self.front is None else float(self.front[r]),
             move=float(self.move[r]),
             batna={n: float(now.batna[r, i]) for i, n in enumerate(names)},

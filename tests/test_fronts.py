@@ -228,6 +228,17 @@ def test_each_front_moves_its_own_issue() -> None:
     np.testing.assert_allclose(cost[0], 0.5 * 0.05 * 5, atol=1e-12)
     np.testing.assert_array_equal(cost[1], 0.0)
     np.testing.assert_allclose(cost[2], 0.5 * 0.02 * 5, atol=1e-12)
+    # the further front's line is a column of its own, and is read back
+    np.testing.assert_allclose(result.fronts["river"], 0.5, atol=1e-12)
+    table = pd.read_csv(io.StringIO(result.to_csv_text()))
+    np.testing.assert_allclose(table["front_line.river"], 0.5, atol=1e-12)
+    assert summarize(result, m.negotiation, 0)["fronts_end"] == {"river": pytest.approx(0.5)}
+    taken = result.take(np.array([0, 2])).fronts["river"]
+    np.testing.assert_array_equal(taken, result.fronts["river"][[0, 2]])
+    # the trace shows where it stands
+    trace = NegotiationModel(three(rounds=5, world=TWO_FRONTS), n=1, record=True)
+    trace.run()
+    assert "front river 0.580 (-0.020)" in trace.log[0].events
     # the war's value: each party's utility of the war package at both fronts
     np.testing.assert_allclose(result.utility[:, 2], 1 - 0.5 * 0.05 - 0.5 * 0.0, atol=1e-12)
 
@@ -253,6 +264,24 @@ def test_an_offensive_speeds_every_front() -> None:
     m.run()
     np.testing.assert_allclose(at(m)[:, 0], 0.2 + 3 * 0.1, atol=1e-12)
     np.testing.assert_allclose(at(m)[:, 1], 0.6 - 3 * 0.04, atol=1e-12)
+
+
+def test_an_offensive_on_one_front_speeds_that_front_only() -> None:
+    events = "  push: {type: offensive, start_round: 1, drift_multiplier: 2, fronts: river}\n"
+    m = NegotiationModel(three(rounds=3, world=TWO_FRONTS, events=events), n=2)
+    m.run()
+    np.testing.assert_allclose(at(m)[:, 0], 0.2 + 3 * 0.05, atol=1e-12)
+    np.testing.assert_allclose(at(m)[:, 1], 0.6 - 3 * 0.04, atol=1e-12)
+
+
+def test_an_offensive_on_an_undeclared_front_is_refused() -> None:
+    msg = error(
+        "world:\n" + TWO_FRONTS + "events:\n  push: {type: offensive, fronts: [front_line, rivr]}\n"
+    )
+    assert msg == (
+        "three.yaml:38:48: events.push.fronts.1: not a declared front; declared: front_line, "
+        'river (got "rivr")'
+    )
 
 
 # ---- violations, strikes and offensives per event and per actor -----------------------
@@ -344,6 +373,7 @@ def test_the_counts_surface_in_replicates_csv_summary_and_trace(tmp_path: Path) 
     )
     for k, v in result.event_counters.items():
         np.testing.assert_array_equal(back.event_counters[k], v)
+    assert back.fronts == {}
     summary = summarize(result, s, 4)
     assert summary["violations_by.b_mean"] == pytest.approx(
         result.event_counters["violations_by.b"].mean()

@@ -182,7 +182,7 @@ class AgreementBook:
                 world.violator[:, e.by] |= e.struck & halted
         # strikes under a ceasefire are violations too (a truce marks only those it covers)
         m.counters[VIOLATIONS] += (world.violator & ~before).sum(axis=1)
-        offensive = halted & (m.drift_multiplier > 1.0)
+        offensive = halted & ((m.drift_multiplier > 1.0) | (m.front_multiplier > 1.0).any(axis=1))
         self.violations = np.where(held, world.violator.sum(axis=1) + offensive, 0)
         k = np.maximum(self.in_force, 0)
         hazard = np.zeros(m.n)

@@ -53,6 +53,7 @@ def apply_events(model: NegotiationModel, live: np.ndarray) -> RoundWorld:
         violator=np.zeros((model.n, model.n_parties), dtype=bool),
     )
     model.drift_multiplier = np.ones(model.n)
+    model.front_multiplier = np.ones_like(model.moves)  # an event's on one front only
     for party in model.party_agents:
         party.clear_event_effects()
     for event in model.events:
