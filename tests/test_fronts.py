@@ -384,5 +384,14 @@ def test_the_counts_surface_in_replicates_csv_summary_and_trace(tmp_path: Path) 
     m.run()
     notes = [note for record in m.log for note in record.events]
     assert any(note == "push under way (c's)" for note in notes)
+    # and the striker and target of each strike (over the first seeds with strikes)
+    seen: set[str] = set()
+    for seed in range(12):
+        m = NegotiationModel(s, seed=seed, n=1, record=True)
+        m.run()
+        struck = [n for record in m.log for n in record.events if ": a strike by " in n]
+        assert len(struck) == int(m.result().counters["strikes"][0])
+        seen.update(struck)
+    assert seen == {"a_hits_b: a strike by a on b", "c_hits_a: a strike by c on a"}
     blamed = [n for n in notes if n.startswith("calm: a violation attributed to ")]
     assert len(blamed) == int(m.result().counters["violations"][0])

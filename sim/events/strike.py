@@ -262,7 +262,9 @@ class StrikeEvent(EventKind[Strike]):
         self.struck = struck
 
     def notes(self, r: int) -> list[str]:
-        out = [f"{self.name}: a massive strike"] if self.struck[r] else []
+        names = self.model.negotiation.party_names
+        by, target = names[self.by], names[self.target]
+        out = [f"{self.name}: a strike by {by} on {target}"] if self.struck[r] else []
         if self.postponed[r]:
             out.append(f"{self.name}: the round is put off")
         return out
