@@ -637,8 +637,7 @@ FRONT_LINE = Section(
             Flag(),
             False,
             "no package gives back what the advancing side holds that round: the "
-            "proposal on the issue is at least the front line (at most, if the side "
-            "advancing is the one that gains as the line falls)",
+            "proposal on the issue is at least the front line",
             "true",
         ),
     ),
