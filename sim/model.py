@@ -263,11 +263,6 @@ class NegotiationModel(mesa.Model):
             * (1.0 - self.front_slowdown * at)
         )
 
-    def expected_drift(self) -> np.ndarray:
-        """The first front line's expected move this round (towards 1)."""
-        drifts = self.expected_drifts()
-        return drifts[:, 0] if drifts.shape[1] else np.zeros(self.n)
-
     def war_package(self, positions: np.ndarray | None) -> np.ndarray:
         """The package continued war imposes: each front line on its issue, and each other
         issue's ``under_war`` value. ``positions``: (N, F), or (N,) for one front."""
@@ -595,38 +590,25 @@ class NegotiationModel(mesa.Model):
         )
 
     def _event_counters(self) -> dict[str, np.ndarray]:
-        """What each event made, and each party, for replicates.csv and the summary:
-        ``strikes.<event>`` and ``strikes_by.<party>``; ``violations.<truce>`` (the parties
-        it saw violate it, per round) and ``violations_by.<party>`` (the parties seen to
-        violate a truce or an agreement in force, per round: they add up to
-        ``violations``); ``offensives.<event>``, ``aid_changes.<event>`` (1 where it got
-        under way) and ``offensives_by.<party>``, ``aid_changes_by.<party>``."""
-        from sim.events.shift import ShiftEvent
-        from sim.events.strike import StrikeEvent
-        from sim.events.truce import TruceEvent
-
+        """What each event made, and each party, for replicates.csv and the summary: each
+        kind's tallies (``sim.events.EventKind.tallies``) per event, ``<tally>.<event>``,
+        and summed over the events each party made, ``<tally>_by.<party>``: strikes,
+        offensives, aid changes; a truce's violations (``violations.<truce>``). Where any
+        event can be violated, ``violations_by.<party>``: the rounds in which the party was
+        seen to violate a truce or an agreement in force (they add up to ``violations``)."""
         out: dict[str, np.ndarray] = {}
-        strikes = [e for e in self.events if isinstance(e, StrikeEvent)]
-        for e in strikes:
-            out[f"strikes.{e.name}"] = e.count_struck.copy()
-        for i, party in enumerate(self.party_agents):
-            own = [e.count_struck for e in strikes if e.by == i]
-            if own:
-                out[f"strikes_by.{party.name}"] = np.sum(own, axis=0)
-        truces = [e for e in self.events if isinstance(e, TruceEvent)]
-        for t in truces:
-            out[f"violations.{t.name}"] = t.count_violations.copy()
-        if truces or strikes:
+        made = [(e.name, t) for e in self.events for t in e.tallies()]
+        for prefix in dict.fromkeys(t.name for _, t in made):  # in registry order
+            mine = [(event, t) for event, t in made if t.name == prefix]
+            for event, t in mine:
+                out[f"{prefix}.{event}"] = t.counts.copy()
             for i, party in enumerate(self.party_agents):
-                out[f"violations_by.{party.name}"] = self.violations_by[:, i].copy()
-        shifts = [e for e in self.events if isinstance(e, ShiftEvent)]
-        for shift in shifts:
-            out[f"{shift.counter}.{shift.name}"] = shift.count_made.copy()
-        for i, party in enumerate(self.party_agents):
-            for prefix in sorted({s.counter for s in shifts}):
-                own = [s.count_made for s in shifts if s.by == i and s.counter == prefix]
+                own = [t.counts for _, t in mine if t.by == i]
                 if own:
                     out[f"{prefix}_by.{party.name}"] = np.sum(own, axis=0)
+        if any(e.violable for e in self.events):
+            for i, party in enumerate(self.party_agents):
+                out[f"violations_by.{party.name}"] = self.violations_by[:, i].copy()
         return out
 
     def _net_gain(self, agreed: np.ndarray) -> np.ndarray:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.events.base import EventKind, EventSpec, RoundWorld
+from sim.events.base import EventKind, EventSpec, RoundWorld, Tally
 from sim.events.shift import ShiftEvent
 from sim.events.strike import StrikeEvent
 from sim.events.truce import TruceEvent
@@ -69,6 +69,7 @@ __all__ = [
     "EventKind",
     "EventSpec",
     "RoundWorld",
+    "Tally",
     "apply_events",
     "build_events",
     "kind_of",

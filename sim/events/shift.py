@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.distributions import Param as Value
-from sim.events.base import ROUND_KEYS, EventKind, RoundWorld
+from sim.events.base import ROUND_KEYS, EventKind, RoundWorld, Tally
 from sim.loader.kinds import NONNEG, UNIT, Key, Kind, Param, Ref, Table
 from sim.loader.tree import SOURCE, Node, _fail, _got, _join, _node_at
 from sim.streams import Purpose
@@ -169,10 +169,9 @@ class ShiftEvent(EventKind[Shift]):
         self.on = on
         self.count_made = np.maximum(self.count_made, on & world.live)
 
-    @property
-    def counter(self) -> str:
-        """Its counters' prefix: ``offensives`` or ``aid_changes``."""
-        return f"{self.spec.type}s"
+    def tallies(self) -> list[Tally]:
+        # ``offensives`` or ``aid_changes``: 1 where it got under way
+        return [Tally(f"{self.spec.type}s", self.by, self.count_made)]
 
     def notes(self, r: int) -> list[str]:
         if not self.on[r]:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.distributions import Param as Value
-from sim.events.base import ROUND_KEYS, EventKind, RoundWorld
+from sim.events.base import ROUND_KEYS, EventKind, RoundWorld, Tally
 from sim.loader.kinds import (
     NONNEG,
     POSITIVE,
@@ -194,6 +194,7 @@ class StrikeEvent(EventKind[Strike]):
     title = "a strike event"
     intro = "Massive strikes by one party on another's energy system (`type: strike`)."
     counters = ("strikes",)
+    violable = True  # a strike in a truce or under an agreement in force violates it
 
     @staticmethod
     def check_keys(name: str, values: dict[str, Any], root: Node) -> None:
@@ -260,6 +261,9 @@ class StrikeEvent(EventKind[Strike]):
         )
         world.violator[:, self.by] |= struck & in_truce
         self.struck = struck
+
+    def tallies(self) -> list[Tally]:
+        return [Tally("strikes", self.by, self.count_struck)]
 
     def notes(self, r: int) -> list[str]:
         names = self.model.negotiation.party_names

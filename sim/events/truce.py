@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.distributions import Param as Value
-from sim.events.base import ROUND_KEYS, EventKind, RoundWorld
+from sim.events.base import ROUND_KEYS, EventKind, RoundWorld, Tally
 from sim.events.strike import StrikeEvent
 from sim.loader.kinds import REQUIRED, UNIT, Key, Param, RefList
 
@@ -75,6 +75,7 @@ class TruceEvent(EventKind[Truce]):
         ),
     )
     title = "a truce event"
+    violable = True
     intro = "A truce over strike events, by either side (`type: truce`)."
 
     def __init__(self, model: NegotiationModel, spec: Truce) -> None:
@@ -86,7 +87,6 @@ class TruceEvent(EventKind[Truce]):
         self.force = np.zeros(n, dtype=bool)
         self.blamed = np.zeros((n, model.n_parties), dtype=bool)
         self.count_violations = np.zeros(n, dtype=np.int64)  # its violations so far
-        self.count_by = np.zeros((n, model.n_parties), dtype=np.int64)  # by each party
 
     def link(self, events: Sequence[EventKind[Any]]) -> None:
         names = (self.spec.covers,) if isinstance(self.spec.covers, str) else self.spec.covers
@@ -122,7 +122,10 @@ class TruceEvent(EventKind[Truce]):
             blamed[:, s.by] |= s.struck & self.force
         self.blamed = blamed
         self.count_violations += blamed.sum(axis=1)
-        self.count_by += blamed
+
+    def tallies(self) -> list[Tally]:
+        # by each party: the model's ``violations_by`` (truces and agreements alike)
+        return [Tally("violations", None, self.count_violations)]
 
     def notes(self, r: int) -> list[str]:
         names = self.model.negotiation.party_names
