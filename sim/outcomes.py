@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.events import COUNTERS
+from sim.events import COUNTERS, EVENT_COUNTER_PREFIXES
 
 if TYPE_CHECKING:
     import pyarrow as pa  # type: ignore[import-untyped]
@@ -49,19 +49,6 @@ def outcome_label(name: str) -> str:
 
 
 NO_ONE = -1  # walkout_by when nobody walked out
-
-
-# the per-event and per-actor counters' column prefixes (``sim.model``'s event counters)
-EVENT_COUNTER_PREFIXES = (
-    "strikes.",
-    "strikes_by.",
-    "violations.",
-    "violations_by.",
-    "offensives.",
-    "offensives_by.",
-    "aid_changes.",
-    "aid_changes_by.",
-)
 
 
 @dataclass(frozen=True)

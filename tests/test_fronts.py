@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from sim.errors import ScenarioError
+from sim.events import EVENT_COUNTER_PREFIXES
 from sim.loader import load_scenario, load_scenario_text
 from sim.model import NegotiationModel
 from sim.outcomes import read_replicates_csv
@@ -395,3 +396,12 @@ def test_the_counts_surface_in_replicates_csv_summary_and_trace(tmp_path: Path) 
     assert seen == {"a_hits_b: a strike by a on b", "c_hits_a: a strike by c on a"}
     blamed = [n for n in notes if n.startswith("calm: a violation attributed to ")]
     assert len(blamed) == int(m.result().counters["violations"][0])
+
+
+def test_every_tally_is_declared_by_its_kind_and_read_back() -> None:
+    s = three(rounds=3, events=STRIKES + "  push: {type: offensive, by: c}\n")
+    m = NegotiationModel(s, n=2)
+    result = m.run()
+    for event in m.events:
+        assert {t.name for t in event.tallies()} <= set(type(event).tallied)
+    assert all(k.startswith(EVENT_COUNTER_PREFIXES) for k in result.event_counters)

@@ -28,6 +28,16 @@ VIOLATIONS = "violations"
 COUNTERS: tuple[str, ...] = tuple(c for kind in EVENT_KINDS for c in kind.counters) + (VIOLATIONS,)
 
 
+# the columns of replicates.csv that count what events made, per event and per party
+# (``<tally>.<event>``, ``<tally>_by.<party>``, and ``violations_by.<party>``)
+EVENT_COUNTER_PREFIXES: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [p for kind in EVENT_KINDS for t in kind.tallied for p in (f"{t}.", f"{t}_by.")]
+        + [f"{VIOLATIONS}_by."]
+    )
+)
+
+
 def kind_of(spec: EventSpec) -> type[EventKind[Any]]:
     """The registered kind of a scenario event."""
     for kind in EVENT_KINDS:
@@ -64,6 +74,7 @@ def apply_events(model: NegotiationModel, live: np.ndarray) -> RoundWorld:
 
 __all__ = [
     "COUNTERS",
+    "EVENT_COUNTER_PREFIXES",
     "EVENT_KINDS",
     "VIOLATIONS",
     "EventKind",

@@ -80,6 +80,7 @@ class EventKind(ABC, Generic[SpecT]):
     # the model side
     counters: ClassVar[tuple[str, ...]] = ()  # per-replicate counts this kind adds to
     violable: ClassVar[bool] = False  # whether it makes truce or agreement violations
+    tallied: ClassVar[tuple[str, ...]] = ()  # the names of its tallies (``tallies()``)
 
     @staticmethod
     def check_keys(name: str, values: dict[str, Any], root: Node) -> None:

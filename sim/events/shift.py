@@ -117,6 +117,7 @@ class ShiftEvent(EventKind[Shift]):
         ),
     )
     title = "an offensive or aid_change event"
+    tallied = ("offensives", "aid_changes")
 
     @staticmethod
     def check_keys(name: str, values: dict[str, Any], root: Node) -> None:

@@ -195,6 +195,7 @@ class StrikeEvent(EventKind[Strike]):
     intro = "Massive strikes by one party on another's energy system (`type: strike`)."
     counters = ("strikes",)
     violable = True  # a strike in a truce or under an agreement in force violates it
+    tallied = ("strikes",)
 
     @staticmethod
     def check_keys(name: str, values: dict[str, Any], root: Node) -> None:

@@ -76,6 +76,7 @@ class TruceEvent(EventKind[Truce]):
     )
     title = "a truce event"
     violable = True
+    tallied = ("violations",)
     intro = "A truce over strike events, by either side (`type: truce`)."
 
     def __init__(self, model: NegotiationModel, spec: Truce) -> None:
