@@ -8,10 +8,10 @@ Each run is ``negsim run scenarios/baseline.yaml --runs N --seed 1 --jobs J --no
 --quiet --out DIR`` (with ``--record rounds`` for the second) in a subprocess of this
 interpreter, measured as ``bench/bench.py`` measures: wall time, CPU time of the process
 tree, and its peak memory (the largest sum of resident set sizes of the process and its
-workers, sampled every 50 ms from /proc). The rounds are streamed to ``rounds.parquet``
-chunk by chunk (8,192 replicates), so the peak should stay near the plain run's whatever
-N is. Figures are left out (``--no-plots``): drawing the round figures reads the file once
-more, in row groups.
+workers, sampled every 50 ms from /proc). The rounds are streamed into the folder
+``rounds/``, one Parquet file per chunk (8,192 replicates), so the peak should stay near the
+plain run's whatever N is. Figures are left out (``--no-plots``): drawing the round figures
+reads the folder once more, a batch at a time.
 """
 
 from __future__ import annotations
@@ -39,17 +39,18 @@ def main(argv: list[str] | None = None) -> int:
             out = Path(tmp) / ("rounds" if record else "plain")
             extra = ["--record", "rounds"] if record else []
             wall, cpu, peak, shown = negsim_run(args.runs, args.jobs, args.seed, out, extra)
-            size = sum(p.stat().st_size for p in out.iterdir() if p.is_file())
-            rounds = out / "rounds.parquet"
-            rows.append((shown, wall, cpu, peak, size, rounds.stat().st_size if record else 0))
-    for shown, wall, cpu, peak, size, rsize in rows:
+            size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+            parts = list((out / "rounds").glob("*.parquet")) if record else []
+            rsize = sum(p.stat().st_size for p in parts)
+            rows.append((shown, wall, cpu, peak, size, rsize, len(parts)))
+    for shown, wall, cpu, peak, size, rsize, nparts in rows:
         print(f"\n{shown}")
         print(f"  wall {wall:.1f} s, cpu {cpu:.1f} s, peak memory {peak / 2**20:.0f} MiB")
         print(
             f"  files {size / 2**20:.1f} MiB"
-            + (f" (rounds.parquet {rsize / 2**20:.1f} MiB)" if rsize else "")
+            + (f" (rounds/: {nparts} files, {rsize / 2**20:.1f} MiB)" if rsize else "")
         )
-    (_, w0, c0, p0, _, _), (_, w1, c1, p1, _, _) = rows
+    (_, w0, c0, p0, *_), (_, w1, c1, p1, *_) = rows
     print(
         f"\nrecording rounds costs {w1 - w0:+.1f} s wall ({w1 / w0:.2f}x), "
         f"{c1 - c0:+.1f} s cpu, {(p1 - p0) / 2**20:+.0f} MiB peak memory"

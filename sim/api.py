@@ -139,8 +139,9 @@ def run(
     ``stream_to`` writes ``replicates.csv`` into that folder as the chunks finish and
     keeps the drawn parameters out of memory (for very large runs); ``.replicates`` then
     reads the file back. ``record="rounds"`` (``--record rounds``) also keeps every round
-    of every replicate, written chunk by chunk to ``rounds.parquet`` (in ``stream_to``, or
-    in a temporary folder removed with the result) and read back by ``.rounds``.
+    of every replicate, written chunk by chunk to the Parquet dataset folder ``rounds/`` (one
+    file per chunk; in ``stream_to``, or in a temporary folder removed with the result) and
+    read back by ``.rounds``.
     ``progress`` is called with each finished chunk's size.
     """
     _check_executor(executor, scheduler)
@@ -195,7 +196,7 @@ def _simulate(
     parquet: bool = True,
     record: str | None = None,
 ) -> Run:
-    from sim.recorder import ROUNDS_PARQUET
+    from sim.recorder import ROUNDS_DIR
     from sim.runner import REPLICATES_CSV, run_replicates
     from sim.summary import summarize
 
@@ -209,7 +210,7 @@ def _simulate(
     if record == "rounds":
         if out is None:
             scratch = Path(tempfile.mkdtemp(prefix="negsim-rounds-"))
-        rounds_to = (out or scratch or Path()) / ROUNDS_PARQUET
+        rounds_to = (out or scratch or Path()) / ROUNDS_DIR
     try:
         ensemble = run_replicates(
             s,

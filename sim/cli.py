@@ -224,8 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--record",
         choices=["rounds"],
-        help="also keep every round of every replicate in rounds.parquet (front, BATNAs, "
-        "aspirations, proposals, responses, events) and draw its figures",
+        help="also keep every round of every replicate in rounds/ (Parquet, one file per "
+        "chunk: front, BATNAs, aspirations, proposals, responses, events, the agreements' "
+        "stage) and draw its figures",
     )
 
     p = sub.add_parser("compare", help="run several scenarios on common random numbers and compare")

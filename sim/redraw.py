@@ -2,7 +2,7 @@
 
 Every kind of folder a command writes (``run``, ``compare``, ``sweep``, ``sensitivity``,
 ``discover``) keeps what its figures need: ``replicates.csv`` and ``summary.json`` (and
-``rounds.parquet`` when recorded) for a run, ``compare.json``, ``sweep.csv`` with the
+``rounds/`` when recorded) for a run, ``compare.json``, ``sweep.csv`` with the
 manifest's axes, ``sensitivity.json``, ``discovery.json``. :func:`redraw` draws them again
 in any format and rewrites ``report.html``.
 """
@@ -39,13 +39,13 @@ def _manifest(folder: Path) -> dict[str, Any]:
 
 def _figures_of_run(folder: Path, fmt: str) -> list[Path]:
     from sim.plots import draw_run_figures
-    from sim.recorder import ROUNDS_PARQUET
+    from sim.recorder import rounds_path
     from sim.results import read_run_folder
 
     summary, result = read_run_folder(folder)
     paths = draw_run_figures(result, summary, folder / "plots", fmt)
-    rounds = folder / ROUNDS_PARQUET
-    if rounds.is_file():
+    rounds = rounds_path(folder)
+    if rounds is not None:
         from sim.plots import save_figure
         from sim.round_figures import draw_round_figures, plot_round_paths, prepare_round_paths
 

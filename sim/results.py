@@ -64,6 +64,17 @@ def _write_report(folder: Path) -> None:
     write_report(folder)
 
 
+def _copy_folder(source: Path, target: Path) -> None:
+    """Copy a folder under a temporary name, then move it into place (replacing an older
+    copy): a reader never sees half of it."""
+    tmp = target.with_name(f".{target.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(source, tmp)
+    if target.is_dir():
+        shutil.rmtree(target)
+    tmp.replace(target)
+
+
 def _dataframe(columns: Mapping[str, Any]) -> pandas.DataFrame:
     import pandas as pd
 
@@ -117,22 +128,24 @@ class Run:
     summary: dict[str, Any]
     provenance: Provenance
     replicates_csv: Path | None = None  # where replicates.csv was streamed, if it was
-    rounds_parquet: Path | None = None  # where rounds.parquet was written, if recorded
+    rounds_dir: Path | None = None  # the rounds/ dataset folder, if rounds were recorded
 
     @property
     def rounds(self) -> pandas.DataFrame | None:
-        """One row per replicate and round (``record="rounds"``), read from
-        ``rounds.parquet`` each time it is asked for; None when rounds were not recorded.
+        """One row per replicate and round (``record="rounds"``), ordered by replicate and
+        round, read from the ``rounds/`` folder (one Parquet file per chunk) each time it
+        is asked for; None when rounds were not recorded.
         Columns: ``replicate``, ``round``, ``front``, ``move``, ``talking``, ``proposer``,
         ``proposal.<issue>``, per party ``batna``/``aspiration``/``utility``/``accept``/
         ``vote``/``cost``/``pressure.<party>``, ``events.<counter>`` (the round's events),
-        ``ratification_failed`` and ``state`` (``talking``, or how the talks ended in that
-        round)."""
-        if self.rounds_parquet is None:
+        ``ratification_failed``, ``state`` (``talking``, or how the talks ended in that
+        round) and ``stage`` (the agreements' stage after it: ``war``, ``truce``,
+        ``ceasefire``, ``settlement`` or ``over``)."""
+        if self.rounds_dir is None:
             return None
-        import pandas as pd
+        from sim.recorder import read_rounds
 
-        return pd.read_parquet(self.rounds_parquet)
+        return read_rounds(self.rounds_dir)
 
     @property
     def replicates(self) -> pandas.DataFrame:
@@ -152,7 +165,7 @@ class Run:
         argv: Sequence[str] | None = None,
     ) -> Path:
         """Write ``summary.json``, ``scenario.yaml``, ``replicates.csv`` and
-        ``replicates.parquet``, ``rounds.parquet`` when recorded, the figures under
+        ``replicates.parquet``, the ``rounds/`` folder when recorded, the figures under
         ``plots/``, ``manifest.json`` and ``report.html`` into ``folder``."""
         from sim.loader import dump_scenario
         from sim.runner import REPLICATES_CSV, write_parquet_copy
@@ -168,22 +181,22 @@ class Run:
         elif streamed.resolve() != (out / REPLICATES_CSV).resolve():
             write_text_atomic(out / REPLICATES_CSV, streamed.read_text(encoding="utf-8"))
             write_parquet_copy(out)
-        if self.rounds_parquet is not None:
-            from sim.recorder import ROUNDS_PARQUET
+        if self.rounds_dir is not None:
+            from sim.recorder import ROUNDS_DIR
 
-            if self.rounds_parquet.resolve() != (out / ROUNDS_PARQUET).resolve():
-                shutil.copyfile(self.rounds_parquet, out / ROUNDS_PARQUET)
+            if self.rounds_dir.resolve() != (out / ROUNDS_DIR).resolve():
+                _copy_folder(self.rounds_dir, out / ROUNDS_DIR)
         if plots:
             from sim.plots import draw_run_figures
 
             draw_run_figures(
                 self.ensemble, self.summary, out / "plots", fmt, scenario=self.scenario
             )
-            if self.rounds_parquet is not None:
+            if self.rounds_dir is not None:
                 from sim.round_figures import draw_round_figures
 
                 draw_round_figures(
-                    out / ROUNDS_PARQUET,
+                    out / ROUNDS_DIR,
                     self.scenario,
                     out / "plots",
                     fmt,
@@ -257,9 +270,9 @@ class Run:
         return plot_offers(data, ax=ax)
 
     def _rounds_file(self) -> Path:
-        if self.rounds_parquet is None:
+        if self.rounds_dir is None:
             raise NegsimError('no round-by-round data: run with record="rounds"')
-        return self.rounds_parquet
+        return self.rounds_dir
 
     def plot_agreement_by_strikes(self, ax: Axes | None = None) -> Figure:
         """Agreement by the number of strikes a replicate saw."""

@@ -1,4 +1,4 @@
-"""Figures of the round-by-round data (``rounds.parquet``, ``--record rounds``).
+"""Figures of the round-by-round data (the ``rounds/`` folder, ``--record rounds``).
 
 Two figures, each from a prepared dataclass as in :mod:`sim.plots` (whose helpers and
 colours they share; they live here to keep that module within its size):
@@ -10,7 +10,7 @@ colours they share; they live here to keep that module within its size):
   each round's proposal), with the Pareto frontier of the packages those parties could
   agree on, the Nash bargaining point and the BATNAs.
 
-The path quantiles are computed in one pass over the Parquet file's row groups with fine
+The path quantiles are computed in one pass over the Parquet files' batches with fine
 histograms (resolution :data:`BIN_WIDTH`), so memory does not grow with the run.
 """
 
@@ -115,9 +115,9 @@ def prepare_round_paths(
     n: int = 0,
     scenario_spec: Any = None,
 ) -> RoundPaths:
-    """The paths of the proposal and of each party's aspiration and BATNA from
-    ``rounds.parquet``, read one row group at a time."""
-    import pyarrow.parquet as pq
+    """The paths of the proposal and of each party's aspiration and BATNA from the
+    ``rounds/`` folder (or a single file), read one batch at a time."""
+    from sim.recorder import iter_round_batches
 
     bins = int(round((HIGH - LOW) / BIN_WIDTH))
     series = (
@@ -127,8 +127,7 @@ def prepare_round_paths(
     )
     hists = {s: np.zeros(rounds * bins, dtype=np.int64) for s in series}
     talking = np.zeros(rounds, dtype=np.int64)
-    file = pq.ParquetFile(path)
-    for batch in file.iter_batches(columns=["round", *series], batch_size=1 << 18):
+    for batch in iter_round_batches(path, ["round", *series]):
         r = batch.column("round").to_numpy().astype(np.int64) - 1
         talking += np.bincount(r, minlength=rounds)[:rounds]
         for s in series:
@@ -151,15 +150,21 @@ def prepare_round_paths(
 
 
 def pick_replicate(path: str | os.PathLike[str]) -> int:
-    """The replicate :func:`draw_round_figures` shows: the first that agreed, else the
-    first that negotiated longest."""
+    """The replicate :func:`draw_round_figures` shows: the first that ended in a
+    settlement, else the first with a ceasefire in force at the end, else the first that
+    negotiated longest."""
+    import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
-    table = pq.read_table(path, columns=["replicate", "round", "state"])
-    agreed = table.filter(pc.equal(table.column("state").cast("string"), "agreement"))
-    if agreed.num_rows:
-        return int(pc.min(agreed.column("replicate")).as_py())
+    from sim.recorder import read_rounds_table
+
+    table = read_rounds_table(path, ["replicate", "round", "state"])
+    state = table.column("state").cast("string")
+    # "agreement": the settlement's name in folders written before staged agreements
+    for ends in (["settlement", "agreement"], ["ceasefire"]):
+        agreed = table.filter(pc.is_in(state, value_set=pa.array(ends)))
+        if agreed.num_rows:
+            return int(pc.min(agreed.column("replicate")).as_py())
     rounds = table.column("round").to_numpy()
     reps = table.column("replicate").to_numpy()
     longest = rounds.max()
@@ -186,13 +191,13 @@ def prepare_offers(
     replicate: int | None = None,
     parties: tuple[str, str] | None = None,
 ) -> Offers:
-    """One replicate's offers from ``rounds.parquet`` and, from the model built for that
+    """One replicate's offers from the ``rounds/`` folder and, from the model built for that
     replicate (same seed, same draws), the Pareto frontier and Nash point of the packages
     the scenario allows (``scenario`` is the loaded :class:`~sim.scenario.Scenario`)."""
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
     from sim.model import NegotiationModel
+    from sim.recorder import read_rounds_table
     from sim.runner import free_model
 
     names = tuple(scenario.party_names)
@@ -200,7 +205,7 @@ def prepare_offers(
         replicate = pick_replicate(path)
     pair = parties or (names[0], names[1])
     i, j = names.index(pair[0]), names.index(pair[1])
-    table = pq.read_table(path, filters=[("replicate", "=", int(replicate))])
+    table = read_rounds_table(path, replicate=int(replicate))
     if table.num_rows == 0:
         raise ValueError(f"replicate {replicate} is not in {path}")
     rounds = table.column("round").to_numpy()
@@ -374,12 +379,13 @@ def draw_round_figures(
     seed: int | None = None,
     n: int = 0,
 ) -> list[Path]:
-    """Draw :data:`ROUND_FIGURES` from ``rounds.parquet`` into ``outdir``; return the paths.
+    """Draw :data:`ROUND_FIGURES` from the ``rounds/`` folder into ``outdir``; return the
+    paths.
     ``scenario`` is the loaded scenario of the run (its seed unless ``seed`` is given)."""
-    import pyarrow.parquet as pq
+    from sim.recorder import read_rounds_table
 
     if not n:
-        reps = pq.read_table(path, columns=["replicate"]).column("replicate").to_numpy()
+        reps = read_rounds_table(path, ["replicate"]).column("replicate").to_numpy()
         n = int(np.unique(reps).size)
     paths = prepare_round_paths(
         path,

@@ -109,7 +109,8 @@ def run_replicates(
     ``replicates.parquet`` beside it when ``parquet`` and pyarrow is installed. The
     returned result keeps the drawn parameters only with ``keep_params`` (they are the
     bulk of the memory). With ``rounds_to`` every round of every replicate is recorded
-    and appended chunk by chunk to that Parquet file (:mod:`sim.recorder`).
+    and written chunk by chunk, one Parquet file per chunk, into that dataset folder
+    (:mod:`sim.recorder`).
     ``progress`` is called with each finished chunk's size. The
     numbers depend on the scenario, ``runs`` and ``seed`` only, never on ``jobs`` or
     ``executor``.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -106,19 +107,66 @@ def run(s, n: int = 2000, seed: int = 7):
 # ---- one kind is the first version ----------------------------------------------------
 
 
+ONE_KIND = "agreements:\n  kinds:\n    peace: {settles: all}\n"
+US = "actors.united_states"
+# the baseline without its kinds, made to reach every end in 26 rounds: parties that
+# concede within six rounds (settlements, and failed referendums), a mediator that may
+# leave and end the talks
+BASELINE_ENDS = [
+    "actors.russia.concession.deadline=6",
+    "actors.ukraine.concession.deadline=6",
+    f"{US}.after_exit=end",
+    f"{US}.deadline.exit_hazard=0.3",
+]
+EVERY_END = {"settlement", "breakdown", "mediator_exit", "stalemate"}
+
+
+def _without_and_with_one_kind(file: str, folder: Path) -> tuple[Path, Path]:
+    """The scenario without an ``agreements`` section, and the same with one kind that
+    settles every issue."""
+    source = ROOT / file
+    if file == "scenarios/baseline.yaml":
+        # extends stays inside its folder; the quotes are checked against seeds/
+        shutil.copytree(ROOT / "seeds", folder / "seeds")
+        shutil.copyfile(source, folder / "baseline.yaml")
+        plain = folder / "plain.yaml"
+        plain.write_text("extends: baseline.yaml\nagreements: null\n", encoding="utf-8")
+        one = folder / "one_kind.yaml"
+        one.write_text("extends: plain.yaml\n" + ONE_KIND, encoding="utf-8")
+        return plain, one
+    one = folder / "one_kind.yaml"
+    one.write_text(source.read_text(encoding="utf-8") + "\n" + ONE_KIND, encoding="utf-8")
+    return source, one
+
+
 @pytest.mark.parametrize(
-    "file", ["scenarios/river_basin_water_treaty.yaml", "tests/data/valid/three_party.yaml"]
+    "file, overrides, n, ends",
+    [
+        ("tests/data/valid/three_party.yaml", [], 300, {"stalemate"}),
+        ("scenarios/baseline.yaml", BASELINE_ENDS, 600, EVERY_END),
+        # the same for three parties; its solver makes each round costly (-m slow)
+        pytest.param(
+            "scenarios/river_basin_water_treaty.yaml", [], 300, EVERY_END, marks=pytest.mark.slow
+        ),
+    ],
+    ids=["three_party", "baseline", "river_basin"],
 )
-def test_one_kind_covering_every_issue_reproduces_the_scenario_without_kinds(file, tmp_path):
-    plain = load_scenario(ROOT / file)
+def test_one_kind_covering_every_issue_reproduces_the_scenario_without_kinds(
+    file, overrides, n, ends, tmp_path
+):
+    """Every column of every replicate is the same, byte for byte, in replicates.csv."""
+    plain_file, one_file = _without_and_with_one_kind(file, tmp_path)
+    plain = load_scenario(plain_file, overrides)
     assert plain.agreements is None
-    text = (ROOT / file).read_text(encoding="utf-8")
-    one = tmp_path / "one_kind.yaml"
-    one.write_text(text + "\nagreements:\n  kinds:\n    peace: {settles: all}\n", encoding="utf-8")
-    staged = load_scenario(one)
-    a = NegotiationModel(plain, seed=3, n=300).run()
-    b = NegotiationModel(staged, seed=3, n=300).run()
+    staged = load_scenario(one_file, overrides)
+    assert staged.agreements is not None
+    a = NegotiationModel(plain, seed=3, n=n).run()
+    b = NegotiationModel(staged, seed=3, n=n).run()
     assert a.to_csv_text() == b.to_csv_text()
+    # the comparison covers the ends the scenario can reach, and votes that fail
+    assert {k for k, v in a.counts().items() if v > 0} == ends
+    if "settlement" in ends:
+        assert (a.failed_ratifications > 0).sum() >= 5
 
 
 # ---- durability -----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim import ensemble
 from sim.cli import main
 from sim.ensemble import CHUNK_SIZE, iter_chunks
 from sim.loader import load_scenario
@@ -22,7 +23,11 @@ from sim.outcomes import EnsembleResult
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = str(ROOT / "scenarios" / "baseline.yaml")
-RUNS = 2 * CHUNK_SIZE + 3000  # three chunks, the last one short: more chunks than workers
+# The CLI runs below are cut into chunks of SMALL_CHUNK replicates, a quarter of the
+# production size, so that three chunks (the last one short: more chunks than workers)
+# take a quarter of the replicates; the chunk size itself changes no number (tested below).
+SMALL_CHUNK = CHUNK_SIZE // 4
+RUNS = 2 * SMALL_CHUNK + 700
 
 
 @pytest.fixture(scope="module")
@@ -30,27 +35,24 @@ def runs(tmp_path_factory):
     """Folders of three CLI runs: seed 7 on one and on two workers, seed 8 on one."""
     base = tmp_path_factory.mktemp("repro")
     out = {}
-    for key, seed, jobs in (("seed7_jobs1", 7, 1), ("seed7_jobs2", 7, 2), ("seed8_jobs1", 8, 1)):
-        folder = base / key
-        code = main(
-            [
-                "run",
-                BASELINE,
-                "--runs",
-                str(RUNS),
-                "--seed",
-                str(seed),
-                "--jobs",
-                str(jobs),
-                "--no-plots",
-                "--quiet",
-                "--out",
-                str(folder),
-            ]
-        )
-        assert code == 0
-        out[key] = folder
+    plan = ensemble.plan_chunks
+    assert len(plan(RUNS, SMALL_CHUNK)) == 3
+    with pytest.MonkeyPatch.context() as patch:
+        # the chunks are planned in this process; the workers run the chunks they are sent
+        patch.setattr(ensemble, "plan_chunks", lambda runs, chunk_size=0: plan(runs, SMALL_CHUNK))
+        for key, seed, jobs in (
+            ("seed7_jobs1", 7, 1),
+            ("seed7_jobs2", 7, 2),
+            ("seed8_jobs1", 8, 1),
+        ):
+            out[key] = _cli_run(base / key, seed, jobs)
     return out
+
+
+def _cli_run(folder: Path, seed: int, jobs: int) -> Path:
+    argv = ["run", BASELINE, "--runs", str(RUNS), "--seed", str(seed), "--jobs", str(jobs)]
+    assert main([*argv, "--no-plots", "--quiet", "--out", str(folder)]) == 0
+    return folder
 
 
 def summary(folder: Path) -> dict:

@@ -30,9 +30,12 @@ def test_the_library_has_baseline_variants_and_another_negotiation():
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_scenario_runs_and_outcomes_partition(path: Path):
     scenario = load_scenario(path)
-    result = run_ensemble(scenario, 300, seed=7)
+    # structural checks on every replicate; a three-party scenario's rounds cost far more
+    # (its solver), and 120 of its replicates still end in agreement and without it
+    n = 120 if len(scenario.parties) > 2 else 300
+    result = run_ensemble(scenario, n, seed=7)
     counts = result.counts()
-    assert sum(counts.values()) == 300
+    assert sum(counts.values()) == n
     assert set(np.unique(result.outcome)) <= {o.value for o in Outcome}
     agreed = result.outcome == Outcome.AGREEMENT
     # terms exist exactly for agreements, and lie in the package box
@@ -40,6 +43,8 @@ def test_scenario_runs_and_outcomes_partition(path: Path):
     assert np.all(np.isnan(result.terms[~agreed]))
     assert np.all((result.terms[agreed] >= -1e-12) & (result.terms[agreed] <= 1 + 1e-12))
     assert np.all((result.end_round >= 1) & (result.end_round <= scenario.rounds))
+    if len(scenario.parties) > 2:  # the smaller sample still covers both kinds of end
+        assert 0 < agreed.sum() < n
 
 
 def test_variants_change_the_baseline_outcomes():
