@@ -113,8 +113,43 @@ class Provenance:
         )
 
 
+class _Saved:
+    """What the results of ``run``, ``compare``, ``sweep``, ``sensitivity`` and
+    ``discover`` share: :meth:`save` writes the result's own files (``_write``), its
+    figures under ``plots/`` (``_draw``, unless ``plots=False``), ``manifest.json`` and
+    ``report.html``."""
+
+    provenance: Provenance
+
+    def save(
+        self,
+        folder: PathLike,
+        *,
+        plots: bool = True,
+        fmt: str = "png",
+        argv: Sequence[str] | None = None,
+    ) -> Path:
+        """Write the result into ``folder`` (created if needed) and return its path:
+        the files the command writes, the figures in ``fmt`` (png, svg or pdf),
+        ``manifest.json`` (with ``argv`` as the command line) and ``report.html``."""
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        self._write(out)
+        if plots:
+            self._draw(out, fmt)
+        self.provenance.write(out, argv)
+        _write_report(out)
+        return out
+
+    def _write(self, out: Path) -> None:
+        raise NotImplementedError
+
+    def _draw(self, out: Path, fmt: str) -> None:
+        raise NotImplementedError
+
+
 @dataclass(eq=False)
-class Run:
+class Run(_Saved):
     """A Monte Carlo run of one scenario (``negsim run``).
 
     ``ensemble`` holds every replicate's end state (:class:`~sim.outcomes.EnsembleResult`);
@@ -156,22 +191,12 @@ class Run:
             return pd.read_csv(self.replicates_csv, keep_default_na=False, na_values=["nan"])
         return _dataframe(self.ensemble.columns())
 
-    def save(
-        self,
-        folder: PathLike,
-        *,
-        plots: bool = True,
-        fmt: str = "png",
-        argv: Sequence[str] | None = None,
-    ) -> Path:
-        """Write ``summary.json``, ``scenario.yaml``, ``replicates.csv`` and
-        ``replicates.parquet``, the ``rounds/`` folder when recorded, the figures under
-        ``plots/``, ``manifest.json`` and ``report.html`` into ``folder``."""
+    def _write(self, out: Path) -> None:
+        """``summary.json``, ``scenario.yaml``, ``replicates.csv`` and
+        ``replicates.parquet``, and the ``rounds/`` folder when recorded."""
         from sim.loader import dump_scenario
         from sim.runner import REPLICATES_CSV, write_parquet_copy
 
-        out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
         write_json_atomic(out / "summary.json", self.summary)
         write_text_atomic(out / "scenario.yaml", dump_scenario(self.scenario))
         streamed = self.replicates_csv
@@ -186,26 +211,18 @@ class Run:
 
             if self.rounds_dir.resolve() != (out / ROUNDS_DIR).resolve():
                 _copy_folder(self.rounds_dir, out / ROUNDS_DIR)
-        if plots:
-            from sim.plots import draw_run_figures
 
-            draw_run_figures(
-                self.ensemble, self.summary, out / "plots", fmt, scenario=self.scenario
+    def _draw(self, out: Path, fmt: str) -> None:
+        from sim.plots import draw_run_figures
+
+        draw_run_figures(self.ensemble, self.summary, out / "plots", fmt, scenario=self.scenario)
+        if self.rounds_dir is not None:
+            from sim.recorder import ROUNDS_DIR
+            from sim.round_figures import draw_round_figures
+
+            draw_round_figures(
+                out / ROUNDS_DIR, self.scenario, out / "plots", fmt, seed=self.seed, n=self.runs
             )
-            if self.rounds_dir is not None:
-                from sim.round_figures import draw_round_figures
-
-                draw_round_figures(
-                    out / ROUNDS_DIR,
-                    self.scenario,
-                    out / "plots",
-                    fmt,
-                    seed=self.seed,
-                    n=self.runs,
-                )
-        self.provenance.write(out, argv)
-        _write_report(out)
-        return out
 
     def _plot_data(self, which: str) -> Any:
         from sim import plot_data as pd
@@ -282,7 +299,7 @@ class Run:
 
 
 @dataclass(eq=False)
-class Comparison:
+class Comparison(_Saved):
     """Scenarios compared on common random numbers (``negsim compare``).
 
     ``summary`` is the dict of ``compare.json``: per scenario, each outcome's probability
@@ -316,28 +333,17 @@ class Comparison:
 
         return format_compare(self.summary)
 
-    def save(
-        self,
-        folder: PathLike,
-        *,
-        plots: bool = True,
-        fmt: str = "png",
-        argv: Sequence[str] | None = None,
-    ) -> Path:
-        """Write ``compare.json``, ``compare.csv``, ``plots/compare`` and ``manifest.json``."""
+    def _write(self, out: Path) -> None:
+        """``compare.json`` and ``compare.csv``."""
         from sim.comparison import compare_csv
 
-        out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
         write_json_atomic(out / "compare.json", self.summary)
         write_text_atomic(out / "compare.csv", compare_csv(self.summary))
-        if plots:
-            from sim.plots import draw_compare_figure
 
-            draw_compare_figure(self.summary, out / "plots", fmt)
-        self.provenance.write(out, argv)
-        _write_report(out)
-        return out
+    def _draw(self, out: Path, fmt: str) -> None:
+        from sim.plots import draw_compare_figure
+
+        draw_compare_figure(self.summary, out / "plots", fmt)
 
     def plot(self, ax: Axes | None = None) -> Figure:
         """Each scenario's outcome probabilities with their intervals."""
@@ -348,7 +354,7 @@ class Comparison:
 
 
 @dataclass(eq=False)
-class Sweep:
+class Sweep(_Saved):
     """One or two parameters swept over a grid on common random numbers (``negsim sweep``).
 
     ``summary`` holds the scenario, seed, runs per point, the axes and the rows of
@@ -395,28 +401,15 @@ class Sweep:
 
         return format_sweep(self.result)
 
-    def save(
-        self,
-        folder: PathLike,
-        *,
-        plots: bool = True,
-        fmt: str = "png",
-        argv: Sequence[str] | None = None,
-    ) -> Path:
-        """Write ``sweep.csv``, the figure under ``plots/`` and ``manifest.json``."""
+    def _write(self, out: Path) -> None:
+        """``sweep.csv``."""
         from sim.sweep_grid import sweep_csv
 
-        out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
         write_text_atomic(out / "sweep.csv", sweep_csv(self.result))
-        if plots:
-            if len(self.result.axes) == 1:
-                _save_figure(self.plot(), out, "sweep", fmt)
-            else:
-                _save_figure(self.plot(), out, f"sweep_{self.outcome}", fmt)
-        self.provenance.write(out, argv)
-        _write_report(out)
-        return out
+
+    def _draw(self, out: Path, fmt: str) -> None:
+        name = "sweep" if len(self.result.axes) == 1 else f"sweep_{self.outcome}"
+        _save_figure(self.plot(), out, name, fmt)
 
     def plot(self, ax: Axes | None = None, outcome: str | None = None) -> Figure:
         """Outcome probabilities along one swept parameter, or a heat map of ``outcome``
@@ -431,7 +424,7 @@ class Sweep:
 
 
 @dataclass(eq=False)
-class Sensitivity:
+class Sensitivity(_Saved):
     """Global sensitivity of one outcome's probability to the uncertain parameters
     (``negsim sensitivity``). ``summary`` is the dict of ``sensitivity.json``."""
 
@@ -498,28 +491,17 @@ class Sensitivity:
             lines.append(f"{m},{int(sets[m]) * runs},{runs},{vals},{y[m].mean():.10g}")
         return "\n".join(lines) + "\n"
 
-    def save(
-        self,
-        folder: PathLike,
-        *,
-        plots: bool = True,
-        fmt: str = "png",
-        argv: Sequence[str] | None = None,
-    ) -> Path:
-        """Write ``design.csv``, ``sensitivity.csv``, ``sensitivity.json``, the figure
-        (when the indices are defined) and ``manifest.json``."""
+    def _write(self, out: Path) -> None:
+        """``design.csv``, ``sensitivity.csv`` and ``sensitivity.json``."""
         from sim.global_sensitivity import sensitivity_csv
 
-        out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
         write_text_atomic(out / "design.csv", self.design_csv())
         write_text_atomic(out / "sensitivity.csv", sensitivity_csv(self.result))
         write_json_atomic(out / "sensitivity.json", self.summary)
-        if plots and self.result.defined:
+
+    def _draw(self, out: Path, fmt: str) -> None:
+        if self.result.defined:  # no figure of indices the sample cannot support
             _save_figure(self.plot(), out, f"sensitivity_{self.result.method}", fmt)
-        self.provenance.write(out, argv)
-        _write_report(out)
-        return out
 
     def plot(self, ax: Axes | None = None, top: int = SENSITIVITY_FIGURE_TOP) -> Figure:
         """The ``top`` parameters' indices as bars."""
@@ -529,7 +511,7 @@ class Sensitivity:
 
 
 @dataclass(eq=False)
-class Discovery:
+class Discovery(_Saved):
     """Boxes of parameter space where an outcome concentrates, found by PRIM
     (``negsim discover``). ``summary`` is the dict of ``discovery.json``."""
 
@@ -574,42 +556,26 @@ class Discovery:
 
         return format_discovery(self.result)
 
-    def save(
-        self,
-        folder: PathLike,
-        *,
-        plots: bool = True,
-        fmt: str = "png",
-        argv: Sequence[str] | None = None,
-    ) -> Path:
-        """Write ``discovery.txt``, ``discovery.json``, the box CSVs, the peeling
-        trajectories under ``plots/`` and ``manifest.json``; for a simulated scenario also
-        ``summary.json``, ``scenario.yaml`` and ``replicates.csv``."""
+    def _write(self, out: Path) -> None:
+        """``discovery.txt``, ``discovery.json`` and the box CSVs; for a simulated
+        scenario also the run's files (``summary.json``, ``scenario.yaml``,
+        ``replicates.csv`` and ``replicates.parquet``)."""
         from sim.discovery import discovery_csvs
-        from sim.loader import dump_scenario
-        from sim.runner import REPLICATES_CSV
 
-        out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
         if self.run is not None:
-            write_json_atomic(out / "summary.json", self.run.summary)
-            write_text_atomic(out / "scenario.yaml", dump_scenario(self.run.scenario))
-            streamed = self.run.replicates_csv
-            if streamed is None or streamed.resolve() != (out / REPLICATES_CSV).resolve():
-                write_text_atomic(out / REPLICATES_CSV, self.run.ensemble.to_csv_text())
+            self.run._write(out)
         write_text_atomic(out / "discovery.txt", self.text)
         write_json_atomic(out / "discovery.json", self.summary)
         for fname, text in discovery_csvs(self.result).items():
             write_text_atomic(out / fname, text)
-        if plots:
-            for i, box in enumerate(self.result.boxes, start=1):
-                if i > 1 and not box.significant:
-                    break
-                name = "prim_trajectory" if i == 1 else f"prim_trajectory_{i}"
-                _save_figure(self.plot(i), out, name, fmt)
-        self.provenance.write(out, argv)
-        _write_report(out)
-        return out
+
+    def _draw(self, out: Path, fmt: str) -> None:
+        """The peeling trajectory of the first box and of each further significant one."""
+        for i, box in enumerate(self.result.boxes, start=1):
+            if i > 1 and not box.significant:
+                break
+            name = "prim_trajectory" if i == 1 else f"prim_trajectory_{i}"
+            _save_figure(self.plot(i), out, name, fmt)
 
     def plot(self, box: int = 1, ax: Axes | None = None) -> Figure:
         """The peeling trajectory of box ``box`` (1 = the first), with the reported,
