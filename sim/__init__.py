@@ -23,24 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_API = (
-    "load",
-    "run",
-    "compare",
-    "sweep",
-    "sensitivity",
-    "discover",
-    "trace",
-    "calibrate",
-    "score",
-    "Run",
-    "Comparison",
-    "Sweep",
-    "Sensitivity",
-    "Discovery",
-    "Trace",
-)
-
 __all__ = [
     "__version__",
     "load",
@@ -85,7 +67,7 @@ def __getattr__(name: str) -> Any:
         from sim.calibration import api as calibration_api
 
         return getattr(calibration_api, name)
-    if name in _API:
+    if name in __all__:
         from sim import api
 
         return getattr(api, name)
@@ -93,4 +75,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_API])
+    return sorted({*globals(), *__all__})
