@@ -42,6 +42,9 @@ MAX_STEPS = 30  # Newton steps per level (rows stop earlier when converged)
 _STOP = 1e-14
 REG = 1e-2  # Levenberg term: REG |g| min(|g|, 1) on the diagonal
 BACKTRACKS = 20  # the step shrinks fivefold each time, to 1e-14 of the Newton step
+SHRINK = 0.2
+#: a level before the last is left once the predicted gain is below level * LOOSE
+LOOSE = 1e-2
 
 
 @dataclass
@@ -103,10 +106,22 @@ class Utilities:
         r = x[:, None, :] - self.ideal
         loss = np.where(self.quadratic, r * r, np.abs(r))
         u = 1.0 - np.sum(self.salience * loss, axis=2)
-        for j in range(self.line_party.size):
-            v = self.line_sign[j] * (x[:, self.line_issue[j]] - self.line_bound[:, j])
-            u[:, self.line_party[j]] -= self.line_penalty[:, j] * np.maximum(v, 0.0)
+        if self.line_party.size:
+            v = self.line_sign * (x[:, self.line_issue] - self.line_bound)
+            u -= (self.line_penalty * np.maximum(v, 0.0)) @ self._line_to_party()
         return u
+
+    def _line_to_party(self) -> np.ndarray:
+        """(L, n) 0/1: which party each soft red line penalises (a sum over lines as one
+        matrix product instead of a Python loop)."""
+        n = self.ideal.shape[1]
+        return (self.line_party[:, None] == np.arange(n)[None, :]).astype(float)
+
+    def _line_to_cell(self) -> np.ndarray:
+        """(L, n K) 0/1: the (party, issue) cell of each soft red line, flattened."""
+        n, k = self.ideal.shape[1], self.ideal.shape[2]
+        cell = self.line_party * k + self.line_issue
+        return (cell[:, None] == np.arange(n * k)[None, :]).astype(float)
 
     def smooth(
         self, x: np.ndarray, eps: float, derivatives: bool = True
@@ -140,15 +155,19 @@ class Utilities:
                 h = np.where(np.abs(c) < 1.0, self.salience * (-1.0 / eps), 0.0)
                 if np.any(self.quadratic):
                     h = np.where(self.quadratic, -2.0 * self.salience, h)
-        for j in range(self.line_party.size):
-            i, k, sign = self.line_party[j], self.line_issue[j], self.line_sign[j]
-            pen = self.line_penalty[:, j]
-            v = sign * (x[:, k] - self.line_bound[:, j])
+        if self.line_party.size:
+            # a soft red line is a hinge on one issue, smoothed like linear loss
+            v = self.line_sign * (x[:, self.line_issue] - self.line_bound)
             cv = np.clip(v * (1.0 / eps), 0.0, 1.0)
-            u[:, i] -= pen * (v * cv - (0.5 * eps) * cv * cv)
+            pen = self.line_penalty
+            u = u - (pen * (v * cv - (0.5 * eps) * cv * cv)) @ self._line_to_party()
             if derivatives:
-                g[:, i, k] -= pen * sign * cv
-                h[:, i, k] -= pen * np.where((cv > 0) & (cv < 1), 1.0 / eps, 0.0)
+                cells = self._line_to_cell()
+                shape = g.shape
+                g = g.reshape(shape[0], -1) - (pen * self.line_sign * cv) @ cells
+                inside = (cv > 0) & (cv < 1)
+                h = h.reshape(shape[0], -1) - (pen * np.where(inside, 1.0 / eps, 0.0)) @ cells
+                g, h = g.reshape(shape), h.reshape(shape)
         return u, g, h
 
 
@@ -255,12 +274,22 @@ def maximise(
     levels: Sequence[float] = LEVELS,
     max_steps: int = MAX_STEPS,
 ) -> np.ndarray:
-    """Path-following projected Newton from a start z where the objective is finite."""
+    """Path-following projected Newton from a start z where the objective is finite.
+
+    Every decision is taken row by row (which rows are still moving, how far each
+    backtracks), so a replicate's result does not depend on the others in the array.
+    A level before the last only places the start of the next: a row leaves it once its
+    predicted gain is below ``level * LOOSE``; at the last level, below ``_STOP``.
+    """
     z = z.copy()
     lower, upper = prog.bounds()
     dim = z.shape[1]
-    eye = np.eye(dim)
-    for level in levels:
+    diag = np.arange(dim)
+    # each row's first trial step: a row that had to backtrack starts its next search
+    # one notch above the step it took, sparing the evaluations of the same backtracking
+    first = np.ones(z.shape[0])
+    for number, level in enumerate(levels):
+        stop = _STOP if number == len(levels) - 1 else max(_STOP, level * LOOSE)
         live = np.arange(z.shape[0])
         sub, sub_lo, sub_hi = prog, lower, upper
         for _ in range(max_steps):
@@ -272,15 +301,18 @@ def maximise(
             gf = np.where(fixed, 0.0, grad)
             keep = ~fixed
             a = -hess * (keep[:, :, None] & keep[:, None, :])
-            a[:, np.arange(dim), np.arange(dim)] += np.where(keep, 0.0, 1.0)
             norm = np.sqrt(np.sum(gf * gf, axis=1))
             reg = 1e-12 + REG * norm * np.minimum(norm, 1.0)
-            step = _newton_step(a + reg[:, None, None] * eye, gf)
+            a[:, diag, diag] += np.where(keep, 0.0, 1.0) + reg[:, None]
+            step = _newton_step(a, gf)
             step /= np.maximum(1.0, np.max(np.abs(step), axis=1))[:, None]
             promise = np.sum(grad * (np.clip(zz + step, sub_lo, sub_hi) - zz), axis=1)
-            new, gain = _armijo(sub, zz, f, grad, step, sub_lo, sub_hi, level, promise > _STOP)
+            new, gain, taken = _armijo(
+                sub, zz, f, grad, step, sub_lo, sub_hi, level, promise > stop, first[live]
+            )
+            first[live] = np.minimum(1.0, taken * (1.0 / SHRINK))
             z[live] = new
-            going = (gain > _STOP) & (np.max(np.abs(new - zz), axis=1) > 1e-13)
+            going = (gain > stop) & (np.max(np.abs(new - zz), axis=1) > 1e-13)
             if not np.all(going):
                 live = live[going]
                 sub, sub_lo, sub_hi = prog.take(live), lower[live], upper[live]
@@ -334,26 +366,32 @@ def _armijo(
     hi: np.ndarray,
     level: float,
     todo_mask: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+    first: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Backtrack along the projection arc for the rows of ``todo_mask`` (the others have
-    converged); returns the new points and their gains."""
+    converged), each from its own ``first`` step length; returns the new points, their
+    gains and the step lengths taken (``first`` where none was)."""
     new = z.copy()
     gain = np.zeros(z.shape[0])
+    taken = first.copy()
     todo = np.flatnonzero(todo_mask)
-    alpha = 1.0
+    alpha = first.copy()
     for _ in range(BACKTRACKS):
         if todo.size == 0:
             break
-        trial = np.clip(z[todo] + alpha * step[todo], lo[todo], hi[todo])
+        at = alpha[todo]
+        trial = np.clip(z[todo] + at[:, None] * step[todo], lo[todo], hi[todo])
         predicted = np.sum(grad[todo] * (trial - z[todo]), axis=1)
         sub = prog if todo.size == z.shape[0] else prog.take(todo)
         ft, _, _ = sub.evaluate(trial, level, derivatives=False)
         ok = (ft >= f[todo] + 1e-4 * predicted) & np.isfinite(ft) & (predicted > 0)
-        new[todo[ok]] = trial[ok]
-        gain[todo[ok]] = predicted[ok]
+        done = todo[ok]
+        new[done] = trial[ok]
+        gain[done] = predicted[ok]
+        taken[done] = at[ok]
         todo = todo[~ok]
-        alpha *= 0.2
-    return new, gain
+        alpha[todo] *= SHRINK
+    return new, gain, taken
 
 
 # ---------------------------------------------------------------- the three searches
