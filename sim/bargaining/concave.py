@@ -288,8 +288,11 @@ def maximise(
     # each row's first trial step: a row that had to backtrack starts its next search
     # one notch above the step it took, sparing the evaluations of the same backtracking
     first = np.ones(z.shape[0])
+    kinks = prog.util.kinks(prog.lower, prog.upper)
     for number, level in enumerate(levels):
         stop = _STOP if number == len(levels) - 1 else max(_STOP, level * LOOSE)
+        if prog.epigraph:
+            z = _lower_epigraph(prog, z, level)
         live = np.arange(z.shape[0])
         sub, sub_lo, sub_hi = prog, lower, upper
         for _ in range(max_steps):
@@ -307,8 +310,9 @@ def maximise(
             step = _newton_step(a, gf)
             step /= np.maximum(1.0, np.max(np.abs(step), axis=1))[:, None]
             promise = np.sum(grad * (np.clip(zz + step, sub_lo, sub_hi) - zz), axis=1)
+            ahead = _first_kink(kinks[live], zz[:, : kinks.shape[2]], step, level)
             new, gain, taken = _armijo(
-                sub, zz, f, grad, step, sub_lo, sub_hi, level, promise > stop, first[live]
+                sub, zz, f, grad, step, sub_lo, sub_hi, level, promise > stop, first[live], ahead
             )
             first[live] = np.minimum(1.0, taken * (1.0 / SHRINK))
             z[live] = new
@@ -317,6 +321,34 @@ def maximise(
                 live = live[going]
                 sub, sub_lo, sub_hi = prog.take(live), lower[live], upper[live]
         z = _snap(prog, z, level)
+    return z
+
+
+def _lower_epigraph(prog: Programme, z: np.ndarray, level: float) -> np.ndarray:
+    """Put the epigraph variable back below every barrier's argument where it is not.
+
+    A narrower smoothing lowers every utility by up to half the change of width, so a
+    point held close to its barriers at one level can lie outside them at the next; there
+    every trial step has a value of -inf and Newton would stop where it is, far from the
+    optimum. Such a row restarts with t a few widths below its smallest argument.
+    """
+    f, _, _ = prog.evaluate(z, level, derivatives=False)
+    out = np.flatnonzero(~np.isfinite(f))
+    if out.size == 0:
+        return z
+    sub = prog.take(out)
+    k = prog.lower.shape[1]
+    x = z[out, :k]
+    u, _, _ = sub.util.smooth(x, level, derivatives=False)
+    used = (sub.beta + level * sub.barrier) > 0
+    low = np.min(np.where(used, u - sub.d, np.inf), axis=1)
+    terms = np.sum(used, axis=1).astype(float)
+    if sub.coef is not None and sub.const is not None:
+        q = np.einsum("nck,nk->nc", sub.coef, x) + sub.const
+        low = np.minimum(low, np.min(q, axis=1, initial=np.inf))
+        terms += q.shape[1]
+    z = z.copy()
+    z[out, k] = low - level * np.maximum(terms, 1.0)
     return z
 
 
@@ -367,10 +399,16 @@ def _armijo(
     level: float,
     todo_mask: np.ndarray,
     first: np.ndarray,
+    ahead: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Backtrack along the projection arc for the rows of ``todo_mask`` (the others have
     converged), each from its own ``first`` step length; returns the new points, their
-    gains and the step lengths taken (``first`` where none was)."""
+    gains and the step lengths taken (``first`` where none was).
+
+    After the first trial a row tries the step length ``ahead`` where a coordinate first
+    reaches a kink (when shorter than its next trial): near a kink the smoothed objective
+    is nearly piecewise linear, the Newton step overshoots the kink by far, and landing on
+    it puts the coordinate where its curvature is known."""
     new = z.copy()
     gain = np.zeros(z.shape[0])
     taken = first.copy()
@@ -390,8 +428,25 @@ def _armijo(
         gain[done] = predicted[ok]
         taken[done] = at[ok]
         todo = todo[~ok]
-        alpha[todo] *= SHRINK
+        shorter = alpha[todo] * SHRINK
+        alpha[todo] = np.where(ahead[todo] < alpha[todo], ahead[todo], shorter)
+        ahead[todo] = np.inf
     return new, gain, taken
+
+
+def _first_kink(kinks: np.ndarray, x: np.ndarray, step: np.ndarray, level: float) -> np.ndarray:
+    """The step length along ``step`` at which some coordinate of x first reaches a kink
+    or an edge of its smoothed band (kink +- ``level``), where the curvature the Newton
+    step assumed changes; inf where none lies ahead."""
+    p = step[:, None, : x.shape[1]]
+    best = np.full(x.shape[0], np.inf)
+    for offset in (-level, 0.0, level):
+        dist = kinks + offset - x[:, None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = dist / p
+        ratio = np.where((np.abs(dist) > 1e-15) & (ratio > 0), ratio, np.inf)
+        best = np.minimum(best, np.min(ratio, axis=(1, 2)))
+    return best
 
 
 # ---------------------------------------------------------------- the three searches
@@ -413,17 +468,21 @@ def max_min(
     start: np.ndarray | None = None,
     levels: Sequence[float] = BARRIER_LEVELS,
     max_steps: int = MAX_STEPS,
+    margin: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The package maximising the smallest of U_i - d_i (parties with ``who``, (N, n) bool)
     and of the constraint values coef_c . x + const_c. Returns (x (N, K), value (N,)).
 
-    Shorter ``levels`` give a package near the max-min one (a start for other searches)."""
+    Shorter ``levels`` give a package near the max-min one (a start for other searches).
+    The epigraph variable starts ``margin`` below the start's smallest value: from a start
+    already near the optimum (last round's package) with fine ``levels``, a margin of the
+    order of the first level puts it near the central path."""
     x0 = _start(util, lower, upper) if start is None else start
     u = util.exact(x0)
     low = np.min(np.where(who, u - d, np.inf), axis=1)
     if coef is not None and const is not None:
         low = np.minimum(low, np.min(np.einsum("nck,nk->nc", coef, x0) + const, axis=1))
-    z0 = np.hstack([x0, (low - 1.0)[:, None]])
+    z0 = np.hstack([x0, (low - margin)[:, None]])
     prog = Programme(
         util, lower, upper, d, np.zeros_like(d), who.astype(float), None, coef, const, True
     )
