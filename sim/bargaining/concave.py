@@ -310,9 +310,19 @@ def maximise(
             step = _newton_step(a, gf)
             step /= np.maximum(1.0, np.max(np.abs(step), axis=1))[:, None]
             promise = np.sum(grad * (np.clip(zz + step, sub_lo, sub_hi) - zz), axis=1)
-            ahead = _first_kink(kinks[live], zz[:, : kinks.shape[2]], step, level)
             new, gain, taken = _armijo(
-                sub, zz, f, grad, step, sub_lo, sub_hi, level, promise > stop, first[live], ahead
+                sub,
+                zz,
+                f,
+                grad,
+                step,
+                sub_lo,
+                sub_hi,
+                level,
+                promise > stop,
+                first[live],
+                kinks,
+                live,
             )
             first[live] = np.minimum(1.0, taken * (1.0 / SHRINK))
             z[live] = new
@@ -399,14 +409,16 @@ def _armijo(
     level: float,
     todo_mask: np.ndarray,
     first: np.ndarray,
-    ahead: np.ndarray,
+    kinks: np.ndarray,
+    rows: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Backtrack along the projection arc for the rows of ``todo_mask`` (the others have
     converged), each from its own ``first`` step length; returns the new points, their
     gains and the step lengths taken (``first`` where none was).
 
-    After the first trial a row tries the step length ``ahead`` where a coordinate first
-    reaches a kink (when shorter than its next trial): near a kink the smoothed objective
+    After the first trial a row tries the step length where a coordinate first reaches a
+    kink (``kinks`` of the programme's rows, these being ``rows`` of it) when shorter than
+    its next trial: near a kink the smoothed objective
     is nearly piecewise linear, the Newton step overshoots the kink by far, and landing on
     it puts the coordinate where its curvature is known."""
     new = z.copy()
@@ -414,7 +426,8 @@ def _armijo(
     taken = first.copy()
     todo = np.flatnonzero(todo_mask)
     alpha = first.copy()
-    for _ in range(BACKTRACKS):
+    ahead = np.full(z.shape[0], np.inf)
+    for attempt in range(BACKTRACKS):
         if todo.size == 0:
             break
         at = alpha[todo]
@@ -428,6 +441,9 @@ def _armijo(
         gain[done] = predicted[ok]
         taken[done] = at[ok]
         todo = todo[~ok]
+        if attempt == 0 and todo.size:
+            k = kinks.shape[2]
+            ahead[todo] = _first_kink(kinks[rows[todo]], z[todo, :k], step[todo], level)
         shorter = alpha[todo] * SHRINK
         alpha[todo] = np.where(ahead[todo] < alpha[todo], ahead[todo], shorter)
         ahead[todo] = np.inf
