@@ -290,7 +290,6 @@ def maximise(
     first = np.ones(z.shape[0])
     kinks = prog.util.kinks(prog.lower, prog.upper)
     for number, level in enumerate(levels):
-        first[:] = 1.0
         stop = _STOP if number == len(levels) - 1 else max(_STOP, level * LOOSE)
         if prog.epigraph:
             z = _lower_epigraph(prog, z, level)
@@ -325,7 +324,7 @@ def maximise(
                 kinks,
                 live,
             )
-            first[live] = np.minimum(1.0, taken * (1.0 / SHRINK**2))
+            first[live] = np.minimum(1.0, taken * (1.0 / SHRINK))
             z[live] = new
             going = (gain > stop) & (np.max(np.abs(new - zz), axis=1) > 1e-13)
             if not np.all(going):
@@ -456,15 +455,14 @@ def _first_kink(kinks: np.ndarray, x: np.ndarray, step: np.ndarray, level: float
     or an edge of its smoothed band (kink +- ``level``), where the curvature the Newton
     step assumed changes; inf where none lies ahead."""
     p = step[:, None, : x.shape[1]]
-    ahead = (kinks - x[:, None, :]) * np.sign(p)  # distance to the kink along the step
-    # the first of the band's near edge, the kink and its far edge that lies ahead
-    gap = np.where(
-        ahead - level > 1e-15, ahead - level, np.where(ahead > 1e-15, ahead, ahead + level)
-    )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = gap / np.abs(p)
-    ratio = np.where((gap > 1e-15) & (p != 0), ratio, np.inf)
-    return np.min(ratio, axis=(1, 2))
+    best = np.full(x.shape[0], np.inf)
+    for offset in (-level, 0.0, level):
+        dist = kinks + offset - x[:, None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = dist / p
+        ratio = np.where((np.abs(dist) > 1e-15) & (ratio > 0), ratio, np.inf)
+        best = np.minimum(best, np.min(ratio, axis=(1, 2)))
+    return best
 
 
 # ---------------------------------------------------------------- the three searches
