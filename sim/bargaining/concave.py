@@ -285,9 +285,6 @@ def maximise(
     lower, upper = prog.bounds()
     dim = z.shape[1]
     diag = np.arange(dim)
-    # each row's first trial step: a row that had to backtrack starts its next search
-    # one notch above the step it took, sparing the evaluations of the same backtracking
-    first = np.ones(z.shape[0])
     kinks = prog.util.kinks(prog.lower, prog.upper)
     for number, level in enumerate(levels):
         stop = _STOP if number == len(levels) - 1 else max(_STOP, level * LOOSE)
@@ -310,21 +307,9 @@ def maximise(
             step = _newton_step(a, gf)
             step /= np.maximum(1.0, np.max(np.abs(step), axis=1))[:, None]
             promise = np.sum(grad * (np.clip(zz + step, sub_lo, sub_hi) - zz), axis=1)
-            new, gain, taken = _armijo(
-                sub,
-                zz,
-                f,
-                grad,
-                step,
-                sub_lo,
-                sub_hi,
-                level,
-                promise > stop,
-                first[live],
-                kinks,
-                live,
+            new, gain = _armijo(
+                sub, zz, f, grad, step, sub_lo, sub_hi, level, promise > stop, kinks, live
             )
-            first[live] = np.minimum(1.0, taken * (1.0 / SHRINK))
             z[live] = new
             going = (gain > stop) & (np.max(np.abs(new - zz), axis=1) > 1e-13)
             if not np.all(going):
@@ -408,13 +393,11 @@ def _armijo(
     hi: np.ndarray,
     level: float,
     todo_mask: np.ndarray,
-    first: np.ndarray,
     kinks: np.ndarray,
     rows: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Backtrack along the projection arc for the rows of ``todo_mask`` (the others have
-    converged), each from its own ``first`` step length; returns the new points, their
-    gains and the step lengths taken (``first`` where none was).
+    converged); returns the new points and their gains.
 
     After the first trial a row tries the step length where a coordinate first reaches a
     kink (``kinks`` of the programme's rows, these being ``rows`` of it) when shorter than
@@ -423,9 +406,8 @@ def _armijo(
     it puts the coordinate where its curvature is known."""
     new = z.copy()
     gain = np.zeros(z.shape[0])
-    taken = first.copy()
     todo = np.flatnonzero(todo_mask)
-    alpha = first.copy()
+    alpha = np.ones(z.shape[0])
     ahead = np.full(z.shape[0], np.inf)
     for attempt in range(BACKTRACKS):
         if todo.size == 0:
@@ -439,7 +421,6 @@ def _armijo(
         done = todo[ok]
         new[done] = trial[ok]
         gain[done] = predicted[ok]
-        taken[done] = at[ok]
         todo = todo[~ok]
         if attempt == 0 and todo.size:
             k = kinks.shape[2]
@@ -447,7 +428,7 @@ def _armijo(
         shorter = alpha[todo] * SHRINK
         alpha[todo] = np.where(ahead[todo] < alpha[todo], ahead[todo], shorter)
         ahead[todo] = np.inf
-    return new, gain, taken
+    return new, gain
 
 
 def _first_kink(kinks: np.ndarray, x: np.ndarray, step: np.ndarray, level: float) -> np.ndarray:
