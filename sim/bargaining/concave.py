@@ -16,7 +16,11 @@ for every replicate at once, by one projected Newton method:
 * ``eps`` and ``tau`` shrink together along :data:`LEVELS`, each level warm-started from
   the last (a path-following method). At each level a projected Newton step on the free
   coordinates (Levenberg-regularised, since with linear loss the Hessian has rank at most
-  the number of parties) with an Armijo search along the projection arc.
+  the number of parties) with an Armijo search along the projection arc; after a failed
+  full step the search tries the step that first reaches a kink or the edge of its
+  smoothed band (near a kink the smoothed objective is almost piecewise linear and the
+  Newton step overshoots it). A narrower level lowers every smoothed utility, so the
+  max-min's epigraph variable is moved back below its barriers where it no longer is.
 
 At the last level the smoothing and barrier error is about 1e-10 in utility; each
 replicate is an independent row, so the cost per replicate is O(n K^2 + K^3) per Newton
