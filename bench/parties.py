@@ -5,6 +5,7 @@ dependencies::
 
     python bench/parties.py                 # 2, 3, 5, 10 and 20 parties, 6 issues
     python bench/parties.py --parties 6 --issues 6 --runs 20000
+    python bench/parties.py --parties --scenario scenarios/river_basin_water_treaty.yaml --runs 200
 
 For each number of parties P it builds a synthetic negotiation of P parties over K issues
 with a Nash mediator (random ideals and saliences, uniform BATNAs, Boulware concession:
@@ -13,7 +14,10 @@ the generator of the scaling acceptance check) as scenario text, loads it throug
 ``sim.ensemble.CHUNK_SIZE`` replicates, one ``NegotiationModel`` per chunk, one after
 the other, in a fresh subprocess. It prints replicate-runs per CPU-second of the model
 (scenario loading and imports excluded) and the subprocess's peak resident memory.
-Nothing here is a test: the figures depend on the machine and its load.
+A ``--scenario FILE`` is measured the same way, after the synthetic ones (the synthetic
+negotiation seldom needs the mediator's max-min fallback; a scenario whose BATNAs leave no
+package above them all does, every round). Nothing here is a test: the figures depend on
+the machine and its load.
 """
 
 from __future__ import annotations
@@ -76,15 +80,19 @@ def synthetic_scenario(parties: int, issues: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def measure(parties: int, issues: int, runs: int) -> dict[str, float]:
-    """Run the ensemble here; replicate-runs per CPU-second and peak memory."""
+def measure(parties: int, issues: int, runs: int, path: str | None = None) -> dict[str, float]:
+    """Run the ensemble here (of ``path`` if given, else the synthetic negotiation);
+    replicate-runs per CPU-second and peak memory."""
     import numpy as np
 
     from sim.ensemble import CHUNK_SIZE
-    from sim.loader import load_scenario_text
+    from sim.loader import load_scenario, load_scenario_text
     from sim.model import NegotiationModel
 
-    scenario = load_scenario_text(synthetic_scenario(parties, issues), "<synthetic>")
+    if path is not None:
+        scenario = load_scenario(path)
+    else:
+        scenario = load_scenario_text(synthetic_scenario(parties, issues), "<synthetic>")
     start = time.process_time()
     for index, first in enumerate(range(0, runs, CHUNK_SIZE)):
         model = NegotiationModel(
@@ -105,9 +113,13 @@ def main() -> None:
     ap.add_argument("--parties", type=int, nargs="*", default=[2, 3, 5, 10, 20])
     ap.add_argument("--issues", type=int, default=6)
     ap.add_argument("--runs", type=int, default=None, help="replicates (default per P)")
+    ap.add_argument("--scenario", nargs="*", default=[], help="scenario files, measured too")
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
+        if args.scenario:
+            print(json.dumps(measure(0, 0, args.runs or 1000, args.scenario[0])))
+            return
         p = args.parties[0]
         print(json.dumps(measure(p, args.issues, args.runs or DEFAULT_RUNS.get(p, 4096))))
         return
@@ -122,6 +134,16 @@ def main() -> None:
         print(
             f"{p:>7} {args.issues:>6} {r['runs']:>10} {r['cpu']:>8.2f} {r['rate']:>11.0f}"
             f" {r['peak_mib']:>9.0f}",
+            flush=True,
+        )
+    for path in args.scenario:
+        runs = args.runs or 1000
+        cmd = [sys.executable, __file__, "--one", "--scenario", path, "--runs", str(runs)]
+        out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(
+            f"{Path(path).stem}: {r['runs']} replicates, {r['cpu']:.2f} CPU s,"
+            f" {r['rate']:.1f} runs/CPU-s, peak {r['peak_mib']:.0f} MiB",
             flush=True,
         )
 

@@ -16,7 +16,11 @@ for every replicate at once, by one projected Newton method:
 * ``eps`` and ``tau`` shrink together along :data:`LEVELS`, each level warm-started from
   the last (a path-following method). At each level a projected Newton step on the free
   coordinates (Levenberg-regularised, since with linear loss the Hessian has rank at most
-  the number of parties) with an Armijo search along the projection arc.
+  the number of parties) with an Armijo search along the projection arc; after a failed
+  full step the search tries the step that first reaches a kink or the edge of its
+  smoothed band (near a kink the smoothed objective is almost piecewise linear and the
+  Newton step overshoots it). A narrower level lowers every smoothed utility, so the
+  max-min's epigraph variable is moved back below its barriers where it no longer is.
 
 At the last level the smoothing and barrier error is about 1e-10 in utility; each
 replicate is an independent row, so the cost per replicate is O(n K^2 + K^3) per Newton
@@ -42,6 +46,9 @@ MAX_STEPS = 30  # Newton steps per level (rows stop earlier when converged)
 _STOP = 1e-14
 REG = 1e-2  # Levenberg term: REG |g| min(|g|, 1) on the diagonal
 BACKTRACKS = 20  # the step shrinks fivefold each time, to 1e-14 of the Newton step
+SHRINK = 0.2
+#: a level before the last is left once the predicted gain is below level * LOOSE
+LOOSE = 1e-2
 
 
 @dataclass
@@ -103,10 +110,22 @@ class Utilities:
         r = x[:, None, :] - self.ideal
         loss = np.where(self.quadratic, r * r, np.abs(r))
         u = 1.0 - np.sum(self.salience * loss, axis=2)
-        for j in range(self.line_party.size):
-            v = self.line_sign[j] * (x[:, self.line_issue[j]] - self.line_bound[:, j])
-            u[:, self.line_party[j]] -= self.line_penalty[:, j] * np.maximum(v, 0.0)
+        if self.line_party.size:
+            v = self.line_sign * (x[:, self.line_issue] - self.line_bound)
+            u -= (self.line_penalty * np.maximum(v, 0.0)) @ self._line_to_party()
         return u
+
+    def _line_to_party(self) -> np.ndarray:
+        """(L, n) 0/1: which party each soft red line penalises (a sum over lines as one
+        matrix product instead of a Python loop)."""
+        n = self.ideal.shape[1]
+        return (self.line_party[:, None] == np.arange(n)[None, :]).astype(float)
+
+    def _line_to_cell(self) -> np.ndarray:
+        """(L, n K) 0/1: the (party, issue) cell of each soft red line, flattened."""
+        n, k = self.ideal.shape[1], self.ideal.shape[2]
+        cell = self.line_party * k + self.line_issue
+        return (cell[:, None] == np.arange(n * k)[None, :]).astype(float)
 
     def smooth(
         self, x: np.ndarray, eps: float, derivatives: bool = True
@@ -140,15 +159,19 @@ class Utilities:
                 h = np.where(np.abs(c) < 1.0, self.salience * (-1.0 / eps), 0.0)
                 if np.any(self.quadratic):
                     h = np.where(self.quadratic, -2.0 * self.salience, h)
-        for j in range(self.line_party.size):
-            i, k, sign = self.line_party[j], self.line_issue[j], self.line_sign[j]
-            pen = self.line_penalty[:, j]
-            v = sign * (x[:, k] - self.line_bound[:, j])
+        if self.line_party.size:
+            # a soft red line is a hinge on one issue, smoothed like linear loss
+            v = self.line_sign * (x[:, self.line_issue] - self.line_bound)
             cv = np.clip(v * (1.0 / eps), 0.0, 1.0)
-            u[:, i] -= pen * (v * cv - (0.5 * eps) * cv * cv)
+            pen = self.line_penalty
+            u = u - (pen * (v * cv - (0.5 * eps) * cv * cv)) @ self._line_to_party()
             if derivatives:
-                g[:, i, k] -= pen * sign * cv
-                h[:, i, k] -= pen * np.where((cv > 0) & (cv < 1), 1.0 / eps, 0.0)
+                cells = self._line_to_cell()
+                shape = g.shape
+                g = g.reshape(shape[0], -1) - (pen * self.line_sign * cv) @ cells
+                inside = (cv > 0) & (cv < 1)
+                h = h.reshape(shape[0], -1) - (pen * np.where(inside, 1.0 / eps, 0.0)) @ cells
+                g, h = g.reshape(shape), h.reshape(shape)
         return u, g, h
 
 
@@ -255,12 +278,22 @@ def maximise(
     levels: Sequence[float] = LEVELS,
     max_steps: int = MAX_STEPS,
 ) -> np.ndarray:
-    """Path-following projected Newton from a start z where the objective is finite."""
+    """Path-following projected Newton from a start z where the objective is finite.
+
+    Every decision is taken row by row (which rows are still moving, how far each
+    backtracks), so a replicate's result does not depend on the others in the array.
+    A level before the last only places the start of the next: a row leaves it once its
+    predicted gain is below ``level * LOOSE``; at the last level, below ``_STOP``.
+    """
     z = z.copy()
     lower, upper = prog.bounds()
     dim = z.shape[1]
-    eye = np.eye(dim)
-    for level in levels:
+    diag = np.arange(dim)
+    kinks = prog.util.kinks(prog.lower, prog.upper)
+    for number, level in enumerate(levels):
+        stop = _STOP if number == len(levels) - 1 else max(_STOP, level * LOOSE)
+        if prog.epigraph:
+            z = _lower_epigraph(prog, z, level)
         live = np.arange(z.shape[0])
         sub, sub_lo, sub_hi = prog, lower, upper
         for _ in range(max_steps):
@@ -272,19 +305,49 @@ def maximise(
             gf = np.where(fixed, 0.0, grad)
             keep = ~fixed
             a = -hess * (keep[:, :, None] & keep[:, None, :])
-            a[:, np.arange(dim), np.arange(dim)] += np.where(keep, 0.0, 1.0)
             norm = np.sqrt(np.sum(gf * gf, axis=1))
             reg = 1e-12 + REG * norm * np.minimum(norm, 1.0)
-            step = _newton_step(a + reg[:, None, None] * eye, gf)
+            a[:, diag, diag] += np.where(keep, 0.0, 1.0) + reg[:, None]
+            step = _newton_step(a, gf)
             step /= np.maximum(1.0, np.max(np.abs(step), axis=1))[:, None]
             promise = np.sum(grad * (np.clip(zz + step, sub_lo, sub_hi) - zz), axis=1)
-            new, gain = _armijo(sub, zz, f, grad, step, sub_lo, sub_hi, level, promise > _STOP)
+            new, gain = _armijo(
+                sub, zz, f, grad, step, sub_lo, sub_hi, level, promise > stop, kinks, live
+            )
             z[live] = new
-            going = (gain > _STOP) & (np.max(np.abs(new - zz), axis=1) > 1e-13)
+            going = (gain > stop) & (np.max(np.abs(new - zz), axis=1) > 1e-13)
             if not np.all(going):
                 live = live[going]
                 sub, sub_lo, sub_hi = prog.take(live), lower[live], upper[live]
         z = _snap(prog, z, level)
+    return z
+
+
+def _lower_epigraph(prog: Programme, z: np.ndarray, level: float) -> np.ndarray:
+    """Put the epigraph variable back below every barrier's argument where it is not.
+
+    A narrower smoothing lowers every utility by up to half the change of width, so a
+    point held close to its barriers at one level can lie outside them at the next; there
+    every trial step has a value of -inf and Newton would stop where it is, far from the
+    optimum. Such a row restarts with t a few widths below its smallest argument.
+    """
+    f, _, _ = prog.evaluate(z, level, derivatives=False)
+    out = np.flatnonzero(~np.isfinite(f))
+    if out.size == 0:
+        return z
+    sub = prog.take(out)
+    k = prog.lower.shape[1]
+    x = z[out, :k]
+    u, _, _ = sub.util.smooth(x, level, derivatives=False)
+    used = (sub.beta + level * sub.barrier) > 0
+    low = np.min(np.where(used, u - sub.d, np.inf), axis=1)
+    terms = np.sum(used, axis=1).astype(float)
+    if sub.coef is not None and sub.const is not None:
+        q = np.einsum("nck,nk->nc", sub.coef, x) + sub.const
+        low = np.minimum(low, np.min(q, axis=1, initial=np.inf))
+        terms += q.shape[1]
+    z = z.copy()
+    z[out, k] = low - level * np.maximum(terms, 1.0)
     return z
 
 
@@ -334,26 +397,57 @@ def _armijo(
     hi: np.ndarray,
     level: float,
     todo_mask: np.ndarray,
+    kinks: np.ndarray,
+    rows: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Backtrack along the projection arc for the rows of ``todo_mask`` (the others have
-    converged); returns the new points and their gains."""
+    converged); returns the new points and their gains.
+
+    After the first trial a row tries the step length where a coordinate first reaches a
+    kink (``kinks`` of the programme's rows, these being ``rows`` of it) when shorter than
+    its next trial: near a kink the smoothed objective
+    is nearly piecewise linear, the Newton step overshoots the kink by far, and landing on
+    it puts the coordinate where its curvature is known."""
     new = z.copy()
     gain = np.zeros(z.shape[0])
     todo = np.flatnonzero(todo_mask)
-    alpha = 1.0
-    for _ in range(BACKTRACKS):
+    alpha = np.ones(z.shape[0])
+    ahead = np.full(z.shape[0], np.inf)
+    for attempt in range(BACKTRACKS):
         if todo.size == 0:
             break
-        trial = np.clip(z[todo] + alpha * step[todo], lo[todo], hi[todo])
+        at = alpha[todo]
+        trial = np.clip(z[todo] + at[:, None] * step[todo], lo[todo], hi[todo])
         predicted = np.sum(grad[todo] * (trial - z[todo]), axis=1)
         sub = prog if todo.size == z.shape[0] else prog.take(todo)
         ft, _, _ = sub.evaluate(trial, level, derivatives=False)
         ok = (ft >= f[todo] + 1e-4 * predicted) & np.isfinite(ft) & (predicted > 0)
-        new[todo[ok]] = trial[ok]
-        gain[todo[ok]] = predicted[ok]
+        done = todo[ok]
+        new[done] = trial[ok]
+        gain[done] = predicted[ok]
         todo = todo[~ok]
-        alpha *= 0.2
+        if attempt == 0 and todo.size:
+            k = kinks.shape[2]
+            ahead[todo] = _first_kink(kinks[rows[todo]], z[todo, :k], step[todo], level)
+        shorter = alpha[todo] * SHRINK
+        alpha[todo] = np.where(ahead[todo] < alpha[todo], ahead[todo], shorter)
+        ahead[todo] = np.inf
     return new, gain
+
+
+def _first_kink(kinks: np.ndarray, x: np.ndarray, step: np.ndarray, level: float) -> np.ndarray:
+    """The step length along ``step`` at which some coordinate of x first reaches a kink
+    or an edge of its smoothed band (kink +- ``level``), where the curvature the Newton
+    step assumed changes; inf where none lies ahead."""
+    p = step[:, None, : x.shape[1]]
+    best = np.full(x.shape[0], np.inf)
+    for offset in (-level, 0.0, level):
+        dist = kinks + offset - x[:, None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = dist / p
+        ratio = np.where((np.abs(dist) > 1e-15) & (ratio > 0), ratio, np.inf)
+        best = np.minimum(best, np.min(ratio, axis=(1, 2)))
+    return best
 
 
 # ---------------------------------------------------------------- the three searches
@@ -375,17 +469,21 @@ def max_min(
     start: np.ndarray | None = None,
     levels: Sequence[float] = BARRIER_LEVELS,
     max_steps: int = MAX_STEPS,
+    margin: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The package maximising the smallest of U_i - d_i (parties with ``who``, (N, n) bool)
     and of the constraint values coef_c . x + const_c. Returns (x (N, K), value (N,)).
 
-    Shorter ``levels`` give a package near the max-min one (a start for other searches)."""
+    Shorter ``levels`` give a package near the max-min one (a start for other searches).
+    The epigraph variable starts ``margin`` below the start's smallest value: from a start
+    already near the optimum (last round's package) with fine ``levels``, a margin of the
+    order of the first level puts it near the central path."""
     x0 = _start(util, lower, upper) if start is None else start
     u = util.exact(x0)
     low = np.min(np.where(who, u - d, np.inf), axis=1)
     if coef is not None and const is not None:
         low = np.minimum(low, np.min(np.einsum("nck,nk->nc", coef, x0) + const, axis=1))
-    z0 = np.hstack([x0, (low - 1.0)[:, None]])
+    z0 = np.hstack([x0, (low - margin)[:, None]])
     prog = Programme(
         util, lower, upper, d, np.zeros_like(d), who.astype(float), None, coef, const, True
     )

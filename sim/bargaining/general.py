@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 _ROOM = 1e-12
 #: from last round's package, already solved at the finest level, only fine levels remain
 WARM_LEVELS = LEVELS[3:]
+#: from last round's package, the max-min search also skips the coarse barrier levels
+WARM_MAX_MIN_LEVELS = BARRIER_LEVELS[4:]
 #: the responders' values are iterated at a coarser accuracy; the final offer is exact
 ROUGH_LEVELS = (1e-3,)
 
@@ -68,17 +70,41 @@ def _nash_or_max_min(
     found = warm.copy()
     cold = np.flatnonzero(~warm)
     if cold.size:
-        # a coarse max-min search finds a start where one exists; only where it does not
-        # is the max-min package (the fallback) searched for exactly
+        # where last round's package exists but no longer gives every party a surplus,
+        # the max-min package is searched from it at the fine levels only (the value
+        # found says whether a Nash package exists); elsewhere a coarse max-min search
+        # finds a start where one exists, and only where it does not is the max-min
+        # package (the fallback) searched for exactly
         sub = _rows(cold, util, lower, upper, d, coef, const)
         who = np.ones((cold.size, d.shape[1]), dtype=bool)
-        xm, vm = max_min(*sub[:4], who, *sub[4:], levels=BARRIER_LEVELS[:2])
-        short = np.flatnonzero(vm <= _ROOM)
-        if short.size:
-            rest = _rows(short, *sub)
-            xm[short], vm[short] = max_min(
-                *rest[:4], who[short], *rest[4:], start=xm[short], levels=BARRIER_LEVELS[2:]
+        xm = np.empty((cold.size, lower.shape[1]))
+        vm = np.empty(cold.size)
+        known = np.all(np.isfinite(start[cold]), axis=1)
+        again, new = np.flatnonzero(known), np.flatnonzero(~known)
+        if again.size:
+            rest = _rows(again, *sub)
+            xm[again], vm[again] = max_min(
+                *rest[:4],
+                who[again],
+                *rest[4:],
+                start=start[cold[again]],
+                levels=WARM_MAX_MIN_LEVELS,
+                margin=d.shape[1] * WARM_MAX_MIN_LEVELS[0],
             )
+        if new.size:
+            rest = _rows(new, *sub)
+            xn, vn = max_min(*rest[:4], who[new], *rest[4:], levels=BARRIER_LEVELS[:2])
+            short = np.flatnonzero(vn <= _ROOM)
+            if short.size:
+                more = _rows(short, *rest)
+                xn[short], vn[short] = max_min(
+                    *more[:4],
+                    who[new[short]],
+                    *more[4:],
+                    start=xn[short],
+                    levels=BARRIER_LEVELS[2:],
+                )
+            xm[new], vm[new] = xn, vn
         x[cold] = xm
         found[cold] = vm > _ROOM
     for go, levels in (
