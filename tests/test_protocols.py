@@ -1,0 +1,144 @@
+"""Multilateral protocols: the engine's rotation offers against the closed forms of
+:mod:`sim.analytic_protocols`, and the closed forms against their definitions.
+
+The engine's packages live in a box, not on a pie; a ring of issues makes a pie of one:
+issue k is a transfer between party k (ideal 1) and party k + 1 (ideal 0), each party
+caring equally about its two issues, so U_k = 1/2 + (x_k - x_{k-1})/2 and the utilities
+always sum to n/2. With disagreement worth 0 the rotation's offers are the pie's shares
+times n/2, wherever those can be reached (every utility at most 1)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from model_builders import issues, party, scenario
+
+from sim import analytic
+from sim.bargaining.general import rotation_values
+from sim.model import NegotiationModel
+
+
+def ring_model(n: int, patience: float | list[float], replicates: int = 2) -> NegotiationModel:
+    names = [f"i{k}" for k in range(n)]
+    deltas = patience if isinstance(patience, list) else [patience] * n
+    parties = []
+    for j in range(n):
+        ideal = {k: 0.5 for k in names}
+        sal = {k: 0.0 for k in names}
+        ideal[names[j]], sal[names[j]] = 1.0, 0.5
+        ideal[names[j - 1]], sal[names[j - 1]] = 0.0, 0.5
+        parties.append(party(f"p{j}", ideal, sal, batna=0.0, patience=deltas[j]))
+    sc = scenario(issues(*names), parties, rounds=2, first_proposer="p0")
+    return NegotiationModel(sc, n=replicates)
+
+
+@pytest.mark.parametrize(
+    ("n", "patience"),
+    [(3, 0.9), (3, 0.97), (4, 0.92), (5, 0.9)],
+)
+def test_rotation_offers_match_the_closed_form(n, patience):
+    """Each responder gets the value of its own place in the rotation: the party m places
+    behind the proposer delta^m times the proposer's share (not the value of proposing)."""
+    model = ring_model(n, patience)
+    r = np.arange(model.n)
+    delta = np.broadcast_to(np.asarray(patience, dtype=float), (model.n, n)).copy()
+    _, values, _ = rotation_values(model.geometry, np.zeros((model.n, n)), delta, r)
+    expected = analytic.rotation_offers(delta[0]) * n / 2
+    for row in values:
+        np.testing.assert_allclose(row, expected, atol=1e-6)
+
+
+def test_rotation_first_proposer_share_in_the_model():
+    """Through the model's own alternating offers: the first offer is the closed form."""
+    model = ring_model(3, 0.9, replicates=1)
+    model.step()
+    shares = analytic.rotation_offers([0.9] * 3)[0]
+    u = np.array([p.shape.utility(model.proposal)[0] for p in model.party_agents])
+    np.testing.assert_allclose(u, shares * 1.5, atol=1e-6)
+
+
+@given(n=st.integers(2, 8), delta=st.floats(0.0, 0.99))
+@settings(max_examples=50, deadline=None)
+def test_rotation_closed_form_common_discount(n, delta):
+    x = analytic.rotation_offers([delta] * n)
+    s = analytic.rotation_share(n, delta)
+    np.testing.assert_allclose(x.sum(axis=1), 1.0, atol=1e-12)
+    np.testing.assert_allclose(x[0], s * delta ** np.arange(n), atol=1e-12)
+    # the stationarity conditions: each responder indifferent to the next offer
+    for i in range(n):
+        nxt = x[(i + 1) % n]
+        for j in range(n):
+            if j != i:
+                assert x[i, j] == pytest.approx(delta * nxt[j], abs=1e-12)
+
+
+@given(d1=st.floats(0.0, 0.99), d2=st.floats(0.0, 0.99))
+def test_two_party_rotation_is_rubinstein(d1, d2):
+    x = analytic.rotation_offers([d1, d2])
+    assert x[0, 0] == pytest.approx(analytic.rubinstein_share(d1, d2), abs=1e-12)
+
+
+@given(t=st.integers(1, 40), delta=st.floats(0.0, 1.0))
+def test_finite_horizon_backward_induction_matches_closed_form(t, delta):
+    x = analytic.finite_rotation_offer([delta, delta], t)
+    assert x[0] == pytest.approx(analytic.finite_horizon_share(t, delta), abs=1e-12)
+
+
+def test_finite_horizon_swings_with_rounds_left_and_tends_to_rubinstein():
+    d = 0.9
+    shares = [analytic.finite_horizon_share(t, d) for t in range(1, 8)]
+    limit = analytic.rubinstein_share(d, d)
+    above = [s > limit for s in shares]
+    assert above == [True, False, True, False, True, False, True]  # odd T: above
+    assert analytic.finite_horizon_share(400, d) == pytest.approx(limit, abs=1e-12)
+
+
+def test_long_finite_rotation_tends_to_the_stationary_offer():
+    d = [0.9, 0.8, 0.95]
+    x = analytic.finite_rotation_offer(d, 3 * 300)
+    np.testing.assert_allclose(x, analytic.rotation_offers(d)[0], atol=1e-9)
+
+
+@given(d1=st.floats(0.1, 0.95), d2=st.floats(0.1, 0.95), w=st.floats(0.0, 1.0))
+def test_outside_option_principle(d1, d2, w):
+    """The option binds only when it beats the responder's share: below it the split is
+    Rubinstein's; above it the responder gets exactly its option. Long finite games with
+    the option converge to the same split."""
+    x = analytic.outside_option_share(d1, d2, w)
+    rub = analytic.rubinstein_share(d1, d2)
+    if w <= 1 - rub:
+        assert x == pytest.approx(rub, abs=1e-12)
+    else:
+        assert x == pytest.approx(1 - w, abs=1e-12)
+    # backward induction with party 1's option 0 and party 2's option w, a long horizon
+    long = analytic.finite_rotation_offer([d1, d2], 2 * 400, outside=[0.0, w])
+    assert long[0] == pytest.approx(x, abs=1e-6)
+
+
+def test_fixed_costs_favour_the_cheaper_party():
+    assert analytic.fixed_cost_share(0.01, 0.02) == 1.0
+    assert analytic.fixed_cost_share(0.02, 0.01) == pytest.approx(0.01)
+    # a long finite game with costs and no discounting: the same shares
+    assert analytic.finite_rotation_offer([1.0, 1.0], 2 * 200, cost=[0.01, 0.02])[0] == (
+        pytest.approx(1.0)
+    )
+    with pytest.raises(ValueError):
+        analytic.fixed_cost_share(0.01, 0.01)
+
+
+@pytest.mark.parametrize(("n", "q", "delta"), [(3, 2, 0.9), (5, 3, 0.8), (7, 7, 0.95)])
+def test_baron_ferejohn_symmetric_equilibrium(n, q, delta):
+    """The shares add up to the pie, members get their continuation value delta/n, and
+    each party's value before recognition is 1/n (the stationarity that defines it)."""
+    prop, member, excluded = analytic.baron_ferejohn_shares(n, q, delta)
+    assert prop + (q - 1) * member + (n - q) * excluded == pytest.approx(1.0)
+    assert member == pytest.approx(delta / n)
+    # value before recognition: proposer with prob 1/n, else a member with prob (q-1)/(n-1)
+    # (the proposer picks its q - 1 members at random among equals); stationarity: 1/n
+    value = prop / n + (n - 1) / n * (q - 1) / (n - 1) * member + (n - q) / n * excluded
+    assert value == pytest.approx(1.0 / n, abs=1e-12)
+    assert member == pytest.approx(delta * value, abs=1e-12)
+    if q == (n + 1) // 2 and n % 2:
+        assert prop == pytest.approx(1 - delta * (n - 1) / (2 * n))
