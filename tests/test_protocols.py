@@ -142,3 +142,20 @@ def test_baron_ferejohn_symmetric_equilibrium(n, q, delta):
     assert member == pytest.approx(delta * value, abs=1e-12)
     if q == (n + 1) // 2 and n % 2:
         assert prop == pytest.approx(1 - delta * (n - 1) / (2 * n))
+
+
+def test_holding_out_proposer_treats_every_responder_alike():
+    """A proposer whose aspiration (0.9) is above its subgame-perfect value (0.55) holds
+    out; in
+    the symmetric ring it gives both responders the same utility, (1.5 - 0.9) / 2 each,
+    not everything to the party listed after it."""
+    model = ring_model(3, 0.9, replicates=1)
+    model.party_agents[0].aspiration[:] = 0.9
+    model.round = 1  # the first proposer's turn
+    rows = np.arange(1)
+    batna = np.zeros((1, 3))
+    x = model.bilateral.propose(rows, batna).x
+    u = np.array([p.shape.utility(x)[0] for p in model.party_agents])
+    assert 0.9 - 1e-12 <= u[0] < 0.9 + 1e-3  # never below its aspiration
+    assert u[1] == pytest.approx(0.3, abs=1e-3)
+    assert u[2] == pytest.approx(0.3, abs=1e-3)
