@@ -161,6 +161,12 @@ class NegotiationModel(mesa.Model):
                 z = self.streams.normal(Purpose.BELIEFS, f"{party.name}.seen_by.{seer}")
                 self.belief_error[i, j] = party.belief_noise_sd * z
         self.delta = np.stack([p.patience for p in self.party_agents], axis=1)
+        # the decision rule: how many signatures agree a package, and whose are needed
+        names = scenario.party_names
+        self.quota = self.n_parties if scenario.quota is None else int(scenario.quota)
+        self.needed = np.array([names.index(p) for p in scenario.needed or ()], dtype=np.int64)
+        # who signed the package last signed (its publics vote on it, now or after a delay)
+        self.signatories = np.zeros((self.n, self.n_parties), dtype=bool)
 
         # outcomes
         self.active = np.ones(self.n, dtype=bool)
@@ -386,15 +392,23 @@ class NegotiationModel(mesa.Model):
             )
         now.accept = accept
 
+    def decided(self, accept: np.ndarray) -> np.ndarray:
+        """The scenario's decision rule on the signatures (N, P): at least ``quota``
+        parties sign (every party without one) and every party in ``needed`` does."""
+        if self.quota >= self.n_parties:
+            return np.all(accept, axis=1)
+        return (np.sum(accept, axis=1) >= self.quota) & np.all(accept[:, self.needed], axis=1)
+
     def _ratification(self, now: RoundState) -> None:
-        """Where all sign (and no veto player objects), the agreement is concluded: a kind
-        without a vote takes force; otherwise each public votes, now or after the kind's
-        delay. A failed vote (signed by the governments, rejected by a public) pauses the
-        talks and moves every party's concession part of the way back (its
-        ``rebound.failed_ratification``)."""
+        """Where the decision rule's signatures are given (and no veto player objects), the
+        agreement is concluded: a kind without a vote takes force; otherwise each
+        signatory's public votes, now or after the kind's delay. A failed vote (signed by
+        the governments, rejected by a public) pauses the talks and moves every party's
+        concession part of the way back (its ``rebound.failed_ratification``)."""
         t = self.round
         book = self.agreements
-        signed = now.all_accept & ~book.vetoed
+        signed = self.decided(now.accept) & ~book.vetoed
+        self.signatories = np.where(signed[:, None], now.accept, self.signatories)
         due, vote, x, which = book.sign(signed, now.proposal.x)
         ratified = due.copy()
         failing = np.zeros((self.n, self.n_parties), dtype=bool)
@@ -404,7 +418,8 @@ class NegotiationModel(mesa.Model):
             z = self.normal_shock(f"vote.{party.name}")
             logit = party.approval_logit(np.nan_to_num(x)) + party.vote_noise_sd * z
             now.votes[:, i] = 1.0 / (1.0 + np.exp(-logit))
-            fail = vote & (logit < party.rat_logit_threshold)
+            # only a signatory's public votes on what its government signed
+            fail = vote & self.signatories[:, i] & (logit < party.rat_logit_threshold)
             failing[:, i] = fail
             ratified &= ~fail
         now.agreed = ratified
@@ -456,7 +471,7 @@ class NegotiationModel(mesa.Model):
         if self.mediator is None:
             return still
         gap = now.aspiration - now.utility
-        rejected = now.talking & still & ~now.all_accept
+        rejected = now.talking & still & ~self.decided(now.accept)
         now.levers = self.mediator.press(rejected, now.accept, gap)
         negotiating = still & self.agreements.negotiating()
         now.exited = self.mediator.consider_exit(now.talking, now.accept, gap, negotiating)

@@ -267,6 +267,8 @@ class Scenario:
     front_line: FrontLine | None = None
     events: tuple[EventSpec, ...] = ()  # of the kinds in sim.events.EVENT_KINDS
     first_proposer: str | None = None  # protocol.first_proposer, used without a mediator
+    quota: int | None = None  # protocol.quota: signatures needed (None: every party)
+    needed: tuple[str, ...] | None = None  # protocol.needed: signatures always needed
     start_date: str | None = None  # ISO date of round 1
     report_dates: tuple[str, ...] = ()  # ISO dates the summary answers for
     agreements: Agreements | None = None  # None: one settlement of every issue
@@ -337,6 +339,8 @@ _NOT_PARAMETERS = {
     "anticipate",
     "bounds_table",
     "advancing",
+    "quota",
+    "needed",
     "zero",
     "one",
     "settles",

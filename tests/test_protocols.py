@@ -9,6 +9,8 @@ times n/2, wherever those can be reached (every utility at most 1)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -17,6 +19,8 @@ from model_builders import issues, party, scenario
 
 from sim import analytic
 from sim.bargaining.general import rotation_values
+from sim.errors import ScenarioError
+from sim.loader import load_scenario
 from sim.model import NegotiationModel
 
 
@@ -159,3 +163,30 @@ def test_holding_out_proposer_treats_every_responder_alike():
     assert 0.9 - 1e-12 <= u[0] < 0.9 + 1e-3  # never below its aspiration
     assert u[1] == pytest.approx(0.3, abs=1e-3)
     assert u[2] == pytest.approx(0.3, abs=1e-3)
+
+
+# ------------------------------------------------------------------- the decision rule
+
+THREE = Path(__file__).parent / "data" / "valid" / "three_party.yaml"
+
+
+def test_quota_and_needed_parties_from_the_file():
+    sc = load_scenario(THREE, overrides=["protocol.quota=2", "protocol.needed=[b]"])
+    assert sc.quota == 2 and sc.needed == ("b",)
+    model = NegotiationModel(sc, n=1)
+    accept = np.array(
+        [
+            [True, True, False],  # a quota of two with b: agreed
+            [True, False, True],  # two, but b missing: not agreed
+            [False, True, False],  # b alone: short of the quota
+            [True, True, True],
+        ]
+    )
+    assert model.decided(accept).tolist() == [True, False, False, True]
+    unanimous = NegotiationModel(load_scenario(THREE), n=1)
+    assert unanimous.decided(accept).tolist() == [False, False, False, True]
+
+
+def test_quota_above_the_number_of_parties_is_bad_input():
+    with pytest.raises(ScenarioError, match=r"protocol\.quota: must be <= the number of parties"):
+        load_scenario(THREE, overrides=["protocol.quota=4"])

@@ -319,6 +319,14 @@ def _build(root: Node, file: str) -> Scenario:
             where.where,
             "protocol.first_proposer",
         )
+    quota = top["protocol"].get("quota")
+    if quota is not None and quota > len(ctx.parties):
+        node = _node_at(root, "protocol.quota")
+        _fail(
+            f"must be <= the number of parties, {len(ctx.parties)} (got {_got(node)})",
+            node.mark,
+            "protocol.quota",
+        )
     top.setdefault("name", default_name(file))
     citations = check_quotes(ctx.quotes, scenario_file=file if _is_real(file) else None)
     for name, (kind, d) in top["events"].items():

@@ -25,6 +25,7 @@ from sim.loader.kinds import (
     Range,
     Real,
     Ref,
+    RefList,
     Section,
     Table,
     Text,
@@ -662,8 +663,24 @@ PROTOCOL = Section(
             "upland",
             default_doc="required when there is no mediator",
         ),
+        Key(
+            "quota",
+            Whole(1),
+            None,
+            "how many parties must sign a package for it to be agreed (the others are bound by it)",
+            "3",
+            default_doc="every party (unanimity)",
+        ),
+        Key(
+            "needed",
+            RefList("party"),
+            None,
+            "parties whose signature is always needed, whatever the quota",
+            "[upland, midland]",
+            default_doc="none",
+        ),
     ),
-    intro="Who proposes when there is no mediator.",
+    intro="Who proposes when there is no mediator, and who must sign.",
 )
 
 ACTORS = Variants("actor", "role", {"party": PARTY, "mediator": MEDIATOR})
@@ -723,8 +740,8 @@ TOP = Section(
             "protocol",
             PROTOCOL,
             {},
-            "who proposes without a mediator",
-            "{first_proposer: upland}",
+            "who proposes without a mediator, and who must sign",
+            "{first_proposer: upland, quota: 2}",
             inline=True,
         ),
         Key(
