@@ -244,3 +244,26 @@ def test_negsim_never_writes_results_into_seeds(tmp_path, capsys):
     assert main(["run", str(path), "--runs", "10", "--no-plots", "--quiet", "--out", str(out)]) == 2
     assert "never go inside a seeds/ folder" in capsys.readouterr().err
     assert sorted(p.name for p in (tmp_path / "seeds").iterdir()) == ["article.txt"]
+
+
+def test_seeds_option_names_the_folder_for_every_command(tmp_path, capsys):
+    """``--seeds DIR`` finds quotes in a folder that is not above the scenario file; without
+    it the same file fails (there is no seeds/ above it, and the working directory is
+    never searched)."""
+    from sim.cli import main
+    from sim.provenance import use_seeds_dir
+
+    path = project(
+        tmp_path,
+        "The delegations met on Tuesday in a quiet room.",
+        "'met on Tuesday in a quiet room'",
+    )
+    elsewhere = tmp_path / "other" / "docs"
+    elsewhere.parent.mkdir()
+    (tmp_path / "seeds").rename(elsewhere)
+    try:
+        assert main(["validate", str(path)]) == 2
+        assert "no seeds/ folder found" in capsys.readouterr().err
+        assert main(["validate", "--seeds", str(elsewhere), str(path)]) == 0
+    finally:
+        use_seeds_dir(None)
