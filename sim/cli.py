@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from typing import NoReturn, TextIO
 
-from sim import __version__, io, limits, provenance, stopping
+from sim import __version__, io, limits, stopping
 from sim.errors import NegsimError, printable
 
 DEBUG_HELP = "on an unexpected error, print the full traceback (also NEGSIM_DEBUG=1)"
@@ -412,6 +412,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _tolerant_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
+    from sim import provenance  # not at the top: ``negsim --help`` stays light
+
     provenance.use_seeds_dir(getattr(args, "seeds", None))
     # the command line as typed, for manifest.json (sys.argv is the host's when called in-process)
     args.command_line = ["negsim", *(sys.argv[1:] if argv is None else argv)]
