@@ -277,7 +277,7 @@ def reorder_parties(sc, order):
     return dataclasses.replace(sc, parties=tuple(sc.parties[i] for i in order))
 
 
-def assert_reordered(sc, order):
+def assert_reordered(sc, order, tol=1e-9):
     """Run sc and sc with its parties in ``order``: identical outcomes and terms, the
     per-party columns permuted."""
     n_p = len(sc.parties)
@@ -286,9 +286,9 @@ def assert_reordered(sc, order):
     assert r2.parties == tuple(r1.parties[i] for i in order)
     np.testing.assert_array_equal(r2.outcome, r1.outcome)
     np.testing.assert_array_equal(r2.end_round, r1.end_round)
-    np.testing.assert_allclose(r2.terms, r1.terms, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(r2.terms, r1.terms, rtol=0, atol=tol)
     cols = list(order) + list(range(n_p, len(r1.actors)))  # the mediator stays last
-    np.testing.assert_allclose(r2.utility, r1.utility[:, cols], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(r2.utility, r1.utility[:, cols], rtol=0, atol=tol)
     np.testing.assert_allclose(r2.cost, r1.cost[:, order], rtol=0, atol=1e-12)
     np.testing.assert_allclose(r2.compromise, r1.compromise, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(r2.front_line, r1.front_line)
@@ -360,8 +360,9 @@ def test_reordering_three_parties_with_mediator_permutes_results(order):
 @pytest.mark.parametrize("order", [[1, 2, 0], [2, 0, 1]])
 def test_rotating_three_parties_without_mediator_permutes_results(order):
     """Without a mediator the parties propose in turn in the order listed: a rotation
-    keeps the turn order."""
-    res = assert_reordered(three_parties(False), order)
+    keeps the turn order. The rotation's offers are a fixed point found to the solver's
+    accuracy (about 1e-5 in utility, its convergence test), so the packages agree to 1e-3."""
+    res = assert_reordered(three_parties(False), order, tol=1e-3)
     assert np.any(res.outcome == Outcome.AGREEMENT)
 
 
