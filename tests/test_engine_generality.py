@@ -74,21 +74,7 @@ def river_basin(*, with_mediator: bool, batna_shift: float = 0.0):
     )
 
 
-@pytest.mark.parametrize(
-    "with_mediator",
-    [
-        True,
-        pytest.param(
-            False,
-            marks=pytest.mark.xfail(
-                strict=False,
-                reason="known limitation: without a mediator, three or more parties make "
-                "approximate stationary offers (the rotation's values are iterated a fixed "
-                "number of rough passes), and fewer than 80% of these replicates agree",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("with_mediator", [True, False])
 def test_three_parties_other_issues_agree_where_a_zopa_exists(with_mediator):
     res = run(river_basin(with_mediator=with_mediator), n=size(with_mediator))
     assert res.issues == ISSUES
