@@ -39,6 +39,16 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Judgement:
+    """A value at ``key_path`` marked as the author's judgement, with its reason (no
+    quote supports it)."""
+
+    key_path: str
+    reason: str
+    line: int | None = field(default=None, compare=False)  # where, not what
+
+
+@dataclass(frozen=True)
 class Issue:
     """One dimension of the package space [0, 1]: what 0 and 1 mean.
 
@@ -273,6 +283,7 @@ class Scenario:
     report_dates: tuple[str, ...] = ()  # ISO dates the summary answers for
     agreements: Agreements | None = None  # None: one settlement of every issue
     citations: tuple[Citation, ...] = ()
+    judgements: tuple[Judgement, ...] = ()  # values marked ``judgement:`` with a reason
     # alternative readings of the source, and a joint parameter sample (sim.readings)
     readings: tuple[Reading, ...] = ()
     sample: ParameterSample | None = field(default=None, compare=False)

@@ -14,11 +14,11 @@ from typing import Any
 from sim import distributions as dist
 from sim.errors import ScenarioError
 from sim.loader.agreements import complete_agreements
-from sim.loader.dump import _canonical_citations
+from sim.loader.dump import _canonical_citations, _canonical_judgements
 from sim.loader.events import EVENT_CHECKS, EVENT_SECTIONS
 from sim.loader.kinds import Items, Named, OneOf, Section, Table, Variants, _check_name, _Ctx
 from sim.loader.schema import TOP
-from sim.loader.tree import NAME_PATTERN, SOURCE, Node, _fail, _got, _is_real, _node_at, _plain
+from sim.loader.tree import NAME_PATTERN, NOTES, Node, _fail, _got, _is_real, _node_at, _plain
 from sim.provenance import check_quotes
 from sim.scenario import Mediator, Party, Scenario
 
@@ -34,7 +34,7 @@ def _declare(root: Node, ctx: _Ctx) -> None:
             return {}
         if not isinstance(node.value, dict):
             _fail(f"expected a mapping of names to {key} (got {_got(node)})", node.mark, key)
-        return {k: v for k, v in node.value.items() if k != SOURCE}
+        return {k: v for k, v in node.value.items() if k not in NOTES}
 
     issues = container("issues")
     for name, node in issues.items():
@@ -275,14 +275,14 @@ def _more_errors(root: Node, ctx: _Ctx, first: ScenarioError) -> list[ScenarioEr
     later steps of the build) run only once these pass."""
     found: list[ScenarioError] = []
     for key, child in root.value.items():
-        if key == SOURCE:
+        if key in NOTES:
             continue
         parts: list[tuple[Node, Any]] = [(child, None)]
         if key in TOP.key_names and isinstance(child.value, dict):
             kind = TOP.key(key).kind
             if isinstance(kind, Named | Variants):
                 parts = [
-                    (Node({k: v}, child.mark), k) for k, v in child.value.items() if k != SOURCE
+                    (Node({k: v}, child.mark), k) for k, v in child.value.items() if k not in NOTES
                 ]
         for node, _ in parts:
             try:
@@ -339,10 +339,15 @@ def _build(root: Node, file: str) -> Scenario:
         parties=tuple(a for a in actors if isinstance(a, Party)),
         mediator=next((a for a in actors if isinstance(a, Mediator)), None),
         citations=citations,
+        judgements=tuple(ctx.judgements),
         path=file,
         resolved=_plain(root),
     )
-    scenario = replace(scenario, citations=_canonical_citations(scenario))
+    scenario = replace(
+        scenario,
+        citations=_canonical_citations(scenario),
+        judgements=_canonical_judgements(scenario),
+    )
     if "readings" in top or "sample" in top:
         from sim.loader.readings import attach
 
