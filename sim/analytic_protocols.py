@@ -8,6 +8,7 @@ to everyone; party i discounts a round's delay by :math:`\delta_i`.
   stationary subgame-perfect equilibrium);
 - :func:`baron_ferejohn_shares`: legislative bargaining with random recognition, a quota
   and a closed rule (the symmetric stationary equilibrium);
+  :func:`baron_ferejohn_unanimity_offers`: unequal recognition probabilities, unanimity;
 - :func:`finite_rotation_offer`, :func:`finite_horizon_share`: a deadline known to all
   (backward induction from the last round);
 - :func:`outside_option_share`: an outside option the responder may take instead of
@@ -96,6 +97,30 @@ def baron_ferejohn_shares(n: int, q: int, delta: float) -> tuple[float, float, f
     if not 0.0 <= delta <= 1.0:
         raise ValueError("delta must lie in [0, 1]")
     return 1.0 - delta * (q - 1) / n, delta / n, 0.0
+
+
+def baron_ferejohn_unanimity_offers(
+    recognition: Sequence[float] | np.ndarray, delta: float
+) -> np.ndarray:
+    r"""Legislative bargaining with unequal recognition probabilities :math:`p_i` and
+    unanimity (q = n), closed rule, a common discount factor: the stationary equilibrium.
+
+    Every proposal passes at once, so party j's value before recognition is
+    :math:`v_j = p_j` (the values sum to 1, and :math:`v_j = p_j (1 - \delta (1 - v_j)) +
+    (1 - p_j)\, \delta v_j` solves to it); proposer i offers each responder its
+    continuation value :math:`\delta p_j` and keeps :math:`1 - \delta (1 - p_i)`. With
+    two parties and equal probabilities: :math:`1 - \delta / 2`.
+
+    Returns the (n, n) matrix whose row i is proposer i's offer (rows sum to 1).
+    """
+    p = np.asarray(recognition, dtype=float)
+    if p.ndim != 1 or p.size < 2 or np.any(p < 0) or abs(p.sum() - 1.0) > 1e-9:
+        raise ValueError("give one recognition probability per party, summing to 1")
+    if not 0.0 <= delta <= 1.0:
+        raise ValueError("delta must lie in [0, 1]")
+    x = np.tile(delta * p, (p.size, 1))
+    np.fill_diagonal(x, 1.0 - delta * (1.0 - p))
+    return x
 
 
 def finite_rotation_offer(

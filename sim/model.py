@@ -30,6 +30,7 @@ from sim.bargaining import Geometry
 from sim.concession import signs
 from sim.events import COUNTERS, RoundWorld, apply_events, build_events
 from sim.mediation import AlternatingOffers, ProposalRule
+from sim.mediation.legislative import LegislativeBargaining
 from sim.outcomes import NO_ONE, EnsembleResult, Outcome
 from sim.recorder import RoundRecorder
 from sim.rounds import RoundRecord, RoundState
@@ -106,7 +107,11 @@ class NegotiationModel(mesa.Model):
             MediatorAgent(self, scenario.mediator) if scenario.mediator is not None else None
         )
         self.n_parties = len(self.party_agents)
-        if self.mediator is None and scenario.first_proposer not in scenario.party_names:
+        if (
+            self.mediator is None
+            and scenario.first_proposer not in scenario.party_names
+            and not scenario.recognition
+        ):
             raise ValueError("a scenario without a mediator needs protocol.first_proposer")
 
         # the world
@@ -181,13 +186,13 @@ class NegotiationModel(mesa.Model):
         self.paused_until = np.zeros(self.n)
         self.proposal = np.full((self.n, self.k), np.nan)
         self.move = np.zeros(self.n)  # the front line's move in the last round
-        self.protocol: ProposalRule = (
-            self.mediator.rule if self.mediator is not None else AlternatingOffers(self)
+        # the parties' own protocol: in turn, or recognised at random (Baron-Ferejohn)
+        own: ProposalRule = (
+            LegislativeBargaining(self) if scenario.recognition else AlternatingOffers(self)
         )
+        self.protocol: ProposalRule = self.mediator.rule if self.mediator is not None else own
         # after the mediator's exit with ``after_exit: bilateral``: the parties' own protocol
-        self.bilateral: ProposalRule = (
-            self.protocol if self.mediator is None else AlternatingOffers(self)
-        )
+        self.bilateral: ProposalRule = own
         self.mediator_exit_round = np.full(self.n, np.nan)
         # staged agreements (sim.agreements): kinds, votes, what holds, collapse
         self.agreements = AgreementBook(self)
@@ -326,6 +331,8 @@ class NegotiationModel(mesa.Model):
             proposal.basis[alone] = own.basis[alone]
             if rows.size == 0:
                 proposal.proposer = own.proposer
+            if own.proposers is not None:  # recognised at random, replicate by replicate
+                proposal.proposers = own.proposers
         shape = (self.n, self.n_parties)
         now = RoundState(
             live=live,
@@ -343,7 +350,11 @@ class NegotiationModel(mesa.Model):
             exited=np.zeros(self.n, dtype=bool),
         )
         # the kind of agreement on offer, and its package (deferred issues where they stand)
-        observer = self.n_parties if proposal.proposer is None else proposal.proposer
+        observer: int | np.ndarray = (
+            self.n_parties if proposal.proposer is None else proposal.proposer
+        )
+        if proposal.proposers is not None:
+            observer = np.where(proposal.proposers >= 0, proposal.proposers, self.n_parties)
         self.agreements.choose(now, observer)
         self.proposal = now.proposal.x
         return now
@@ -622,6 +633,8 @@ class NegotiationModel(mesa.Model):
         made = bool(now.talking[r])
         x = now.proposal.x[r]
         proposer = now.proposal.proposer
+        if now.proposal.proposers is not None:
+            proposer = int(now.proposal.proposers[r]) if now.proposal.proposers[r] >= 0 else None
         return RoundRecord(
             round=self.round,
             active=bool(self.active[r] or now.agreed[r] or now.walked[r] or now.exited[r]),

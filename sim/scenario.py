@@ -279,6 +279,8 @@ class Scenario:
     first_proposer: str | None = None  # protocol.first_proposer, used without a mediator
     quota: int | None = None  # protocol.quota: signatures needed (None: every party)
     needed: tuple[str, ...] | None = None  # protocol.needed: signatures always needed
+    # protocol.recognition: each round's proposer drawn with these probabilities
+    recognition: Mapping[str, float] | None = None
     start_date: str | None = None  # ISO date of round 1
     report_dates: tuple[str, ...] = ()  # ISO dates the summary answers for
     agreements: Agreements | None = None  # None: one settlement of every issue

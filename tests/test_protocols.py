@@ -9,6 +9,7 @@ times n/2, wherever those can be reached (every utility at most 1)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -190,3 +191,112 @@ def test_quota_and_needed_parties_from_the_file():
 def test_quota_above_the_number_of_parties_is_bad_input():
     with pytest.raises(ScenarioError, match=r"protocol\.quota: must be <= the number of parties"):
         load_scenario(THREE, overrides=["protocol.quota=4"])
+
+
+# ------------------------------------------------- Baron-Ferejohn: random recognition
+
+
+def recognised_ring(
+    n: int,
+    patience: float,
+    recognition: dict[str, float],
+    quota: int | None = None,
+    replicates: int = 6,
+    seed: int = 0,
+) -> NegotiationModel:
+    """The ring of :func:`ring_model`, its proposer recognised at random each round."""
+    base = ring_model(n, patience).negotiation
+    sc = dataclasses.replace(base, first_proposer=None, recognition=recognition, quota=quota)
+    return NegotiationModel(sc, n=replicates, seed=seed)
+
+
+@pytest.mark.parametrize(
+    "probabilities", [(0.5, 0.3, 0.2), (1 / 3, 1 / 3, 1 / 3), (0.4, 0.35, 0.25)]
+)
+def test_recognised_proposer_offers_the_closed_form(probabilities):
+    """Unanimity with unequal recognition: each replicate's proposer i keeps
+    1 - delta (1 - p_i) of the pie and offers each responder delta p_j (its value before
+    recognition is p_j), whoever is recognised."""
+    names = [f"p{j}" for j in range(3)]
+    model = recognised_ring(3, 0.9, dict(zip(names, probabilities, strict=True)))
+    model.step()
+    proposers = model.protocol.proposers
+    expected = analytic.baron_ferejohn_unanimity_offers(probabilities, 0.9) * 1.5
+    u = np.stack([p.shape.utility(model.proposal) for p in model.party_agents], axis=1)
+    for r, i in enumerate(proposers):
+        np.testing.assert_allclose(u[r], expected[i], atol=1e-6)
+
+
+def test_two_parties_recognised_at_random_split_one_issue():
+    """One divisible issue between two parties, recognised 0.7 / 0.3: the proposer keeps
+    1 - delta * (the other's probability)."""
+    north = party("north", {"share": 1.0}, {"share": 1.0}, batna=0.0, patience=0.8)
+    south = party("south", {"share": 0.0}, {"share": 1.0}, batna=0.0, patience=0.8)
+    sc = scenario(
+        issues("share"), [north, south], rounds=2, recognition={"north": 0.7, "south": 0.3}
+    )
+    model = NegotiationModel(sc, n=8)
+    model.step()
+    expected = analytic.baron_ferejohn_unanimity_offers([0.7, 0.3], 0.8)
+    u = np.stack([p.shape.utility(model.proposal) for p in model.party_agents], axis=1)
+    for r, i in enumerate(model.protocol.proposers):
+        np.testing.assert_allclose(u[r], expected[i], atol=1e-6)
+
+
+def test_a_quota_of_one_lets_the_proposer_take_everything():
+    """Closed rule with q = 1: nobody else's vote is needed, so the proposer keeps the
+    whole pie (Baron-Ferejohn's 1 - delta (q - 1)/n with q = 1)."""
+    north = party("north", {"share": 1.0}, {"share": 1.0}, batna=0.0, patience=0.8)
+    south = party("south", {"share": 0.0}, {"share": 1.0}, batna=0.0, patience=0.8)
+    sc = scenario(
+        issues("share"),
+        [north, south],
+        rounds=2,
+        recognition={"north": 0.5, "south": 0.5},
+        quota=1,
+    )
+    model = NegotiationModel(sc, n=8)
+    model.step()
+    share = analytic.baron_ferejohn_shares(2, 1, 0.8)[0]
+    u = np.stack([p.shape.utility(model.proposal) for p in model.party_agents], axis=1)
+    mine = u[np.arange(8), model.protocol.proposers]
+    np.testing.assert_allclose(mine, share, atol=1e-6)
+
+
+def test_recognition_frequencies_and_their_independence_from_order_and_chunks():
+    """The proposer is drawn with the given probabilities (binomial, 4 standard errors),
+    from each replicate's own stream: the same party proposes in replicate r whether it
+    runs alone or in an ensemble, and whatever order the parties are listed in."""
+    from sim.mediation.legislative import LegislativeBargaining
+
+    prob = {"p0": 0.5, "p1": 0.3, "p2": 0.2}
+    model = recognised_ring(3, 0.9, prob, replicates=4000)
+    model.round = 1
+    rule = model.protocol
+    assert isinstance(rule, LegislativeBargaining)
+    drawn = rule.recognise()
+    for j, p in enumerate(prob.values()):
+        assert abs(np.mean(drawn == j) - p) <= 4 * np.sqrt(p * (1 - p) / 4000)
+    alone = recognised_ring(3, 0.9, prob, replicates=1).negotiation
+    one = NegotiationModel(alone, replicates=np.array([17]))
+    one.round = 1
+    assert one.protocol.recognise()[0] == drawn[17]
+    sc = model.negotiation
+    flipped = dataclasses.replace(sc, parties=tuple(reversed(sc.parties)))
+    other = NegotiationModel(flipped, n=4000)
+    other.round = 1
+    names = np.array(sc.party_names)
+    np.testing.assert_array_equal(
+        np.array(flipped.party_names)[other.protocol.recognise()], names[drawn]
+    )
+
+
+def test_recognition_must_cover_every_party_and_sum_to_one():
+    for override, message in [
+        ("protocol.recognition={a: 0.5, b: 0.5}", "give every party a probability"),
+        ("protocol.recognition={a: 0.5, b: 0.3, c: 0.1}", "the probabilities must sum to 1"),
+    ]:
+        with pytest.raises(ScenarioError, match=rf"protocol\.recognition: {message}"):
+            load_scenario(THREE, overrides=[override])
+    sc = load_scenario(THREE, overrides=["protocol.recognition={a: 0.2, b: 0.3, c: 0.5}"])
+    assert sc.recognition == {"a": 0.2, "b": 0.3, "c": 0.5}

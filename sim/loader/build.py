@@ -296,6 +296,47 @@ def _more_errors(root: Node, ctx: _Ctx, first: ScenarioError) -> list[ScenarioEr
     return found
 
 
+#: the most proposals a recognition protocol solves per replicate and pass (one per
+#: proposer and coalition it may form)
+MAX_COALITION_PROGRAMMES = 256
+
+
+def _check_recognition(
+    recognition: dict[str, float], protocol: dict[str, Any], ctx: _Ctx, root: Node
+) -> None:
+    """Recognition probabilities: one per party, summing to 1, and few enough coalitions
+    to solve every proposer's offer to each (sim.mediation.legislative)."""
+    node = _node_at(root, "protocol.recognition")
+    missing = [p for p in ctx.parties if p not in recognition]
+    if missing:
+        _fail(
+            f"give every party a probability (missing {', '.join(missing)})",
+            node.mark,
+            "protocol.recognition",
+        )
+    total = sum(recognition.values())
+    if abs(total - 1.0) > 1e-9:
+        _fail(
+            f"the probabilities must sum to 1 (got a sum of {total:g})",
+            node.mark,
+            "protocol.recognition",
+        )
+    from sim.mediation.legislative import coalitions
+
+    n = len(ctx.parties)
+    quota = protocol.get("quota") or n
+    needed = [ctx.parties.index(p) for p in protocol.get("needed") or ()]
+    count = sum(len(coalitions(i, n, quota, needed)) for i in range(n))
+    if count > MAX_COALITION_PROGRAMMES:
+        _fail(
+            f"{count} coalitions to weigh (every proposer's choice of the quota's other "
+            f"signatories); at most {MAX_COALITION_PROGRAMMES}: raise the quota or name needed "
+            "parties",
+            node.mark,
+            "protocol.recognition",
+        )
+
+
 def _build(root: Node, file: str) -> Scenario:
     ctx = _Ctx()
     if "extends" in root.value:  # only an override can put it back after resolution
@@ -311,7 +352,8 @@ def _build(root: Node, file: str) -> Scenario:
 
     for name, (role, d) in top["actors"].items():
         _complete_actor(name, role, d, top, root, ctx)
-    if ctx.mediator is None and top["protocol"].get("first_proposer") is None:
+    recognition = top["protocol"].get("recognition")
+    if ctx.mediator is None and top["protocol"].get("first_proposer") is None and not recognition:
         where = root.value.get("protocol") or root.value["actors"]
         _fail(
             "required when there is no mediator (the parties alternate proposals, starting "
@@ -327,6 +369,8 @@ def _build(root: Node, file: str) -> Scenario:
             node.mark,
             "protocol.quota",
         )
+    if recognition is not None:
+        _check_recognition(recognition, top["protocol"], ctx, root)
     top.setdefault("name", default_name(file))
     citations = check_quotes(ctx.quotes, scenario_file=file if _is_real(file) else None)
     for name, (kind, d) in top["events"].items():

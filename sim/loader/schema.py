@@ -679,6 +679,15 @@ PROTOCOL = Section(
             "[upland, midland]",
             default_doc="none",
         ),
+        Key(
+            "recognition",
+            Table("party", Real(UNIT)),
+            None,
+            "Baron-Ferejohn bargaining: each round one party, drawn with these probabilities "
+            "(summing to 1), proposes to the quota it needs (closed rule)",
+            "{upland: 0.5, midland: 0.25, delta: 0.25}",
+            default_doc="absent: the parties propose in turn",
+        ),
     ),
     intro="Who proposes when there is no mediator, and who must sign.",
 )
