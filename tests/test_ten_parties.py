@@ -56,3 +56,22 @@ def test_ten_parties_run_trace_sweep_plot(scenario_file, tmp_path, capsys):
     assert main([*argv, "--runs", "10", "--out", str(sweep), *quick]) == 0
     assert main(["plot", str(out)]) == 0
     assert any(out.rglob("*.png"))
+
+
+def test_ten_parties_recognised_at_random_without_a_mediator(tmp_path, capsys):
+    """Without a mediator, ten parties under Baron-Ferejohn recognition (equal chances,
+    unanimity): the run's outcomes partition its replicates and the trace names the
+    recognised proposer of each round."""
+    text = ten_party_yaml().split("  chair:")[0].replace("rounds: 4", "rounds: 2")
+    chances = ", ".join(f"party_{i}: 0.1" for i in range(N_PARTIES))
+    path = tmp_path / "ten_recognised.yaml"
+    path.write_text(text + f"protocol: {{recognition: {{{chances}}}}}\n", encoding="utf-8")
+    out = tmp_path / "run"
+    argv = ["run", str(path), "--runs", "4", "--out", str(out), "--jobs", "1", "--no-plots"]
+    assert main([*argv, "--seed", "3"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary
+    capsys.readouterr()
+    assert main(["trace", str(path), "--seed", "3"]) == 0
+    trace = capsys.readouterr().out
+    assert any(f"party_{i} offers:" in trace for i in range(N_PARTIES))
