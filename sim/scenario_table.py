@@ -98,8 +98,14 @@ def render(s: Scenario, width: int = WIDTH) -> str:
     who += f"; mediator: {s.mediator.name}" if s.mediator else "; no mediator"
     if s.first_proposer:
         who += f"; first proposer: {s.first_proposer}"
+    if s.recognition:
+        chances = ", ".join(f"{p} {s.recognition[p]:g}" for p in s.party_names)
+        who += f"; proposer recognised at random ({chances})"
+    if s.quota is not None or s.needed:
+        rule = f"{s.quota or len(s.parties)} of {len(s.parties)} must sign"
+        who += f"; {rule}" + (f", always {', '.join(s.needed)}" if s.needed else "")
+    out += textwrap.wrap(who, width, subsequent_indent="    ")
     out += [
-        who,
         "  Paths below work with --set and name the columns of replicates.csv;",
         "  [n] refers to the quotes under Sources, [Jn] to the judgements below them;",
         "  mean is the mean of a distribution.",
