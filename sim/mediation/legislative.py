@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.bargaining.concave import BARRIER_LEVELS, Utilities, best_under_floors
-from sim.bargaining.general import _anderson
+from sim.bargaining.general import ROUGH, _anderson
 from sim.mediation.alternating import AlternatingOffers
 from sim.mediation.base import Proposal
 
@@ -83,9 +83,9 @@ def legislative_values(
     offers = np.full((r, t, k), np.nan)
     best = np.zeros((r, t), dtype=bool)
 
-    def solve(v: np.ndarray, go: np.ndarray) -> np.ndarray:
-        """One pass for rows ``go``: every programme under the floors values v (G, n) give;
-        the values that follow (G, n)."""
+    def solve(v: np.ndarray, go: np.ndarray, exact: bool) -> np.ndarray:
+        """One pass for rows ``go``: every programme under the floors values v (G, n) give
+        (roughly, on a coarse barrier, or exactly); the values that follow (G, n)."""
         f = d[go] + delta[go] * (v - d[go])
         floors = np.where(member[:, None, :], f[None, :, :], _NO_FLOOR)  # (T, G, n)
         pick = (np.arange(t)[:, None] * r + go[None, :]).ravel()
@@ -97,7 +97,11 @@ def legislative_values(
             me[pick],
             floors.reshape(-1, n),
             start,
-            BARRIER_LEVELS,
+            **(
+                {"levels": BARRIER_LEVELS[3:]}
+                if exact
+                else {"levels": ROUGH[0], "max_steps": ROUGH[1]}
+            ),
         )
         offers[go] = x.reshape(t, go.size, k).transpose(1, 0, 2)
         u = tiled.take(pick).exact(x).reshape(t, go.size, n).transpose(1, 0, 2)  # (G, T, n)
@@ -110,28 +114,30 @@ def legislative_values(
         return np.einsum("gt,gtj->gj", share * prob[who][None, :], u)
 
     v = d.copy()
-    go = np.arange(r)
-    history: list[tuple[np.ndarray, np.ndarray]] = []
-    last = np.full(r, np.inf)
-    for _ in range(max_passes):
-        if not go.size:
-            break
-        g = solve(v[go], go)
-        moved = np.max(np.abs(g - v[go]), axis=1)
-        worse = moved > last[go]
-        history.append((v[go], g))
-        history = [
-            (np.where(worse[:, None], v[go], a), np.where(worse[:, None], g, b))
-            for a, b in history[-memory:]
-        ]
-        # extrapolated (the values converge monotonically at the rate of delta, so the
-        # fixed point lies beyond the values seen); a pass whose residual grew restarts
-        step = _anderson(history) if len(history) >= 2 else g
-        # at the solver's own accuracy the residual stops falling: the row is done too
-        done = (moved < tol) | (worse & (moved < 1e-7))
-        v[go] = np.where(done[:, None], g, np.where(np.isfinite(step), step, g))
-        last[go] = moved
-        go, history = go[~done], [(a[~done], b[~done]) for a, b in history]
+    # rough passes (a coarse barrier) to 1e-5, then exact ones from there
+    for exact, limit, stall in ((False, ROUGH[2], ROUGH[2]), (True, tol, 1e-7)):
+        go = np.arange(r)
+        history: list[tuple[np.ndarray, np.ndarray]] = []
+        last = np.full(r, np.inf)
+        for _ in range(max_passes):
+            if not go.size:
+                break
+            g = solve(v[go], go, exact)
+            moved = np.max(np.abs(g - v[go]), axis=1)
+            worse = moved > last[go]
+            history.append((v[go], g))
+            history = [
+                (np.where(worse[:, None], v[go], a), np.where(worse[:, None], g, b))
+                for a, b in history[-memory:]
+            ]
+            # extrapolated (the values converge monotonically at the rate of delta, so the
+            # fixed point lies beyond the values seen); a pass whose residual grew restarts
+            step = _anderson(history) if len(history) >= 2 else g
+            # at the solver's own accuracy the residual stops falling: the row is done too
+            done = (moved < limit) | (worse & (moved < stall))
+            v[go] = np.where(done[:, None], g, np.where(np.isfinite(step), step, g))
+            last[go] = moved
+            go, history = go[~done], [(a[~done], b[~done]) for a, b in history]
     return v, offers, best, plan
 
 
