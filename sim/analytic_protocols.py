@@ -86,8 +86,9 @@ def baron_ferejohn_shares(n: int, q: int, delta: float) -> tuple[float, float, f
     .. math:: x_{\text{proposer}} = 1 - \frac{\delta (q - 1)}{n}, \quad
               x_{\text{member}} = \frac{\delta}{n}, \quad x_{\text{excluded}} = 0
 
-    (Baron and Ferejohn 1989, "Bargaining in legislatures", APSR 83(4), with majority rule q = (n + 1)/2 for odd n: :math:`1 - \delta (n - 1) /
-    (2n)`). Unanimity (q = n) gives :math:`1 - \delta (n - 1)/n`.
+    (Baron and Ferejohn 1989, "Bargaining in legislatures", APSR 83(4), with majority
+    rule q = (n + 1)/2 for odd n: :math:`1 - \delta (n - 1) / (2n)`).
+    Unanimity (q = n) gives :math:`1 - \delta (n - 1)/n`.
 
     Returns (proposer's share, each coalition member's, each excluded party's).
     """
