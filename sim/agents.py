@@ -122,7 +122,8 @@ class PartyAgent(mesa.Agent):
         self.accumulated_cost = np.zeros(n)
         self.batna = np.zeros(n)
         self.aspiration = np.ones(n)
-        self.direction = np.zeros(n)  # +1 if this party gains as the front line rises
+        # per front line (N, F): +1 if this party gains as the line rises, -1 as it falls
+        self.direction = np.zeros((n, 0))
 
     # ---- each round ------------------------------------------------------------------
     def clear_event_effects(self) -> None:
@@ -159,11 +160,13 @@ class PartyAgent(mesa.Agent):
         if self.fixed_batna is not None:
             value = self.fixed_batna.copy()
         else:
-            drift = m.expected_drift()
-            front = m.front if m.front is not None else None
-            projected = None if front is None else np.clip(front + drift * self.horizon, 0.0, 1.0)
+            drift = m.expected_drifts()  # (N, F): every front line
+            front = m.positions
+            projected = (
+                None if front is None else np.clip(front + drift * self.horizon[:, None], 0, 1)
+            )
             war = m.war_package(projected)
-            gain = np.maximum(0.0, self.direction * drift)
+            gain = m.gains(self.direction, drift)
             value = (
                 self.shape.utility(war, penalties=False)
                 - self.expected_cost(gain) * self.discounted_rounds
@@ -186,9 +189,10 @@ class PartyAgent(mesa.Agent):
             self.aspiration = self.batna + self.backlash
             return
         round_cost = self.accumulated_cost - self.cost_seen
-        sign = self.direction
+        # the ground gained on every front (a loss where negative), as one trend
+        gained = (self.direction * m.moves).sum(axis=1)
         self.front_gain_trend = concession.front_trend(
-            self.front_gain_trend, m.move, sign, self.front_halflife
+            self.front_gain_trend, gained, 1.0, self.front_halflife
         )
         # the curve reaches the BATNA in the believed-deadline round (elapsed = round − 1)
         time = concession.time_share(

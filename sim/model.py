@@ -114,32 +114,29 @@ class NegotiationModel(mesa.Model):
         ):
             raise ValueError("a scenario without a mediator needs protocol.first_proposer")
 
-        # the world
-        fl = scenario.front_line
-        self.front_issue = issues.index(fl.issue) if fl is not None else None
-        self.front = (
-            np.clip(self.param("world.front_line.initial"), 0, 1) if fl is not None else None
-        )
-        self.drift = self.param("world.front_line.drift") if fl is not None else np.zeros(self.n)
-        self.noise_sd = (
-            self.param("world.front_line.noise_sd") if fl is not None else np.zeros(self.n)
-        )
-        self.slowdown = (
-            self.param("world.front_line.urban_slowdown") if fl is not None else np.zeros(self.n)
-        )
-        self.drift_multiplier = np.ones(self.n)
+        # the world: the front lines, each on its own issue, with sides the scenario declares
+        fronts = scenario.all_fronts
+        self.front_issues = tuple(issues.index(f.issue) for f in fronts)
+
+        def per_front(key: str) -> np.ndarray:
+            return np.stack([self.param(f"{f.path}.{key}") for f in fronts], axis=1)
+
+        self.positions = np.clip(per_front("initial"), 0, 1) if fronts else None  # (N, F)
+        self.front_drift = per_front("drift") if fronts else np.zeros((self.n, 0))
+        self.front_noise_sd = per_front("noise_sd") if fronts else np.zeros((self.n, 0))
+        self.front_slowdown = per_front("urban_slowdown") if fronts else np.zeros((self.n, 0))
+        self.drift_multiplier = np.ones(self.n)  # every front's, this round (events)
+        self.front_multiplier = np.ones((self.n, len(fronts)))  # each front's, this round
         self.under_war = np.stack(
             [self.param(f"issues.{k}.under_war", 0.0) for k in issues], axis=1
         )
-        if self.front_issue is not None:
-            for party in self.party_agents:
-                if fl is not None and fl.advancing is not None:
-                    # declared: the advancing party gains as the line rises, the others lose
-                    party.direction = np.full(self.n, 1.0 if party.name == fl.advancing else -1.0)
-                else:
-                    party.direction = np.where(party.ideal[:, self.front_issue] >= 0.5, 1.0, -1.0)
+        names = scenario.party_names
+        for party in self.party_agents:
+            # +1 on a front where the party's gains move the line up, -1 down, 0 neither
+            party.direction = np.tile([f.side_of(party.name, names) for f in fronts], (self.n, 1))
         # the front bounds the table: no package gives back what the advancing side holds
-        self.front_bounds_table = fl is not None and fl.bounds_table
+        self.front_bounds_table = tuple(f.bounds_table for f in fronts)
+        self.moves = np.zeros((self.n, len(fronts)))  # each front line's move in the last round
         self.events = build_events(self)
 
         # the bargaining space: absolute red lines bound the box every proposal lies in
@@ -181,11 +178,11 @@ class NegotiationModel(mesa.Model):
         self.first_signed_rejected = np.zeros(self.n, dtype=np.int16)
         self.terms = np.full((self.n, self.k), np.nan)
         self.counters = {name: np.zeros(self.n, dtype=np.int64) for name in COUNTERS}
+        self.violations_by = np.zeros((self.n, self.n_parties), dtype=np.int64)
         self.failed_ratifications = np.zeros(self.n, dtype=np.int64)
         self.walkout_by = np.full(self.n, NO_ONE, dtype=np.int8)
         self.paused_until = np.zeros(self.n)
         self.proposal = np.full((self.n, self.k), np.nan)
-        self.move = np.zeros(self.n)  # the front line's move in the last round
         # the parties' own protocol: in turn, or recognised at random (Baron-Ferejohn)
         own: ProposalRule = (
             LegislativeBargaining(self) if scenario.recognition else AlternatingOffers(self)
@@ -247,18 +244,44 @@ class NegotiationModel(mesa.Model):
         """This round's standard normal for a named shock channel, per replicate."""
         return self.streams.normal(Purpose.SHOCKS, f"{name}@{self.round}")
 
-    def expected_drift(self) -> np.ndarray:
-        """The front line's expected move this round (towards 1)."""
-        if self.front is None:
-            return np.zeros(self.n)
-        return self.drift * self.drift_multiplier * (1.0 - self.slowdown * self.front)
+    # ---- the fronts ------------------------------------------------------------------
+    # ``front``, ``front_issue`` and ``move`` are the first front's, for the views of one
+    # front line (the trace, the ``front_line`` column); the dynamics read every front.
+    @property
+    def front(self) -> np.ndarray | None:
+        """The first front line's position (N,), None without a front."""
+        return None if self.positions is None else self.positions[:, 0]
 
-    def war_package(self, front: np.ndarray | None) -> np.ndarray:
-        """The package continued war imposes: the front line on its issue, and each other
-        issue's ``under_war`` value."""
+    @property
+    def front_issue(self) -> int | None:
+        """The issue the first front line moves."""
+        return self.front_issues[0] if self.front_issues else None
+
+    @property
+    def move(self) -> np.ndarray:
+        """The first front line's move in the last round (N,)."""
+        return self.moves[:, 0] if self.front_issues else np.zeros(self.n)
+
+    def expected_drifts(self, positions: np.ndarray | None = None) -> np.ndarray:
+        """Each front line's expected move this round (towards 1), (N, F)."""
+        if self.positions is None:
+            return np.zeros((self.n, 0))
+        at = self.positions if positions is None else positions
+        return (
+            self.front_drift
+            * self.drift_multiplier[:, None]
+            * self.front_multiplier
+            * (1.0 - self.front_slowdown * at)
+        )
+
+    def war_package(self, positions: np.ndarray | None) -> np.ndarray:
+        """The package continued war imposes: each front line on its issue, and each other
+        issue's ``under_war`` value. ``positions``: (N, F), or (N,) for one front."""
         war = self.under_war.copy()
-        if front is not None and self.front_issue is not None:
-            war[:, self.front_issue] = front
+        if positions is not None and self.front_issues:
+            at = positions.reshape(self.n, -1)
+            for j, k in enumerate(self.front_issues):
+                war[:, k] = at[:, j]
         return war
 
     # ---- one round -------------------------------------------------------------------
@@ -284,21 +307,33 @@ class NegotiationModel(mesa.Model):
         the mediator's levers in force press their targets."""
         world = apply_events(self, live)
         self.agreements.world(world, live)
+        self.violations_by += world.violator  # the ``violations`` counter, by party
         if self.mediator is not None and np.any(world.violator):
             self.mediator.notice_violations(world.violator)
-        self.move = np.zeros(self.n)
-        if self.front is not None:
-            noise = self.noise_sd * self.agreements.fighting * self.normal_shock("front")
-            new_front = np.clip(self.front + self.expected_drift() + noise, 0.0, 1.0)
-            self.move = np.where(live, new_front - self.front, 0.0)
-            self.front = self.front + self.move
+        self.moves = np.zeros_like(self.moves)
+        if self.positions is not None:
+            # one shock channel per front: the first keeps the one-front channel's name
+            shocks = [
+                self.normal_shock("front" if j == 0 else f"front.{f.name}")
+                for j, f in enumerate(self.negotiation.all_fronts)
+            ]
+            noise = self.front_noise_sd * self.agreements.fighting[:, None] * np.stack(shocks, 1)
+            new = np.clip(self.positions + self.expected_drifts() + noise, 0.0, 1.0)
+            self.moves = np.where(live[:, None], new - self.positions, 0.0)
+            self.positions = self.positions + self.moves
         for p in self.party_agents:
-            gain = np.maximum(0.0, p.direction * self.move)
+            gain = self.gains(p.direction, self.moves)
             p.accumulated_cost += np.where(live, p.expected_cost(gain), 0.0)
             p.pressure = np.zeros(self.n)
         if self.mediator is not None:
             self.mediator.apply_pressure()
         return world
+
+    @staticmethod
+    def gains(direction: np.ndarray, moves: np.ndarray) -> np.ndarray:
+        """A party's ground gained (N,): its side (N, F) times each front's move, summed
+        over the fronts where that is a gain."""
+        return np.maximum(0.0, direction * moves).sum(axis=1)
 
     def _valuations(self) -> None:
         """Each party re-values continued war, then concedes (``sim.concession``): every
@@ -362,12 +397,15 @@ class NegotiationModel(mesa.Model):
     def _bound_by_front(self, now: RoundState) -> None:
         """An issue that tracks the front: the package cannot give back what the advancing
         side holds this round (the freeze moves with the front)."""
-        if not self.front_bounds_table or self.front is None or self.front_issue is None:
+        if self.positions is None:
             return
-        k = self.front_issue
-        # the side that gains as the line rises holds [0, front]: the package is >= front
         x = now.proposal.x
-        x[:, k] = np.where(np.isnan(x[:, k]), x[:, k], np.maximum(x[:, k], self.front))
+        for j, k in enumerate(self.front_issues):
+            if not self.front_bounds_table[j]:
+                continue
+            # the side that gains as the line rises holds [0, front]: the package is >= front
+            front = self.positions[:, j]
+            x[:, k] = np.where(np.isnan(x[:, k]), x[:, k], np.maximum(x[:, k], front))
 
     def _responses(self, now: RoundState) -> None:
         """Each party signs a package worth at least its aspiration and its BATNA (a partial
@@ -522,7 +560,7 @@ class NegotiationModel(mesa.Model):
     def result(self) -> EnsembleResult:
         """Per-replicate outcomes (see ``sim.outcomes``)."""
         agreed = self.outcome == Outcome.AGREEMENT
-        war = self.war_package(self.front)
+        war = self.war_package(self.positions)
         end_state = np.where(agreed[:, None], np.nan_to_num(self.terms), war)
         utility = [
             np.where(
@@ -566,6 +604,11 @@ class NegotiationModel(mesa.Model):
             compromise=compromise,
             mediator_exit_round=self.mediator_exit_round.copy(),
             event_counters=self._event_counters(),
+            fronts={
+                f.name: self.positions[:, j].copy()
+                for j, f in enumerate(self.negotiation.all_fronts)
+                if j > 0 and self.positions is not None
+            },
             params=self.drawn_parameters(),
             stage=self.agreements.stages(),
             start_date=self.negotiation.start_date,
@@ -573,18 +616,25 @@ class NegotiationModel(mesa.Model):
         )
 
     def _event_counters(self) -> dict[str, np.ndarray]:
-        """Per-event and per-striker strike counts (``strikes.<event>``,
-        ``strikes_by.<party>``), for replicates.csv and the summary."""
-        from sim.events.strike import StrikeEvent
-
+        """What each event made, and each party, for replicates.csv and the summary: each
+        kind's tallies (``sim.events.EventKind.tallies``) per event, ``<tally>.<event>``,
+        and summed over the events each party made, ``<tally>_by.<party>``: strikes,
+        offensives, aid changes; a truce's violations (``violations.<truce>``). Where any
+        event can be violated, ``violations_by.<party>``: the rounds in which the party was
+        seen to violate a truce or an agreement in force (they add up to ``violations``)."""
         out: dict[str, np.ndarray] = {}
-        strikes = [e for e in self.events if isinstance(e, StrikeEvent)]
-        for e in strikes:
-            out[f"strikes.{e.name}"] = e.count_struck.copy()
-        for i, party in enumerate(self.party_agents):
-            own = [e.count_struck for e in strikes if e.by == i]
-            if own:
-                out[f"strikes_by.{party.name}"] = np.sum(own, axis=0)
+        made = [(e.name, t) for e in self.events for t in e.tallies()]
+        for prefix in dict.fromkeys(t.name for _, t in made):  # in registry order
+            mine = [(event, t) for event, t in made if t.name == prefix]
+            for event, t in mine:
+                out[f"{prefix}.{event}"] = t.counts.copy()
+            for i, party in enumerate(self.party_agents):
+                own = [t.counts for _, t in mine if t.by == i]
+                if own:
+                    out[f"{prefix}_by.{party.name}"] = np.sum(own, axis=0)
+        if any(e.violable for e in self.events):
+            for i, party in enumerate(self.party_agents):
+                out[f"violations_by.{party.name}"] = self.violations_by[:, i].copy()
         return out
 
     def _net_gain(self, agreed: np.ndarray) -> np.ndarray:
@@ -600,19 +650,17 @@ class NegotiationModel(mesa.Model):
         """
         window = self.negotiation.rounds  # reporting only: the dynamics never read it
         left = np.where(agreed, 0, window - self.end_round.astype(np.int64))
-        front = None if self.front is None else self.front.copy()
+        front = None if self.positions is None else self.positions.copy()
         cost = np.stack([p.accumulated_cost for p in self.party_agents], axis=1).copy()
-        mult = self.drift_multiplier
         for r in range(1, int(left.max(initial=0)) + 1):
             going = left >= r
-            move = np.zeros(self.n)
+            move = np.zeros_like(self.moves)
             if front is not None:
-                step = self.drift * mult * (1.0 - self.slowdown * front)
-                new = np.clip(front + step, 0.0, 1.0)
-                move = np.where(going, new - front, 0.0)
+                new = np.clip(front + self.expected_drifts(front), 0.0, 1.0)
+                move = np.where(going[:, None], new - front, 0.0)
                 front = front + move
             for i, p in enumerate(self.party_agents):
-                gain = np.maximum(0.0, p.direction * move)
+                gain = self.gains(p.direction, move)
                 cost[:, i] += np.where(going, p.cost_per_round + p.cost_per_gain * gain, 0.0)
         war = self.war_package(front)
         end_state = np.where(agreed[:, None], np.nan_to_num(self.terms), war)
@@ -627,6 +675,16 @@ class NegotiationModel(mesa.Model):
             gains.append(self.mediator.shape.utility(end_state))
         return np.stack(gains, axis=1)
 
+    def _further_fronts(self, r: int) -> list[str]:
+        """Where replicate r's further fronts stand (the record's ``front`` is the first)."""
+        if self.positions is None:
+            return []
+        return [
+            f"front {f.name} {self.positions[r, j]:.3f} ({self.moves[r, j]:+.3f})"
+            for j, f in enumerate(self.negotiation.all_fronts)
+            if j > 0
+        ]
+
     def _round_record(self, now: RoundState, r: int) -> RoundRecord:
         """Replicate r's round in plain values, for the trace."""
         names = self.negotiation.party_names
@@ -639,7 +697,8 @@ class NegotiationModel(mesa.Model):
             round=self.round,
             active=bool(self.active[r] or now.agreed[r] or now.walked[r] or now.exited[r]),
             events=tuple(note for event in self.events for note in event.notes(r))
-            + tuple(self.agreements.notes(r)),
+            + tuple(self.agreements.notes(r))
+            + tuple(self._further_fronts(r)),
             front=None if self.front is None else float(self.front[r]),
             move=float(self.move[r]),
             batna={n: float(now.batna[r, i]) for i, n in enumerate(names)},

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.events import COUNTERS
+from sim.events import COUNTERS, EVENT_COUNTER_PREFIXES
 
 if TYPE_CHECKING:
     import pyarrow as pa  # type: ignore[import-untyped]
@@ -91,8 +91,12 @@ class EnsembleResult:
     params: Mapping[str, np.ndarray] = field(default_factory=dict)  # path -> (N,)
     # (N,) float: the round the mediator left, NaN where it did not (None: not recorded)
     mediator_exit_round: np.ndarray | None = None
-    # per-event and per-striker counts: ``strikes.<event>``, ``strikes_by.<party>`` -> (N,)
+    # per-event and per-actor counts (``strikes.<event>``, ``strikes_by.<party>``, ...; see
+    # EVENT_COUNTER_PREFIXES) -> (N,)
     event_counters: Mapping[str, np.ndarray] = field(default_factory=dict)
+    # the further fronts' lines at the end (``world.fronts``): name -> (N,), in
+    # replicates.csv as ``front_line.<name>`` (``front_line`` is the first front's)
+    fronts: Mapping[str, np.ndarray] = field(default_factory=dict)
     net_gain: np.ndarray | None = None  # (N, A); None: the utility (no cost known)
     signed_rejected: np.ndarray | None = None  # (N,) int16; None: unknown, as never
     # the stage at the end of each round (N, R), codes of sim.agreements.stages; None for
@@ -135,6 +139,7 @@ class EnsembleResult:
         return EnsembleResult(
             mediator_exit_round=None if mer is None else mer[sel],
             event_counters={k: v[sel] for k, v in self.event_counters.items()},
+            fronts={k: v[sel] for k, v in self.fronts.items()},
             counters={k: v[sel] for k, v in self.counters.items()},
             scenario=self.scenario,
             issues=self.issues,
@@ -173,6 +178,11 @@ class EnsembleResult:
                 for k in first.event_counters
                 if all(k in p.event_counters for p in parts)
             },
+            fronts={
+                k: np.concatenate([p.fronts[k] for p in parts])
+                for k in first.fronts
+                if all(k in p.fronts for p in parts)
+            },
             counters={k: np.concatenate([p.counters[k] for p in parts]) for k in first.counters},
             scenario=first.scenario,
             issues=first.issues,
@@ -204,6 +214,8 @@ class EnsembleResult:
         for a, actor in enumerate(self.actors):
             cols[f"utility.{actor}"] = self.utility[:, a]
         cols["front_line"] = self.front_line
+        for name, line in self.fronts.items():
+            cols[f"front_line.{name}"] = line
         for p, party in enumerate(self.parties):
             cols[f"cost.{party}"] = self.cost[:, p]
         for name, counts in self.counters.items():
@@ -372,9 +384,12 @@ def read_replicates_csv(
             num("mediator_exit_round") if "mediator_exit_round" in header else None
         ),
         event_counters={
-            name: num(name, np.int64)
+            name: num(name, np.int64) for name in header if name.startswith(EVENT_COUNTER_PREFIXES)
+        },
+        fronts={
+            name[len("front_line.") :]: num(name)
             for name in header
-            if name.startswith(("strikes.", "strikes_by."))
+            if name.startswith("front_line.")
         },
         params={name[len("param.") :]: num(name) for name in header if name.startswith("param.")},
         net_gain=(

@@ -718,7 +718,11 @@ def prepare_compare_from_table(table: Mapping[str, Any]) -> CompareTable:
     try:
         rows = list(table["rows"])
         names = [str(row["scenario"]) for row in rows]
-        counts = [{c: int(v["count"]) for c, v in row["outcomes"].items()} for row in rows]
+        # the end states partition the replicates; per-date events (``ceasefire_by:DATE``
+        # and the like, where the scenarios list report dates) are not end states
+        counts = [
+            {c: int(v["count"]) for c, v in row["outcomes"].items() if ":" not in c} for row in rows
+        ]
     except (KeyError, TypeError) as exc:
         raise ValueError(f"not a compare table: missing {exc}") from None
     out = prepare_compare_from_counts(names, counts)

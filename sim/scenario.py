@@ -17,7 +17,7 @@ from. Nothing here names a country: actors, issues and events are data.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Protocol
 
@@ -233,15 +233,49 @@ class Mediator:
 
 @dataclass(frozen=True)
 class FrontLine:
-    """The share of the contested territory the advancing side holds, on ``issue``."""
+    """The share of the contested territory the advancing side holds, on ``issue``.
+
+    Its sides are declared: ``advancing`` are the parties whose gains move the line up
+    (towards 1), ``defending`` those whose gains move it down; a party on neither side
+    neither gains nor loses ground as it moves. One name is read as a list of one.
+    """
 
     issue: str
     initial: Param = 0.0
     drift: Param = 0.0
     noise_sd: Param = 0.0
     urban_slowdown: Param = 0.0
-    advancing: str | None = None  # the party that gains as the line rises
+    advancing: tuple[str, ...] | None = None  # the parties that gain as the line rises
     bounds_table: bool = False  # no package gives back what the advancing side holds
+    # the parties that gain as the line falls; None: every party not advancing (if any is)
+    defending: tuple[str, ...] | None = None
+    name: str = "front_line"  # ``world.front_line``, or its name under ``world.fronts``
+
+    def __post_init__(self) -> None:
+        # one party may be given by its name alone
+        for side in ("advancing", "defending"):
+            value = getattr(self, side)
+            if isinstance(value, str):
+                object.__setattr__(self, side, (value,))
+            elif value is not None:
+                object.__setattr__(self, side, tuple(value))
+
+    def side_of(self, party: str, parties: Sequence[str]) -> float:
+        """+1 if ``party`` gains as the line rises, -1 as it falls, 0 on neither side."""
+        advancing = self.advancing or ()
+        if party in advancing:
+            return 1.0
+        defending = (
+            self.defending
+            if self.defending is not None
+            else tuple(p for p in parties if advancing and p not in advancing)
+        )
+        return -1.0 if party in defending else 0.0
+
+    @property
+    def path(self) -> str:
+        """Its keys' prefix in the file."""
+        return "world.front_line" if self.name == "front_line" else f"world.fronts.{self.name}"
 
 
 class EventSpec(Protocol):
@@ -275,6 +309,7 @@ class Scenario:
     parties: tuple[Party, ...]
     mediator: Mediator | None = None
     front_line: FrontLine | None = None
+    fronts: tuple[FrontLine, ...] = ()  # ``world.fronts``: further fronts, each on its issue
     events: tuple[EventSpec, ...] = ()  # of the kinds in sim.events.EVENT_KINDS
     first_proposer: str | None = None  # protocol.first_proposer, used without a mediator
     quota: int | None = None  # protocol.quota: signatures needed (None: every party)
@@ -301,6 +336,11 @@ class Scenario:
         return tuple(p.name for p in self.parties)
 
     @property
+    def all_fronts(self) -> tuple[FrontLine, ...]:
+        """``world.front_line`` (if any), then the fronts under ``world.fronts``."""
+        return ((self.front_line,) if self.front_line is not None else ()) + self.fronts
+
+    @property
     def actors(self) -> tuple[Party | Mediator, ...]:
         return self.parties + ((self.mediator,) if self.mediator is not None else ())
 
@@ -319,8 +359,8 @@ def _components(scenario: Scenario) -> Iterator[tuple[str, Any]]:
         yield f"issues.{issue.name}", issue
     for actor in scenario.actors:
         yield f"actors.{actor.name}", actor
-    if scenario.front_line is not None:
-        yield "world.front_line", scenario.front_line
+    for front in scenario.all_fronts:
+        yield front.path, front
     for event in scenario.events:
         yield f"events.{event.name}", event
     staged = scenario.agreements
@@ -354,6 +394,7 @@ _NOT_PARAMETERS = {
     "advancing",
     "quota",
     "needed",
+    "defending",
     "zero",
     "one",
     "settles",

@@ -44,8 +44,7 @@ def _rows(prefix: str, value: Any) -> Iterator[tuple[str, Any]]:
 def _components(s: Scenario) -> list[tuple[str, Any]]:
     comps: list[tuple[str, Any]] = [(f"issues.{i.name}", i) for i in s.issues]
     comps += [(f"actors.{a.name}", a) for a in s.actors]
-    if s.front_line is not None:
-        comps.append(("world.front_line", s.front_line))
+    comps += [(f.path, f) for f in s.all_fronts]
     comps += [(f"events.{e.name}", e) for e in s.events]
     return comps
 

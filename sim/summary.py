@@ -109,6 +109,12 @@ def summarize(result: EnsembleResult, scenario: Scenario, seed: int) -> dict[str
         "compromise": compromise,
         "ideals": ideals,
         "front_line_end": {"mean": _f(np.mean(front)) if np.isfinite(front).all() else None},
+        # the further fronts (``world.fronts``), where a scenario has them
+        **(
+            {"fronts_end": {k: _f(np.mean(v)) for k, v in result.fronts.items()}}
+            if result.fronts
+            else {}
+        ),
         "costs": {p: _f(np.mean(result.cost[:, i])) for i, p in enumerate(result.parties)},
         **{f"{name}_mean": _f(np.mean(c)) for name, c in result.counters.items()},
         "failed_ratifications_mean": _f(np.mean(result.failed_ratifications)),

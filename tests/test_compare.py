@@ -169,3 +169,16 @@ def test_compare_csv_quotes_a_name_with_a_comma():
     rows = list(csv.reader(compare_csv(table).splitlines()))
     assert rows[1][:2] == ["a, b/c", "settlement"]
     assert all(len(r) == len(rows[0]) for r in rows)
+
+
+def test_compare_draws_its_figure_for_scenarios_with_report_dates(tmp_path):
+    """The shipped scenarios list report dates, so compare.json carries per-date events
+    (``ceasefire_by:DATE``) beside the end states; the figure draws the end states."""
+    out = tmp_path / "drawn"
+    truce = str(ROOT / "scenarios" / "energy_truce.yaml")
+    argv = ["compare", BASELINE, truce, "--runs", "200", "--seed", "3", "--jobs", "1"]
+    assert main([*argv, "--quiet", "--out", str(out)]) == 0
+    table = json.loads((out / "compare.json").read_text())
+    assert any(":" in k for k in table["rows"][0]["outcomes"]), "no per-date events to ignore"
+    png = out / "plots" / "compare.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -177,7 +177,9 @@ def test_full_fixture_parses_every_distribution():
         2.0,
         0.02,
     )
-    assert truce == Truce("energy_truce", ("energy_strikes",), 0.1, 0.05, 2.0, 10.0)
+    assert truce == Truce(
+        "energy_truce", ("energy_strikes",), 0.1, 0.05, 2.0, 10.0, parties=("russia", "ukraine")
+    )
     assert isinstance(offensive, Shift) and offensive.type == "offensive"
     assert offensive.optimism == {"russia": 0.05, "ukraine": -0.02}
     assert aid.type == "aid_change" and aid.start_round == Choice((4.0, 8.0), (1.0, 1.0))

@@ -182,7 +182,7 @@ class AgreementBook:
                 world.violator[:, e.by] |= e.struck & halted
         # strikes under a ceasefire are violations too (a truce marks only those it covers)
         m.counters[VIOLATIONS] += (world.violator & ~before).sum(axis=1)
-        offensive = halted & (m.drift_multiplier > 1.0)
+        offensive = halted & ((m.drift_multiplier > 1.0) | (m.front_multiplier > 1.0).any(axis=1))
         self.violations = np.where(held, world.violator.sum(axis=1) + offensive, 0)
         k = np.maximum(self.in_force, 0)
         hazard = np.zeros(m.n)
@@ -232,7 +232,7 @@ class AgreementBook:
 
     def status_quo(self) -> np.ndarray:
         """Where the issues stand: the front line on its issue, ``under_war`` elsewhere."""
-        return self.model.war_package(self.model.front)
+        return self.model.war_package(self.model.positions)
 
     def package(self, kind: KindState, x: np.ndarray) -> np.ndarray:
         """A kind's package: the proposal on the issues it settles, the rest where they
@@ -304,19 +304,16 @@ class AgreementBook:
         if kind.full:
             return np.stack([a.shape.utility(x) for a in m.party_agents], axis=1)
         cols = []
-        drift = m.expected_drift()
+        drift = m.expected_drifts()
         for a in m.party_agents:
             s = a.shape
             xa = x
-            if (
-                m.front is not None
-                and m.front_issue is not None
-                and not kind.settled[m.front_issue]
-            ):
+            for j, f in enumerate(m.front_issues):
+                if kind.settled[f] or m.positions is None:
+                    continue
                 # where fighting goes on under the deal, the deferred front moves as in war
-                f = m.front_issue
-                ahead = np.clip(m.front + kind.fighting * drift * a.horizon, 0.0, 1.0)
-                xa = x.copy()
+                ahead = np.clip(m.positions[:, j] + kind.fighting * drift[:, j] * a.horizon, 0, 1)
+                xa = xa.copy() if xa is x else xa
                 xa[:, f] = ahead
             u = s.utility(xa, penalties=False)
             if s.line_issue.size:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.events.base import EventKind, EventSpec, RoundWorld
+from sim.events.base import EventKind, EventSpec, RoundWorld, Tally
 from sim.events.shift import ShiftEvent
 from sim.events.strike import StrikeEvent
 from sim.events.truce import TruceEvent
@@ -26,6 +26,16 @@ EVENT_KINDS: tuple[type[EventKind[Any]], ...] = (StrikeEvent, TruceEvent, ShiftE
 # violations of the round (a channel any kind may feed)
 VIOLATIONS = "violations"
 COUNTERS: tuple[str, ...] = tuple(c for kind in EVENT_KINDS for c in kind.counters) + (VIOLATIONS,)
+
+
+# the columns of replicates.csv that count what events made, per event and per party
+# (``<tally>.<event>``, ``<tally>_by.<party>``, and ``violations_by.<party>``)
+EVENT_COUNTER_PREFIXES: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [p for kind in EVENT_KINDS for t in kind.tallied for p in (f"{t}.", f"{t}_by.")]
+        + [f"{VIOLATIONS}_by."]
+    )
+)
 
 
 def kind_of(spec: EventSpec) -> type[EventKind[Any]]:
@@ -53,6 +63,7 @@ def apply_events(model: NegotiationModel, live: np.ndarray) -> RoundWorld:
         violator=np.zeros((model.n, model.n_parties), dtype=bool),
     )
     model.drift_multiplier = np.ones(model.n)
+    model.front_multiplier = np.ones_like(model.moves)  # an event's on one front only
     for party in model.party_agents:
         party.clear_event_effects()
     for event in model.events:
@@ -63,11 +74,13 @@ def apply_events(model: NegotiationModel, live: np.ndarray) -> RoundWorld:
 
 __all__ = [
     "COUNTERS",
+    "EVENT_COUNTER_PREFIXES",
     "EVENT_KINDS",
     "VIOLATIONS",
     "EventKind",
     "EventSpec",
     "RoundWorld",
+    "Tally",
     "apply_events",
     "build_events",
     "kind_of",

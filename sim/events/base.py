@@ -52,6 +52,17 @@ class RoundWorld:
     violator: np.ndarray  # (N, P) bool: parties seen to violate a truce this round
 
 
+@dataclass(frozen=True)
+class Tally:
+    """What one event made so far, per replicate: ``counts`` (N,) of ``name`` (a column
+    ``<name>.<event>`` of replicates.csv), made by the party ``by`` (an index; None: no
+    party's), summed per party as ``<name>_by.<party>``."""
+
+    name: str
+    by: int | None
+    counts: np.ndarray
+
+
 class EventKind(ABC, Generic[SpecT]):
     """One event of a scenario, for every replicate of the model.
 
@@ -68,6 +79,8 @@ class EventKind(ABC, Generic[SpecT]):
     intro: ClassVar[str]  # its line in docs/scenarios.md
     # the model side
     counters: ClassVar[tuple[str, ...]] = ()  # per-replicate counts this kind adds to
+    violable: ClassVar[bool] = False  # whether it makes truce or agreement violations
+    tallied: ClassVar[tuple[str, ...]] = ()  # the names of its tallies (``tallies()``)
 
     @staticmethod
     def check_keys(name: str, values: dict[str, Any], root: Node) -> None:
@@ -103,6 +116,11 @@ class EventKind(ABC, Generic[SpecT]):
     @abstractmethod
     def apply(self, world: RoundWorld) -> None:
         """Act on the model's agents and world in this round (before valuations)."""
+
+    def tallies(self) -> list[Tally]:
+        """What the event made so far, per replicate and by whom (columns of
+        replicates.csv and lines of the summary, per event and per party)."""
+        return []
 
     def notes(self, r: int) -> list[str]:
         """What the event did in the last round to replicate r, in plain words."""

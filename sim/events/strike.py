@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.distributions import Param as Value
-from sim.events.base import ROUND_KEYS, EventKind, RoundWorld
+from sim.events.base import ROUND_KEYS, EventKind, RoundWorld, Tally
 from sim.loader.kinds import (
     NONNEG,
     POSITIVE,
@@ -194,6 +194,8 @@ class StrikeEvent(EventKind[Strike]):
     title = "a strike event"
     intro = "Massive strikes by one party on another's energy system (`type: strike`)."
     counters = ("strikes",)
+    violable = True  # a strike in a truce or under an agreement in force violates it
+    tallied = ("strikes",)
 
     @staticmethod
     def check_keys(name: str, values: dict[str, Any], root: Node) -> None:
@@ -261,8 +263,13 @@ class StrikeEvent(EventKind[Strike]):
         world.violator[:, self.by] |= struck & in_truce
         self.struck = struck
 
+    def tallies(self) -> list[Tally]:
+        return [Tally("strikes", self.by, self.count_struck)]
+
     def notes(self, r: int) -> list[str]:
-        out = [f"{self.name}: a massive strike"] if self.struck[r] else []
+        names = self.model.negotiation.party_names
+        by, target = names[self.by], names[self.target]
+        out = [f"{self.name}: a strike by {by} on {target}"] if self.struck[r] else []
         if self.postponed[r]:
             out.append(f"{self.name}: the round is put off")
         return out

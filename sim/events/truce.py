@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.distributions import Param as Value
-from sim.events.base import ROUND_KEYS, EventKind, RoundWorld
+from sim.events.base import ROUND_KEYS, EventKind, RoundWorld, Tally
 from sim.events.strike import StrikeEvent
 from sim.loader.kinds import REQUIRED, UNIT, Key, Param, RefList
 
@@ -33,6 +33,9 @@ class Truce:
     start_round: Value = 1.0
     end_round: Value | None = None
     type: str = "truce"
+    # the parties bound by it, who may commit the other violations; None: the covered
+    # strikes' strikers and targets, in file order
+    parties: tuple[str, ...] | None = None
 
 
 class TruceEvent(EventKind[Truce]):
@@ -61,8 +64,19 @@ class TruceEvent(EventKind[Truce]):
             "0.05",
         ),
         *ROUND_KEYS,
+        Key(
+            "parties",
+            RefList("party"),
+            None,
+            "the parties bound by it; each other violation is one of theirs, drawn with "
+            "equal chances",
+            "[upland, midland, delta]",
+            default_doc="the strikers and targets of the strikes it covers",
+        ),
     )
     title = "a truce event"
+    violable = True
+    tallied = ("violations",)
     intro = "A truce over strike events, by either side (`type: truce`)."
 
     def __init__(self, model: NegotiationModel, spec: Truce) -> None:
@@ -70,10 +84,10 @@ class TruceEvent(EventKind[Truce]):
         n = model.n
         self.strike_prob = model.param(f"{self.path}.strike_prob")
         self.violation_prob = model.param(f"{self.path}.violation_prob")
-        # the last round, per replicate: in force, another violation, alleged by the striker
+        # the last round, per replicate: in force, the parties it saw violate it
         self.force = np.zeros(n, dtype=bool)
-        self.other = np.zeros(n, dtype=bool)
-        self.by_striker = np.zeros(n, dtype=bool)
+        self.blamed = np.zeros((n, model.n_parties), dtype=bool)
+        self.count_violations = np.zeros(n, dtype=np.int64)  # its violations so far
 
     def link(self, events: Sequence[EventKind[Any]]) -> None:
         names = (self.spec.covers,) if isinstance(self.spec.covers, str) else self.spec.covers
@@ -84,25 +98,39 @@ class TruceEvent(EventKind[Truce]):
                 raise ValueError(f"truce {self.name} covers no strike event {name}")
             covered[0].cover(self, self.strike_prob)
             self.strikes.append(covered[0])
-        # the other salient violations are alleged between the first covered strike's sides
-        self.strike = self.strikes[0]
+        # who may commit the other salient violations: the declared parties, or else every
+        # side of the strikes it covers
+        parties = self.model.negotiation.party_names
+        bound = [parties.index(p) for p in self.spec.parties or ()]
+        if not bound:
+            for s in self.strikes:
+                bound += [i for i in (s.by, s.target) if i not in bound]
+        self.bound = np.array(bound, dtype=np.int64)
 
     def apply(self, world: RoundWorld) -> None:
         model = self.model
         self.force = world.live & self.in_window(world.round)
-        self.other = self.force & (model.shock(f"violation.{self.name}") < self.violation_prob)
-        # both sides allege violations: the other salient violation is either side's
-        self.by_striker = model.shock(f"violator.{self.name}") < 0.5
-        world.violator[:, self.strike.by] |= self.other & self.by_striker
-        world.violator[:, self.strike.target] |= self.other & ~self.by_striker
+        other = self.force & (model.shock(f"violation.{self.name}") < self.violation_prob)
+        # every bound party alleges the others' violations: each is one party's, drawn
+        # with equal chances (for two sides: the striker below 1/2, as it always was)
+        draw = model.shock(f"violator.{self.name}")
+        who = self.bound[np.minimum((draw * self.bound.size).astype(np.int64), self.bound.size - 1)]
+        blamed = np.zeros_like(self.blamed)
+        blamed[np.flatnonzero(other), who[other]] = True
+        world.violator |= blamed
+        # its covered strikes made in force (the strike itself marks the striker)
+        for s in self.strikes:
+            blamed[:, s.by] |= s.struck & self.force
+        self.blamed = blamed
+        self.count_violations += blamed.sum(axis=1)
+
+    def tallies(self) -> list[Tally]:
+        # by each party: the model's ``violations_by`` (truces and agreements alike)
+        return [Tally("violations", None, self.count_violations)]
 
     def notes(self, r: int) -> list[str]:
-        strike = self.strike
-        violators = set()
-        if self.other[r]:
-            violators.add(strike.by if self.by_striker[r] else strike.target)
-        for s in self.strikes:
-            if s.struck[r] and self.in_window(self.model.round)[r]:
-                violators.add(s.by)
         names = self.model.negotiation.party_names
-        return [f"a truce violation attributed to {names[i]}" for i in sorted(violators)]
+        return [
+            f"{self.name}: a violation attributed to {names[i]}"
+            for i in np.flatnonzero(self.blamed[r])
+        ]

@@ -232,6 +232,32 @@ def _check_event(name: str, kind: str, d: dict[str, Any], root: Node) -> None:
         check(name, d, root)
 
 
+def _check_fronts(top: dict[str, Any], root: Node) -> None:
+    """No party on both sides of a front; each front on its own issue."""
+    world = top.get("world", {})
+    fronts = [("world.front_line", world["front_line"])] if "front_line" in world else []
+    fronts += [(f"world.fronts.{n}", d) for n, d in world.get("fronts", {}).items()]
+    held: dict[str, str] = {}  # issue -> the front on it
+    for path, d in fronts:
+        both = [p for p in d.get("defending", ()) if p in d.get("advancing", ())]
+        if both:
+            node = _node_at(root, f"{path}.defending")
+            _fail(
+                f"{both[0]} cannot both advance and defend on one front (got {_got(node)})",
+                node.mark,
+                f"{path}.defending",
+            )
+        if d["issue"] in held:
+            node = _node_at(root, f"{path}.issue")
+            _fail(
+                f"each front moves its own issue; {held[d['issue']]} already moves it "
+                f"(got {_got(node)})",
+                node.mark,
+                f"{path}.issue",
+            )
+        held[d["issue"]] = path
+
+
 def _check_calendar(top: dict[str, Any], root: Node) -> None:
     """report_dates need a start_date; staged agreements need a kind that settles all."""
     if top.get("report_dates") and top.get("start_date") is None:
@@ -375,6 +401,7 @@ def _build(root: Node, file: str) -> Scenario:
     citations = check_quotes(ctx.quotes, scenario_file=file if _is_real(file) else None)
     for name, (kind, d) in top["events"].items():
         _check_event(name, kind, d, root)
+    _check_fronts(top, root)
     _check_calendar(top, root)
     fields = fields_of(TOP, top)
     actors = fields.pop("actors")

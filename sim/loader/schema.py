@@ -617,19 +617,27 @@ FRONT_LINE = Section(
         Key("urban_slowdown", UNIT_P, 0.0, "drift × (1 − urban_slowdown · front line)", "0.5"),
         Key(
             "advancing",
-            Ref("party"),
+            RefList("party"),
             None,
-            "the party that gains as the line rises (towards 1)",
+            "the party or parties whose gains move the line up (towards 1)",
             "upland",
-            default_doc="each party whose ideal on the issue is ≥ 0.5",
+            default_doc="absent: no party gains as the line rises",
+        ),
+        Key(
+            "defending",
+            RefList("party"),
+            None,
+            "the party or parties whose gains move the line down (towards 0); a party on "
+            "neither side neither gains nor loses ground as the line moves",
+            "[delta]",
+            default_doc="every party not advancing, if any party advances",
         ),
         Key(
             "bounds_table",
             Flag(),
             False,
             "no package gives back what the advancing side holds that round: the "
-            "proposal on the issue is at least the front line (at most, if the side "
-            "advancing is the one that gains as the line falls)",
+            "proposal on the issue is at least the front line",
             "true",
         ),
     ),
@@ -647,6 +655,14 @@ WORLD = Section(
             "the front line (see below)",
             "{issue: territory}",
             default_doc="absent: no front line",
+        ),
+        Key(
+            "fronts",
+            Named("front", FRONT_LINE),
+            None,
+            "further front lines by name, each on its own issue (keys as for `front_line`)",
+            "{eastern: {issue: territory, advancing: upland}}",
+            default_doc="absent: none",
         ),
     ),
     intro="The world between rounds.",
