@@ -487,7 +487,8 @@ class Section(Kind):
         out: dict[str, Any] = {}
         names = self.key_names
         for key, child in node.value.items():
-            if ctx.note(key, child, path):
+            # a section may declare a key of its own named judgement (a calibration target)
+            if (key == SOURCE or key not in names) and ctx.note(key, child, path):
                 continue
             if key not in names:
                 self.unknown(key, child, path)
