@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from sim.model import NegotiationModel
     from sim.scenario import Mediator, Party
 
+#: gaps (utility) this close are a tie for the mediator's choice of the blocking party
+TIE = 1e-9
+
 
 def _expit(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
@@ -376,12 +379,14 @@ class MediatorAgent(mesa.Agent):
             target.pressure = target.pressure + np.where(on, lv.effect, 0.0)
 
     def blocking_party(self, accept: np.ndarray, gap: np.ndarray) -> np.ndarray:
-        """The party furthest from accepting (N,); exact ties (identical parties) go to the
-        first name in alphabetical order, so the order parties are listed in is moot."""
+        """The party furthest from accepting (N,); ties (identical parties) go to the first
+        name in alphabetical order, so the order parties are listed in is moot. Gaps within
+        :data:`TIE` count as tied: the package behind them is computed from the parties in
+        the order listed, so gaps equal in exact arithmetic may differ in the last bits."""
         shortfall = np.where(accept, -np.inf, gap)
         names = [p.name for p in self.model.party_agents]
         rank = np.argsort(np.argsort(names)).astype(float)
-        tied = shortfall >= np.max(shortfall, axis=1, keepdims=True)
+        tied = shortfall >= np.max(shortfall, axis=1, keepdims=True) - TIE
         return np.argmin(np.where(tied, rank, np.inf), axis=1)
 
     def _frustrate(self, rejected: np.ndarray, blocking: np.ndarray, gap: np.ndarray) -> None:
@@ -458,7 +463,7 @@ class MediatorAgent(mesa.Agent):
         i = np.arange(m.n)
         frustrated = self.frustration[i, blocking] >= self.rounds_to_press
         failed = self.pressed[i, blocking] | ~self.can_press(blocking)
-        rejected = made & still & ~np.all(accept, axis=1) & ~self.gone
+        rejected = made & still & ~m.decided(accept) & ~self.gone
         leave = rejected & frustrated & failed & (m.shock("exit") < self.exit_hazard)
         self.gone |= leave
         return leave

@@ -20,7 +20,10 @@ Public functions
 ----------------
 utility, nash_bargaining_solution, kalai_smorodinsky_solution, pareto_frontier,
 rubinstein_share, rubinstein_offer_fixed_point, fearon_range,
-fearon_breakdown_probability, fsj_aspiration.
+fearon_breakdown_probability, fsj_aspiration; and, from :mod:`sim.analytic_protocols`,
+the multilateral protocols: rotation_offers, rotation_share, baron_ferejohn_shares,
+baron_ferejohn_unanimity_offers,
+finite_rotation_offer, finite_horizon_share, outside_option_share, fixed_cost_share.
 """
 
 from __future__ import annotations
@@ -32,8 +35,27 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy import optimize
 
+from sim.analytic_protocols import (
+    baron_ferejohn_shares,
+    baron_ferejohn_unanimity_offers,
+    finite_horizon_share,
+    finite_rotation_offer,
+    fixed_cost_share,
+    outside_option_share,
+    rotation_offers,
+    rotation_share,
+)
+
 __all__ = [
     "FEASIBILITY_TOL",
+    "baron_ferejohn_shares",
+    "baron_ferejohn_unanimity_offers",
+    "finite_horizon_share",
+    "finite_rotation_offer",
+    "fixed_cost_share",
+    "outside_option_share",
+    "rotation_offers",
+    "rotation_share",
     "fearon_breakdown_probability",
     "fearon_range",
     "fsj_aspiration",

@@ -340,6 +340,13 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP
         )
+    for command in sub.choices.values():
+        command.add_argument(
+            "--seeds",
+            metavar="DIR",
+            help="the folder of seed documents that source: quotes are looked up in "
+            "(default: the first seeds/ folder above each scenario file)",
+        )
     return parser
 
 
@@ -406,6 +413,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _tolerant_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
+    from sim import provenance  # not at the top: ``negsim --help`` stays light
+
+    provenance.use_seeds_dir(getattr(args, "seeds", None))
     # the command line as typed, for manifest.json (sys.argv is the host's when called in-process)
     args.command_line = ["negsim", *(sys.argv[1:] if argv is None else argv)]
     debug = bool(getattr(args, "debug", False)) or os.environ.get("NEGSIM_DEBUG") == "1"

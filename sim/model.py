@@ -30,6 +30,7 @@ from sim.bargaining import Geometry
 from sim.concession import signs
 from sim.events import COUNTERS, RoundWorld, apply_events, build_events
 from sim.mediation import AlternatingOffers, ProposalRule
+from sim.mediation.legislative import LegislativeBargaining
 from sim.outcomes import NO_ONE, EnsembleResult, Outcome
 from sim.recorder import RoundRecorder
 from sim.rounds import RoundRecord, RoundState
@@ -106,7 +107,11 @@ class NegotiationModel(mesa.Model):
             MediatorAgent(self, scenario.mediator) if scenario.mediator is not None else None
         )
         self.n_parties = len(self.party_agents)
-        if self.mediator is None and scenario.first_proposer not in scenario.party_names:
+        if (
+            self.mediator is None
+            and scenario.first_proposer not in scenario.party_names
+            and not scenario.recognition
+        ):
             raise ValueError("a scenario without a mediator needs protocol.first_proposer")
 
         # the world: the front lines, each on its own issue, with sides the scenario declares
@@ -158,6 +163,12 @@ class NegotiationModel(mesa.Model):
                 z = self.streams.normal(Purpose.BELIEFS, f"{party.name}.seen_by.{seer}")
                 self.belief_error[i, j] = party.belief_noise_sd * z
         self.delta = np.stack([p.patience for p in self.party_agents], axis=1)
+        # the decision rule: how many signatures agree a package, and whose are needed
+        names = scenario.party_names
+        self.quota = self.n_parties if scenario.quota is None else int(scenario.quota)
+        self.needed = np.array([names.index(p) for p in scenario.needed or ()], dtype=np.int64)
+        # who signed the package last signed (its publics vote on it, now or after a delay)
+        self.signatories = np.zeros((self.n, self.n_parties), dtype=bool)
 
         # outcomes
         self.active = np.ones(self.n, dtype=bool)
@@ -172,13 +183,13 @@ class NegotiationModel(mesa.Model):
         self.walkout_by = np.full(self.n, NO_ONE, dtype=np.int8)
         self.paused_until = np.zeros(self.n)
         self.proposal = np.full((self.n, self.k), np.nan)
-        self.protocol: ProposalRule = (
-            self.mediator.rule if self.mediator is not None else AlternatingOffers(self)
+        # the parties' own protocol: in turn, or recognised at random (Baron-Ferejohn)
+        own: ProposalRule = (
+            LegislativeBargaining(self) if scenario.recognition else AlternatingOffers(self)
         )
+        self.protocol: ProposalRule = self.mediator.rule if self.mediator is not None else own
         # after the mediator's exit with ``after_exit: bilateral``: the parties' own protocol
-        self.bilateral: ProposalRule = (
-            self.protocol if self.mediator is None else AlternatingOffers(self)
-        )
+        self.bilateral: ProposalRule = own
         self.mediator_exit_round = np.full(self.n, np.nan)
         # staged agreements (sim.agreements): kinds, votes, what holds, collapse
         self.agreements = AgreementBook(self)
@@ -355,6 +366,8 @@ class NegotiationModel(mesa.Model):
             proposal.basis[alone] = own.basis[alone]
             if rows.size == 0:
                 proposal.proposer = own.proposer
+            if own.proposers is not None:  # recognised at random, replicate by replicate
+                proposal.proposers = own.proposers
         shape = (self.n, self.n_parties)
         now = RoundState(
             live=live,
@@ -372,7 +385,11 @@ class NegotiationModel(mesa.Model):
             exited=np.zeros(self.n, dtype=bool),
         )
         # the kind of agreement on offer, and its package (deferred issues where they stand)
-        observer = self.n_parties if proposal.proposer is None else proposal.proposer
+        observer: int | np.ndarray = (
+            self.n_parties if proposal.proposer is None else proposal.proposer
+        )
+        if proposal.proposers is not None:
+            observer = np.where(proposal.proposers >= 0, proposal.proposers, self.n_parties)
         self.agreements.choose(now, observer)
         self.proposal = now.proposal.x
         return now
@@ -424,15 +441,23 @@ class NegotiationModel(mesa.Model):
             )
         now.accept = accept
 
+    def decided(self, accept: np.ndarray) -> np.ndarray:
+        """The scenario's decision rule on the signatures (N, P): at least ``quota``
+        parties sign (every party without one) and every party in ``needed`` does."""
+        if self.quota >= self.n_parties:
+            return np.all(accept, axis=1)
+        return (np.sum(accept, axis=1) >= self.quota) & np.all(accept[:, self.needed], axis=1)
+
     def _ratification(self, now: RoundState) -> None:
-        """Where all sign (and no veto player objects), the agreement is concluded: a kind
-        without a vote takes force; otherwise each public votes, now or after the kind's
-        delay. A failed vote (signed by the governments, rejected by a public) pauses the
-        talks and moves every party's concession part of the way back (its
-        ``rebound.failed_ratification``)."""
+        """Where the decision rule's signatures are given (and no veto player objects), the
+        agreement is concluded: a kind without a vote takes force; otherwise each
+        signatory's public votes, now or after the kind's delay. A failed vote (signed by
+        the governments, rejected by a public) pauses the talks and moves every party's
+        concession part of the way back (its ``rebound.failed_ratification``)."""
         t = self.round
         book = self.agreements
-        signed = now.all_accept & ~book.vetoed
+        signed = self.decided(now.accept) & ~book.vetoed
+        self.signatories = np.where(signed[:, None], now.accept, self.signatories)
         due, vote, x, which = book.sign(signed, now.proposal.x)
         ratified = due.copy()
         failing = np.zeros((self.n, self.n_parties), dtype=bool)
@@ -442,7 +467,8 @@ class NegotiationModel(mesa.Model):
             z = self.normal_shock(f"vote.{party.name}")
             logit = party.approval_logit(np.nan_to_num(x)) + party.vote_noise_sd * z
             now.votes[:, i] = 1.0 / (1.0 + np.exp(-logit))
-            fail = vote & (logit < party.rat_logit_threshold)
+            # only a signatory's public votes on what its government signed
+            fail = vote & self.signatories[:, i] & (logit < party.rat_logit_threshold)
             failing[:, i] = fail
             ratified &= ~fail
         now.agreed = ratified
@@ -494,7 +520,7 @@ class NegotiationModel(mesa.Model):
         if self.mediator is None:
             return still
         gap = now.aspiration - now.utility
-        rejected = now.talking & still & ~now.all_accept
+        rejected = now.talking & still & ~self.decided(now.accept)
         now.levers = self.mediator.press(rejected, now.accept, gap)
         negotiating = still & self.agreements.negotiating()
         now.exited = self.mediator.consider_exit(now.talking, now.accept, gap, negotiating)
@@ -665,6 +691,8 @@ class NegotiationModel(mesa.Model):
         made = bool(now.talking[r])
         x = now.proposal.x[r]
         proposer = now.proposal.proposer
+        if now.proposal.proposers is not None:
+            proposer = int(now.proposal.proposers[r]) if now.proposal.proposers[r] >= 0 else None
         return RoundRecord(
             round=self.round,
             active=bool(self.active[r] or now.agreed[r] or now.walked[r] or now.exited[r]),

@@ -35,6 +35,7 @@ __all__ = [
     "Quote",
     "normalize",
     "find_seeds_dir",
+    "use_seeds_dir",
     "quote_problem",
     "seed_texts",
     "check_quotes",
@@ -90,9 +91,23 @@ def normalize(text: str) -> str:
     return _SPACE.sub(" ", text.translate(_QUOTE_MAP)).strip()
 
 
+#: the folder ``--seeds DIR`` names for the whole command (None: look up from each file)
+_chosen_seeds_dir: Path | None = None
+
+
+def use_seeds_dir(seeds_dir: str | Path | None) -> None:
+    """Look seed quotes up in ``seeds_dir`` for every scenario loaded from now on (the
+    command line's ``--seeds DIR``); None goes back to looking up from each file."""
+    global _chosen_seeds_dir
+    _chosen_seeds_dir = None if seeds_dir is None else Path(seeds_dir)
+
+
 def find_seeds_dir(start: str | Path | None, seeds_dir: str | Path | None = None) -> Path | None:
     """The ``seeds/`` folder for a scenario file (or folder) at ``start``: ``seeds_dir``
-    when given, else the first ``seeds/`` found walking up from ``start``; None if none."""
+    when given, else the folder of :func:`use_seeds_dir`, else the first ``seeds/`` found
+    walking up from ``start``; None if none. Never the current directory."""
+    if seeds_dir is None:
+        seeds_dir = _chosen_seeds_dir
     if seeds_dir is not None:
         return Path(seeds_dir)
     if start is None:

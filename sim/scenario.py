@@ -39,6 +39,16 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Judgement:
+    """A value at ``key_path`` marked as the author's judgement, with its reason (no
+    quote supports it)."""
+
+    key_path: str
+    reason: str
+    line: int | None = field(default=None, compare=False)  # where, not what
+
+
+@dataclass(frozen=True)
 class Issue:
     """One dimension of the package space [0, 1]: what 0 and 1 mean.
 
@@ -302,10 +312,15 @@ class Scenario:
     fronts: tuple[FrontLine, ...] = ()  # ``world.fronts``: further fronts, each on its issue
     events: tuple[EventSpec, ...] = ()  # of the kinds in sim.events.EVENT_KINDS
     first_proposer: str | None = None  # protocol.first_proposer, used without a mediator
+    quota: int | None = None  # protocol.quota: signatures needed (None: every party)
+    needed: tuple[str, ...] | None = None  # protocol.needed: signatures always needed
+    # protocol.recognition: each round's proposer drawn with these probabilities
+    recognition: Mapping[str, float] | None = None
     start_date: str | None = None  # ISO date of round 1
     report_dates: tuple[str, ...] = ()  # ISO dates the summary answers for
     agreements: Agreements | None = None  # None: one settlement of every issue
     citations: tuple[Citation, ...] = ()
+    judgements: tuple[Judgement, ...] = ()  # values marked ``judgement:`` with a reason
     # alternative readings of the source, and a joint parameter sample (sim.readings)
     readings: tuple[Reading, ...] = ()
     sample: ParameterSample | None = field(default=None, compare=False)
@@ -377,6 +392,8 @@ _NOT_PARAMETERS = {
     "anticipate",
     "bounds_table",
     "advancing",
+    "quota",
+    "needed",
     "defending",
     "zero",
     "one",

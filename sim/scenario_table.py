@@ -97,10 +97,17 @@ def render(s: Scenario, width: int = WIDTH) -> str:
     who += f"; mediator: {s.mediator.name}" if s.mediator else "; no mediator"
     if s.first_proposer:
         who += f"; first proposer: {s.first_proposer}"
+    if s.recognition:
+        chances = ", ".join(f"{p} {s.recognition[p]:g}" for p in s.party_names)
+        who += f"; proposer recognised at random ({chances})"
+    if s.quota is not None or s.needed:
+        rule = f"{s.quota or len(s.parties)} of {len(s.parties)} must sign"
+        who += f"; {rule}" + (f", always {', '.join(s.needed)}" if s.needed else "")
+    out += textwrap.wrap(who, width, subsequent_indent="    ")
     out += [
-        who,
         "  Paths below work with --set and name the columns of replicates.csv;",
-        "  [n] refers to the quotes under Sources; mean is the mean of a distribution.",
+        "  [n] refers to the quotes under Sources, [Jn] to the judgements below them;",
+        "  mean is the mean of a distribution.",
         "",
     ]
 
@@ -108,14 +115,20 @@ def render(s: Scenario, width: int = WIDTH) -> str:
     by_path: dict[str, list[int]] = {}
     for n, c in quotes.items():
         by_path.setdefault(c.key_path, []).append(n)
+    judged = dict(enumerate(s.judgements, start=1))
+    judged_at: dict[str, list[int]] = {}
+    for n, j in judged.items():
+        judged_at.setdefault(j.key_path, []).append(n)
     params = s.parameters()
     shown: set[str] = set()
     groups: list[tuple[str, list[tuple[str, str, str, str]]]] = []
     for prefix, comp in _components(s):
         rows = []
         for path, value in _rows(prefix, comp):
-            nums = _sources_for(yaml_key_path(s, path), by_path)
-            cite = "[" + ",".join(map(str, nums)) + "]" if nums else ""
+            where = yaml_key_path(s, path)
+            marks = [str(n) for n in _sources_for(where, by_path)]
+            marks += [f"J{n}" for n in _sources_for(where, judged_at)]
+            cite = "[" + ",".join(marks) + "]" if marks else ""
             if path in params:
                 shown.add(path)
                 rows.append((path, describe(value), _mean_text(value), cite))
@@ -155,9 +168,12 @@ def render(s: Scenario, width: int = WIDTH) -> str:
 
     for heading, rows in groups:
         out += textwrap.wrap(heading, width, subsequent_indent="    ")
-        cited = sorted({int(n) for r in rows if r[3] for n in r[3].strip("[]").split(",")})
+        table_marks = {n for r in rows if r[3] for n in r[3].strip("[]").split(",")}
+        cited = sorted(int(n) for n in table_marks if not n.startswith("J"))
         for n in cited:  # the quotes behind this table, in full under Sources
             out.append(_fit(f'  [{n}] "{" ".join(quotes[n].quote.split())}"', width))
+        for n in sorted(int(m[1:]) for m in table_marks if m.startswith("J")):
+            out.append(_fit(f"  [J{n}] judgement: {judged[n].reason}", width))
         out.append(line("parameter", "value", "mean", "source"))
         out.append(line("-" * w_path, "-" * w_val, "-" * w_mean, "-" * w_src))
         for r in rows:
@@ -192,6 +208,14 @@ def render(s: Scenario, width: int = WIDTH) -> str:
         out.append("  none: this scenario cites no source")
     for n, c in quotes.items():
         out += _source_lines(n, c, width)
+    if s.judgements:
+        out += ["", "Judgements: values marked as the author's judgement, with the reason given"]
+        for n, j in judged.items():
+            where = j.key_path or "(top level)"
+            out.append(f"  [J{n}] {where}" + (f"  (line {j.line})" if j.line else ""))
+            out += textwrap.wrap(
+                j.reason, width - 6, initial_indent="      ", subsequent_indent="      "
+            )
     return "\n".join(out) + "\n"
 
 

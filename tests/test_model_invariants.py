@@ -277,7 +277,7 @@ def reorder_parties(sc, order):
     return dataclasses.replace(sc, parties=tuple(sc.parties[i] for i in order))
 
 
-def assert_reordered(sc, order):
+def assert_reordered(sc, order, tol=1e-9):
     """Run sc and sc with its parties in ``order``: identical outcomes and terms, the
     per-party columns permuted."""
     n_p = len(sc.parties)
@@ -286,9 +286,9 @@ def assert_reordered(sc, order):
     assert r2.parties == tuple(r1.parties[i] for i in order)
     np.testing.assert_array_equal(r2.outcome, r1.outcome)
     np.testing.assert_array_equal(r2.end_round, r1.end_round)
-    np.testing.assert_allclose(r2.terms, r1.terms, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(r2.terms, r1.terms, rtol=0, atol=tol)
     cols = list(order) + list(range(n_p, len(r1.actors)))  # the mediator stays last
-    np.testing.assert_allclose(r2.utility, r1.utility[:, cols], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(r2.utility, r1.utility[:, cols], rtol=0, atol=tol)
     np.testing.assert_allclose(r2.cost, r1.cost[:, order], rtol=0, atol=1e-12)
     np.testing.assert_allclose(r2.compromise, r1.compromise, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(r2.front_line, r1.front_line)
@@ -305,10 +305,6 @@ def assert_reordered(sc, order):
     return r1
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="hypothesis found a listing-order dependence (mediator frustration); to investigate",
-)
 @settings(deadline=None, max_examples=40)
 @given(scenarios(max_parties=2))
 def test_reordering_parties_permutes_results(sc):
@@ -360,8 +356,11 @@ def test_reordering_three_parties_with_mediator_permutes_results(order):
 @pytest.mark.parametrize("order", [[1, 2, 0], [2, 0, 1]])
 def test_rotating_three_parties_without_mediator_permutes_results(order):
     """Without a mediator the parties propose in turn in the order listed: a rotation
-    keeps the turn order."""
-    res = assert_reordered(three_parties(False), order)
+    keeps the turn order. The rotation's offers are a fixed point found to the solver's
+    accuracy (its convergence test: values within 1e-7, or a residual that stops falling
+    below 1e-5), not bit for bit, so terms and utilities agree to 1e-5 (the outcomes and
+    every other column exactly)."""
+    res = assert_reordered(three_parties(False), order, tol=1e-5)
     assert np.any(res.outcome == Outcome.AGREEMENT)
 
 
@@ -468,3 +467,21 @@ def test_pressed_party_does_not_depend_on_party_order():
     r2 = NegotiationModel(reorder_parties(sc, [1, 0]), n=10).run()
     assert np.all(r1.outcome == Outcome.STALEMATE)  # both hold out at aspiration 1
     np.testing.assert_array_equal(r2.pressure_used, r1.pressure_used)
+
+
+def test_blocking_party_ties_within_rounding_go_by_name():
+    """Gaps equal but for the last bits (the package behind them is computed from the
+    parties in the order listed) are a tie: the blocking party is the first by name in
+    either listing order, not whichever gap rounding made larger."""
+    share = issues("water_share")
+    north = party("north", {"water_share": 0.0}, {"water_share": 1.0})
+    south = party("south", {"water_share": 1.0}, {"water_share": 1.0})
+    sc = scenario(share, [north, south], mediator("broker", ["water_share"]), rounds=1)
+    accept = np.zeros((1, 2), dtype=bool)
+    for order, gap in (([0, 1], [0.3, 0.3 + 2e-16]), ([1, 0], [0.3, 0.3 + 2e-16])):
+        model = NegotiationModel(reorder_parties(sc, order), n=1)
+        blocking = model.mediator.blocking_party(accept, np.array([gap]))
+        assert model.party_agents[blocking[0]].name == "north"
+    # a real difference in the gaps still decides
+    model = NegotiationModel(sc, n=1)
+    assert model.mediator.blocking_party(accept, np.array([[0.3, 0.3001]]))[0] == 1

@@ -244,3 +244,120 @@ def test_negsim_never_writes_results_into_seeds(tmp_path, capsys):
     assert main(["run", str(path), "--runs", "10", "--no-plots", "--quiet", "--out", str(out)]) == 2
     assert "never go inside a seeds/ folder" in capsys.readouterr().err
     assert sorted(p.name for p in (tmp_path / "seeds").iterdir()) == ["article.txt"]
+
+
+def test_seeds_option_names_the_folder_for_every_command(tmp_path, capsys):
+    """``--seeds DIR`` finds quotes in a folder that is not above the scenario file; without
+    it the same file fails (there is no seeds/ above it, and the working directory is
+    never searched)."""
+    from sim.cli import main
+    from sim.provenance import use_seeds_dir
+
+    path = project(
+        tmp_path,
+        "The delegations met on Tuesday in a quiet room.",
+        "'met on Tuesday in a quiet room'",
+    )
+    elsewhere = tmp_path / "other" / "docs"
+    elsewhere.parent.mkdir()
+    (tmp_path / "seeds").rename(elsewhere)
+    try:
+        assert main(["validate", str(path)]) == 2
+        assert "no seeds/ folder found" in capsys.readouterr().err
+        assert main(["validate", "--seeds", str(elsewhere), str(path)]) == 0
+    finally:
+        use_seeds_dir(None)
+
+
+# ---- judgement: a value marked as the author's, with its reason ----------------------
+
+JUDGED = """\
+rounds: 5
+judgement: "a sketch of a labour dispute, no documents yet"
+issues:
+  wage: {zero: none, one: all}
+actors:
+  union:
+    role: party
+    ideal: {wage: 1}
+    salience: {wage: 1}
+    patience: 0.9
+    judgement: "read from the union's public demands"
+    batna: {dist: uniform, low: 0.1, high: 0.3, judgement: "a guess: a strike costs both"}
+  firm: {role: party, ideal: {wage: 0}, salience: {wage: 1}, patience: 0.9}
+protocol: {first_proposer: union, judgement: {bad}}
+"""
+
+
+def judged(tmp_path: Path, protocol_reason: str = '"the union opened the talks"') -> Path:
+    path = tmp_path / "labour" / "dispute.yaml"
+    path.parent.mkdir()
+    path.write_text(JUDGED.replace("{bad}", protocol_reason), encoding="utf-8")
+    return path
+
+
+def test_judgement_marks_values_without_a_seeds_folder(tmp_path):
+    """A scenario about anything can mark its values as judgement in the file itself:
+    no seeds/ folder is needed, and each reason is kept with the mapping it covers."""
+    from sim.scenario import Judgement
+
+    sc = load_scenario(judged(tmp_path))
+    assert sc.citations == ()
+    assert sc.judgements == (
+        Judgement("", "a sketch of a labour dispute, no documents yet"),
+        Judgement("actors.union", "read from the union's public demands"),
+        Judgement("actors.union.batna", "a guess: a strike costs both"),
+        Judgement("protocol", "the union opened the talks"),
+    )
+    assert [j.line for j in sc.judgements] == [2, 11, 12, 14]
+
+
+def test_show_lists_judgements_and_marks_what_they_cover(tmp_path):
+    from sim.scenario_table import render
+
+    text = render(load_scenario(judged(tmp_path)), width=120)
+    rows = {line.split()[0]: line for line in text.splitlines() if line.startswith("  actors.")}
+    assert rows["actors.union.ideal.wage"].rstrip().endswith("[J2]")
+    assert rows["actors.union.batna"].rstrip().endswith("[J3]")  # the innermost mapping's
+    assert "[J" not in rows["actors.firm.ideal.wage"]
+    tail = text[text.index("Judgements:") :]
+    assert "[J2] actors.union  (line 11)" in tail
+    assert "read from the union's public demands" in tail
+    assert "[J4] protocol" in tail and "the union opened the talks" in tail
+
+
+def test_judgements_survive_a_dump_and_reload(tmp_path):
+    from sim.loader import dump_scenario
+
+    sc = load_scenario(judged(tmp_path))
+    again = load_scenario_text(dump_scenario(sc))
+    assert again == sc
+    assert again.judgements == sc.judgements
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("42", "expected the reason for the judgement, as text (got 42)"),
+        ('""', 'the reason is empty (got "")'),
+        ("[a, b]", 'expected the reason for the judgement, as text (got ["a", "b"])'),
+    ],
+)
+def test_a_judgement_needs_its_reason_in_words(tmp_path, capsys, bad, message):
+    """Bad input is one line, FILE:LINE:COL: key.path: message, exit 2."""
+    from sim.cli import main
+
+    path = judged(tmp_path, bad)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"{path}:14:46: protocol.judgement: {message}"
+
+
+def test_quotes_are_found_from_the_file_whatever_the_working_directory(tmp_path, monkeypatch):
+    """The same file validates from any folder: seeds/ is looked up from the file."""
+    path = project(
+        tmp_path, "The talks resumed after a long pause.", "'resumed after a long pause'"
+    )
+    for where in (tmp_path, path.parent, tmp_path / "seeds"):
+        monkeypatch.chdir(where)
+        assert load_scenario(path).citations[0].quote == "resumed after a long pause"

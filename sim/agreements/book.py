@@ -241,7 +241,7 @@ class AgreementBook:
             return x
         return np.where(kind.settled[None, :], x, self.status_quo())
 
-    def choose(self, now: RoundState, observer: int) -> None:
+    def choose(self, now: RoundState, observer: int | np.ndarray) -> None:
         """Pick the kind each talking replicate is offered and make its package.
 
         ``widest_acceptable``: among the kinds wider than the one in force, the widest the
@@ -269,7 +269,8 @@ class AgreementBook:
                 ok = (kind.stage * 100 + kind.rank[1] > rank_now) & (chosen == NONE)
                 chosen = np.where(ok, kind.index, chosen)
         else:
-            seen = now.batna + m.belief_error[:, observer, :].T
+            # one observer, or each replicate's own (a proposer recognised at random)
+            seen = now.batna + m.belief_error[:, observer, np.arange(m.n)].T
             chosen = np.full(m.n, NONE)
             fallback = np.full(m.n, NONE)
             for kind in sorted(candidates, key=lambda k: (-k.rank[0], -k.rank[1], k.index)):

@@ -32,8 +32,6 @@ _ROOM = 1e-12
 WARM_LEVELS = LEVELS[3:]
 #: from last round's package, the max-min search also skips the coarse barrier levels
 WARM_MAX_MIN_LEVELS = BARRIER_LEVELS[4:]
-#: the responders' values are iterated at a coarser accuracy; the final offer is exact
-ROUGH_LEVELS = (1e-3,)
 
 
 def win_set_constraints(winset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -177,45 +175,136 @@ def best_for(
     return best_under_floors(util, geometry.lower[rows], geometry.upper[rows], proposer, floors)
 
 
+def _anderson(history: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Anderson's extrapolation of a fixed-point iteration v -> G(v), row by row, from the
+    last few pairs (v, G(v)): the combination of the G(v) whose residuals G(v) - v cancel
+    best (least squares, lightly regularised). (R, m) arrays in, (R, m) out."""
+    vs = np.stack([v for v, _ in history], axis=2)  # (R, m, h)
+    gs = np.stack([g for _, g in history], axis=2)
+    f = gs - vs
+    df, dg = np.diff(f, axis=2), np.diff(gs, axis=2)  # (R, m, h - 1)
+    gram = np.einsum("rmi,rmj->rij", df, df)
+    scale = np.trace(gram, axis1=1, axis2=2)[:, None, None] + 1e-300
+    gram = gram + 1e-10 * scale * np.eye(gram.shape[1])
+    gamma = np.linalg.solve(gram, np.einsum("rmi,rm->ri", df, f[..., -1])[..., None])[..., 0]
+    return gs[..., -1] - np.einsum("rmi,ri->rm", dg, gamma)
+
+
+#: the rough passes' barrier levels and Newton steps, then their convergence tolerance
+ROUGH = ((1e-3,), 4, 1e-5)
+
+
+def rotation_values(
+    geometry: Geometry,
+    d: np.ndarray,
+    delta: np.ndarray,
+    rows: np.ndarray,
+    tol: float = 1e-7,
+    max_passes: int = 100,
+    exact_passes: int = 6,
+    memory: int = 12,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The stationary subgame-perfect offers of alternating offers with the rotation
+    0, 1, ..., n - 1, 0, ... and unanimity (docs/model.md, "Protocols").
+
+    Proposer i offers the package best for itself that gives every responder j its
+    discounted value of the continuation, in which the NEXT proposer i + 1 proposes:
+    floor_ij = d_j + delta_j (U_j(x_{i+1}) - d_j). A responder's value thus depends on its
+    own position in the rotation (how many places it stands behind the next proposer),
+    not on its value of proposing itself.
+
+    The values W_ij = U_j(x_i) are the fixed point of that map (a contraction, of rate
+    about max delta). Each pass solves every proposer's programme in one batch; the passes
+    are accelerated (Anderson, kept within the range of values seen and restarted wherever
+    the residual grows). Rough passes (a coarse barrier) run until the values move less
+    than 1e-5, exact ones from there until they move less than ``tol``. A row stops when it
+    converges; when, exact, its residual stops falling below 1e-5 (the solver's own
+    accuracy); when some proposer cannot meet the floors in two passes in a row (no
+    stationary agreement: its offers are then the max-min packages of those floors); or
+    after ``max_passes`` rough and ``exact_passes`` exact passes (not converged).
+
+    d, delta: (R, n) for replicate positions ``rows``. Returns offers (R, n, K) (row i:
+    proposer i's), values W (R, n, n) and whether each row converged (R,).
+    """
+    n, r, k = geometry.n_parties, rows.size, geometry.k
+    util = Utilities.of(geometry.parties, np.tile(rows, n))  # block i: proposer i's
+    lower, upper = np.tile(geometry.lower[rows], (n, 1)), np.tile(geometry.upper[rows], (n, 1))
+    me = np.repeat(np.arange(n), r)
+    after = (np.arange(n) + 1) % n
+    offers = np.full((r, n, k), np.nan)
+    converged = np.zeros(r, dtype=bool)
+
+    def solve(w: np.ndarray, go: np.ndarray, exact: bool) -> tuple[np.ndarray, np.ndarray]:
+        """One pass for rows ``go``: every proposer's offer under the floors values w
+        (G, n, n) give. Returns the new values and whether every floor was met."""
+        dd, dl = d[go][:, None, :], delta[go][:, None, :]
+        floors = dd + dl * (w[:, after, :] - dd)
+        pick = (np.arange(n)[:, None] * r + go[None, :]).ravel()  # proposer-major
+        flat = floors.transpose(1, 0, 2).reshape(-1, n)
+        start = offers[go].transpose(1, 0, 2).reshape(-1, k)
+        sub = util.take(pick)
+        # the exact passes start from the rough fixed point: the coarse levels are spent
+        extra = (
+            {"levels": BARRIER_LEVELS[3:]} if exact else {"levels": ROUGH[0], "max_steps": ROUGH[1]}
+        )
+        x, found = best_under_floors(sub, lower[pick], upper[pick], me[pick], flat, start, **extra)
+        offers[go] = x.reshape(n, go.size, k).transpose(1, 0, 2)
+        met = np.all(found.reshape(n, go.size), axis=0)
+        return sub.exact(x).reshape(n, go.size, n).transpose(1, 0, 2), met
+
+    everyone = np.arange(r)
+    w, _ = solve(np.broadcast_to(d[:, None, :], (r, n, n)).copy(), everyone, False)
+    for exact, limit, cap in ((False, ROUGH[2], max_passes), (True, tol, exact_passes)):
+        last = np.full(r, np.inf)
+        missed = np.zeros(r, dtype=bool)
+        go = everyone
+        history: list[tuple[np.ndarray, np.ndarray]] = []
+        for _ in range(cap):
+            if not go.size:
+                break
+            v = w[go].reshape(go.size, -1)
+            g3, met = solve(w[go], go, exact)
+            g = g3.reshape(go.size, -1)
+            moved = np.max(np.abs(g - v), axis=1)
+            done = moved < limit
+            if exact:
+                converged[go[done]] = True
+            stuck = ~met & missed[go]
+            missed[go] = ~met
+            # where the residual grew, the extrapolation overshot: forget the history there
+            worse = moved > last[go]
+            history.append((v, g))
+            history = [
+                (np.where(worse[:, None], v, a), np.where(worse[:, None], g, b))
+                for a, b in history[-memory:]
+            ]
+            step = _anderson(history) if len(history) >= 2 else g
+            seen = np.stack([b for _, b in history])
+            step = np.clip(step, seen.min(axis=0), seen.max(axis=0))
+            step = np.where(np.isfinite(step), step, g)
+            # at the solver's own accuracy the residual stops falling: the row is done
+            stalled = exact & worse & (moved < ROUGH[2])
+            stop = done | stuck | stalled
+            w[go] = np.where(stop[:, None], g, step).reshape(go.size, n, n)
+            last[go] = moved
+            keep = ~stop
+            go = go[keep]
+            history = [(a[keep], b[keep]) for a, b in history]
+    return offers, w, converged
+
+
 def stationary_offer(
     geometry: Geometry,
     proposer: int,
     d: np.ndarray,
     delta: np.ndarray,
     rows: np.ndarray,
-    iterations: int = 42,
+    iterations: int | None = None,
 ) -> np.ndarray:
     """The offer of :func:`~sim.bargaining.frontier.stationary_offer` for three or more
-    parties: each responder is held to its value of proposing next round, those values
-    found by iteration (stopping early once no value moves by more than 1e-6), every
-    proposer's search of a pass solved in one batch."""
-    n, r = geometry.n_parties, rows.size
-    # every proposer's search at once: block j of n * R rows is proposer j's
-    util = Utilities.of(geometry.parties, np.tile(rows, n))
-    lower, upper = np.tile(geometry.lower[rows], (n, 1)), np.tile(geometry.upper[rows], (n, 1))
-    me = np.repeat(np.arange(n), r)
-    own = np.arange(n)[None, :] == me[:, None]
-    values = d.copy()
-    offers = None
-    for _ in range(iterations):
-        offers, _ = best_under_floors(
-            util, lower, upper, me, np.tile(values, (n, 1)), offers, ROUGH_LEVELS, 4
-        )
-        mine = np.sum(np.where(own, util.exact(offers), 0.0), axis=1).reshape(n, r).T
-        new = d + delta * (mine - d)
-        moved = np.max(np.abs(new - values), initial=0.0)
-        values = new
-        if moved < 1e-6:
-            break
-    block = slice(proposer * r, (proposer + 1) * r)
-    start = None if offers is None else offers[block]
-    x, _ = best_under_floors(
-        util.take(np.arange(r) + proposer * r),
-        lower[block],
-        upper[block],
-        proposer,
-        values,
-        start,
-        max_steps=8,
-    )
-    return x
+    parties, with the rotation 0, 1, ..., n - 1: proposer ``proposer``'s package of
+    :func:`rotation_values`, which stops by its convergence test (``iterations``, the
+    two-party bisection's step count, is not used here). Returns (R, K)."""
+    del iterations
+    offers, _, _ = rotation_values(geometry, d, delta, rows)
+    return offers[:, proposer, :]

@@ -14,11 +14,11 @@ from typing import Any
 from sim import distributions as dist
 from sim.errors import ScenarioError
 from sim.loader.agreements import complete_agreements
-from sim.loader.dump import _canonical_citations
+from sim.loader.dump import _canonical_citations, _canonical_judgements
 from sim.loader.events import EVENT_CHECKS, EVENT_SECTIONS
 from sim.loader.kinds import Items, Named, OneOf, Section, Table, Variants, _check_name, _Ctx
 from sim.loader.schema import TOP
-from sim.loader.tree import NAME_PATTERN, SOURCE, Node, _fail, _got, _is_real, _node_at, _plain
+from sim.loader.tree import NAME_PATTERN, NOTES, Node, _fail, _got, _is_real, _node_at, _plain
 from sim.provenance import check_quotes
 from sim.scenario import Mediator, Party, Scenario
 
@@ -34,7 +34,7 @@ def _declare(root: Node, ctx: _Ctx) -> None:
             return {}
         if not isinstance(node.value, dict):
             _fail(f"expected a mapping of names to {key} (got {_got(node)})", node.mark, key)
-        return {k: v for k, v in node.value.items() if k != SOURCE}
+        return {k: v for k, v in node.value.items() if k not in NOTES}
 
     issues = container("issues")
     for name, node in issues.items():
@@ -301,14 +301,14 @@ def _more_errors(root: Node, ctx: _Ctx, first: ScenarioError) -> list[ScenarioEr
     later steps of the build) run only once these pass."""
     found: list[ScenarioError] = []
     for key, child in root.value.items():
-        if key == SOURCE:
+        if key in NOTES:
             continue
         parts: list[tuple[Node, Any]] = [(child, None)]
         if key in TOP.key_names and isinstance(child.value, dict):
             kind = TOP.key(key).kind
             if isinstance(kind, Named | Variants):
                 parts = [
-                    (Node({k: v}, child.mark), k) for k, v in child.value.items() if k != SOURCE
+                    (Node({k: v}, child.mark), k) for k, v in child.value.items() if k not in NOTES
                 ]
         for node, _ in parts:
             try:
@@ -320,6 +320,47 @@ def _more_errors(root: Node, ctx: _Ctx, first: ScenarioError) -> list[ScenarioEr
                 if str(exc) != str(first) and all(str(exc) != str(e) for e in found):
                     found.append(exc)
     return found
+
+
+#: the most proposals a recognition protocol solves per replicate and pass (one per
+#: proposer and coalition it may form)
+MAX_COALITION_PROGRAMMES = 256
+
+
+def _check_recognition(
+    recognition: dict[str, float], protocol: dict[str, Any], ctx: _Ctx, root: Node
+) -> None:
+    """Recognition probabilities: one per party, summing to 1, and few enough coalitions
+    to solve every proposer's offer to each (sim.mediation.legislative)."""
+    node = _node_at(root, "protocol.recognition")
+    missing = [p for p in ctx.parties if p not in recognition]
+    if missing:
+        _fail(
+            f"give every party a probability (missing {', '.join(missing)})",
+            node.mark,
+            "protocol.recognition",
+        )
+    total = sum(recognition.values())
+    if abs(total - 1.0) > 1e-9:
+        _fail(
+            f"the probabilities must sum to 1 (got a sum of {total:g})",
+            node.mark,
+            "protocol.recognition",
+        )
+    from sim.mediation.legislative import coalitions
+
+    n = len(ctx.parties)
+    quota = protocol.get("quota") or n
+    needed = [ctx.parties.index(p) for p in protocol.get("needed") or ()]
+    count = sum(len(coalitions(i, n, quota, needed)) for i in range(n))
+    if count > MAX_COALITION_PROGRAMMES:
+        _fail(
+            f"{count} coalitions to weigh (every proposer's choice of the quota's other "
+            f"signatories); at most {MAX_COALITION_PROGRAMMES}: raise the quota or name needed "
+            "parties",
+            node.mark,
+            "protocol.recognition",
+        )
 
 
 def _build(root: Node, file: str) -> Scenario:
@@ -337,7 +378,8 @@ def _build(root: Node, file: str) -> Scenario:
 
     for name, (role, d) in top["actors"].items():
         _complete_actor(name, role, d, top, root, ctx)
-    if ctx.mediator is None and top["protocol"].get("first_proposer") is None:
+    recognition = top["protocol"].get("recognition")
+    if ctx.mediator is None and top["protocol"].get("first_proposer") is None and not recognition:
         where = root.value.get("protocol") or root.value["actors"]
         _fail(
             "required when there is no mediator (the parties alternate proposals, starting "
@@ -345,6 +387,16 @@ def _build(root: Node, file: str) -> Scenario:
             where.where,
             "protocol.first_proposer",
         )
+    quota = top["protocol"].get("quota")
+    if quota is not None and quota > len(ctx.parties):
+        node = _node_at(root, "protocol.quota")
+        _fail(
+            f"must be <= the number of parties, {len(ctx.parties)} (got {_got(node)})",
+            node.mark,
+            "protocol.quota",
+        )
+    if recognition is not None:
+        _check_recognition(recognition, top["protocol"], ctx, root)
     top.setdefault("name", default_name(file))
     citations = check_quotes(ctx.quotes, scenario_file=file if _is_real(file) else None)
     for name, (kind, d) in top["events"].items():
@@ -358,10 +410,15 @@ def _build(root: Node, file: str) -> Scenario:
         parties=tuple(a for a in actors if isinstance(a, Party)),
         mediator=next((a for a in actors if isinstance(a, Mediator)), None),
         citations=citations,
+        judgements=tuple(ctx.judgements),
         path=file,
         resolved=_plain(root),
     )
-    scenario = replace(scenario, citations=_canonical_citations(scenario))
+    scenario = replace(
+        scenario,
+        citations=_canonical_citations(scenario),
+        judgements=_canonical_judgements(scenario),
+    )
     if "readings" in top or "sample" in top:
         from sim.loader.readings import attach
 

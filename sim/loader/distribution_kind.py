@@ -7,7 +7,7 @@ import math
 from typing import TYPE_CHECKING
 
 from sim import distributions as dist
-from sim.loader.tree import SOURCE, Node, _fail, _got, _join, _num, _suggest
+from sim.loader.tree import Node, _fail, _got, _join, _num, _suggest
 
 if TYPE_CHECKING:
     from sim.loader.kinds import _Ctx
@@ -78,9 +78,9 @@ def _distribution(node: Node, path: str, ctx: _Ctx) -> dist.Distribution:
     required, optional = _DIST_PARAMETERS[kind]
     allowed = required + optional
     for key, child in items.items():
-        if key == SOURCE:
-            ctx.quote(child, path)
-        elif key != "dist" and key not in allowed:
+        if ctx.note(key, child, path):
+            continue
+        if key != "dist" and key not in allowed:
             hint = _suggest(key, allowed)
             extra = f"did you mean '{hint[0]}'?" if hint else f"{kind} takes {', '.join(allowed)}"
             _fail(

@@ -121,6 +121,9 @@ def schema_markdown() -> str:
         lines += [
             "| `source` | quote or list of quotes | absent | quotes from `seeds/` that "
             'support the values here | `source: "a sentence from a file in seeds/"` |',
+            "| `judgement` | text | absent | marks the values here as the author's judgement, "
+            "with the reason (shown by `negsim show`) | "
+            '`judgement: "no source; read from the talks\' first round"` |',
             "",
         ]
     return "\n".join(lines).rstrip("\n") + "\n"

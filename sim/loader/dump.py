@@ -11,14 +11,18 @@ import yaml
 from sim import distributions as dist
 from sim.loader.kinds import Items, Kind, Named, Param, Real, Section, Table, Variants
 from sim.loader.schema import TOP
-from sim.loader.tree import SOURCE, _join
+from sim.loader.tree import JUDGEMENT, SOURCE, _join
 from sim.loader.yaml_io import _Dumper
-from sim.scenario import Citation, Party, Scenario
+from sim.scenario import Citation, Judgement, Party, Scenario
 
 
-def _param_yaml(value: dist.Param, quotes: list[str] | None = None) -> Any:
+def _param_yaml(
+    value: dist.Param, quotes: list[str] | None = None, judgement: str | None = None
+) -> Any:
     if dist.is_distribution(value):
         out = dict(value.to_yaml())
+        if judgement is not None:
+            out = {JUDGEMENT: judgement, **out}
         if quotes:
             out = {SOURCE: quotes[0] if len(quotes) == 1 else list(quotes), **out}
         return out
@@ -27,17 +31,21 @@ def _param_yaml(value: dist.Param, quotes: list[str] | None = None) -> Any:
 
 
 class _Quotes:
-    """The quotes of a scenario by the path of the mapping or distribution that held them,
-    put back where they were written."""
+    """The quotes and judgements of a scenario by the path of the mapping or distribution
+    that held them, put back where they were written."""
 
     def __init__(self, scenario: Scenario) -> None:
         self.cites: dict[str, list[str]] = {}
         for c in scenario.citations:
             self.cites.setdefault(c.key_path, []).append(c.quote)
+        self.judged = {j.key_path: j.reason for j in scenario.judgements}
         self.placed: set[str] = set()
 
     def mapping(self, path: str, items: dict[str, Any]) -> dict[str, Any]:
-        """A mapping at ``path``, with its quotes first."""
+        """A mapping at ``path``, with its quotes and judgement first."""
+        if path in self.judged:
+            self.placed.add(path)
+            items = {JUDGEMENT: self.judged[path], **items}
         if path in self.cites:
             self.placed.add(path)
             q = self.cites[path]
@@ -45,9 +53,10 @@ class _Quotes:
         return items
 
     def param(self, path: str, value: dist.Param) -> Any:
-        if dist.is_distribution(value) and path in self.cites:
+        noted = path in self.cites or path in self.judged
+        if dist.is_distribution(value) and noted:
             self.placed.add(path)
-            return _param_yaml(value, self.cites[path])
+            return _param_yaml(value, self.cites.get(path), self.judged.get(path))
         return _param_yaml(value)
 
 
@@ -110,16 +119,16 @@ def scenario_to_mapping(scenario: Scenario, *, strict: bool = True) -> dict[str,
         out.setdefault("readings", {})[r.name] = quotes.mapping(f"readings.{r.name}", body)
     if scenario.sample is not None:
         out["sample"] = {"file": scenario.sample.file}
-    lost = set(quotes.cites) - quotes.placed
+    lost = (set(quotes.cites) | set(quotes.judged)) - quotes.placed
     if lost and strict:  # a quote at a path the layout does not write: a bug here
         raise AssertionError(f"dump_scenario lost the quotes of {sorted(lost)}")
     return out
 
 
 def _quote_paths(value: Any, path: str = "") -> Iterable[str]:
-    """Paths of the mappings that carry quotes, in pre-order."""
+    """Paths of the mappings that carry quotes or a judgement, in pre-order."""
     if isinstance(value, dict):
-        if SOURCE in value:
+        if SOURCE in value or JUDGEMENT in value:
             yield path
         for k, v in value.items():
             yield from _quote_paths(v, _join(path, k))
@@ -138,6 +147,12 @@ def _canonical_citations(scenario: Scenario) -> tuple[Citation, ...]:
         key=lambda i: (rank.get(scenario.citations[i].key_path, len(rank)), i),
     )
     return tuple(scenario.citations[i] for i in order)
+
+
+def _canonical_judgements(scenario: Scenario) -> tuple[Judgement, ...]:
+    """Judgements in the order of the dumped layout, like :func:`_canonical_citations`."""
+    rank = {p: i for i, p in enumerate(_quote_paths(scenario_to_mapping(scenario, strict=False)))}
+    return tuple(sorted(scenario.judgements, key=lambda j: rank.get(j.key_path, len(rank))))
 
 
 def dump_scenario(scenario: Scenario) -> str:

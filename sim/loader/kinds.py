@@ -11,6 +11,7 @@ from typing import Any
 from sim import distributions as dist
 from sim.loader.distribution_kind import _distribution, _number
 from sim.loader.tree import (
+    JUDGEMENT,
     NAME_PATTERN,
     SOURCE,
     Node,
@@ -20,6 +21,7 @@ from sim.loader.tree import (
     _suggest,
 )
 from sim.provenance import Quote
+from sim.scenario import Judgement
 
 REQUIRED: Any = type("Required", (), {"__repr__": lambda self: "REQUIRED"})()
 
@@ -76,6 +78,29 @@ class _Ctx:
         self.mediator: str | None = None
         self.events: dict[str, str] = {}
         self.quotes: list[Quote] = []
+        self.judgements: list[Judgement] = []
+
+    def note(self, key: str, node: Node, owner: str) -> bool:
+        """Record ``source:`` quotes or a ``judgement:`` of the mapping at ``owner``;
+        False if ``key`` is neither (an ordinary key)."""
+        if key == SOURCE:
+            self.quote(node, owner)
+        elif key == JUDGEMENT:
+            self.judge(node, owner)
+        else:
+            return False
+        return True
+
+    def judge(self, node: Node, owner: str) -> None:
+        """Record the ``judgement:`` of the mapping at ``owner``: its reason, in words."""
+        at = _join(owner, JUDGEMENT)
+        if not isinstance(node.value, str):
+            _fail(
+                f"expected the reason for the judgement, as text (got {_got(node)})", node.mark, at
+            )
+        if not node.value.strip():
+            _fail('the reason is empty (got "")', node.mark, at)
+        self.judgements.append(Judgement(owner, " ".join(node.value.split()), node.mark.line))
 
     def names(self, what: str) -> list[str]:
         if what == "issue":
@@ -345,8 +370,7 @@ class Table(Kind):
         out: dict[str, Any] = {}
         for key, child in node.value.items():
             sub = _join(path, key)
-            if key == SOURCE:
-                ctx.quote(child, path)
+            if ctx.note(key, child, path):
                 continue
             if key not in ctx.names(self.key):
                 _fail(_not_declared(key, self.key, ctx), child.key_mark or child.mark, sub)
@@ -463,9 +487,10 @@ class Section(Kind):
         out: dict[str, Any] = {}
         names = self.key_names
         for key, child in node.value.items():
-            if key == SOURCE:
-                ctx.quote(child, path)
-            elif key not in names:
+            # a section may declare a key of its own named judgement (a calibration target)
+            if (key == SOURCE or key not in names) and ctx.note(key, child, path):
+                continue
+            if key not in names:
                 self.unknown(key, child, path)
             else:
                 out[key] = self.key(key).kind.check(child, _join(path, key), ctx)
@@ -499,8 +524,7 @@ class Named(Kind):
             )
         out = {}
         for key, child in node.value.items():
-            if key == SOURCE:
-                ctx.quote(child, path)
+            if ctx.note(key, child, path):
                 continue
             _check_name(key, child, _join(path, key))
             out[key] = self.item.check(child, _join(path, key), ctx)
@@ -537,8 +561,7 @@ class Variants(Kind):
     def check(self, node: Node, path: str, ctx: _Ctx) -> dict[str, tuple[str, dict[str, Any]]]:
         out = {}
         for key, child in node.value.items():
-            if key == SOURCE:
-                ctx.quote(child, path)
+            if ctx.note(key, child, path):
                 continue
             choice = child.value[self.selector].value
             out[key] = (choice, self.variants[choice].check(child, _join(path, key), ctx))

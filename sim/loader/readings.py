@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from sim.loader.kinds import POSITIVE, Key, Kind, Real, Section, Text, _check_name, _Ctx
-from sim.loader.tree import SOURCE, Mark, Node, _fail, _got, _join
+from sim.loader.tree import NOTES, Mark, Node, _fail, _got, _join
 from sim.readings import ParameterSample, Reading
 
 READING = Section(
@@ -52,8 +52,7 @@ class ReadingsKind(Kind):
             )
         out: dict[str, dict[str, Any]] = {}
         for name, child in node.value.items():
-            if name == SOURCE:
-                ctx.quote(child, path)
+            if ctx.note(name, child, path):
                 continue
             sub = _join(path, name)
             _check_name(name, child, sub)
@@ -97,7 +96,7 @@ class SampleKind(Kind):
     """``{file: FILE.csv}``: the table is read relative to the file that names it."""
 
     def check(self, node: Node, path: str, ctx: _Ctx) -> ParameterSample:
-        if not isinstance(node.value, dict) or set(node.value) - {"file", SOURCE}:
+        if not isinstance(node.value, dict) or set(node.value) - {"file", *NOTES}:
             _fail(f"expected {{file: FILE.csv}} (got {_got(node)})", node.mark, path)
         fnode = node.value.get("file")
         if fnode is None or not isinstance(fnode.value, str) or not fnode.value.strip():

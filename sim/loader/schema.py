@@ -679,8 +679,33 @@ PROTOCOL = Section(
             "upland",
             default_doc="required when there is no mediator",
         ),
+        Key(
+            "quota",
+            Whole(1),
+            None,
+            "how many parties must sign a package for it to be agreed (the others are bound by it)",
+            "3",
+            default_doc="every party (unanimity)",
+        ),
+        Key(
+            "needed",
+            RefList("party"),
+            None,
+            "parties whose signature is always needed, whatever the quota",
+            "[upland, midland]",
+            default_doc="none",
+        ),
+        Key(
+            "recognition",
+            Table("party", Real(UNIT)),
+            None,
+            "Baron-Ferejohn bargaining: each round one party, drawn with these probabilities "
+            "(summing to 1), proposes to the quota it needs (closed rule)",
+            "{upland: 0.5, midland: 0.25, delta: 0.25}",
+            default_doc="absent: the parties propose in turn",
+        ),
     ),
-    intro="Who proposes when there is no mediator.",
+    intro="Who proposes when there is no mediator, and who must sign.",
 )
 
 ACTORS = Variants("actor", "role", {"party": PARTY, "mediator": MEDIATOR})
@@ -740,8 +765,8 @@ TOP = Section(
             "protocol",
             PROTOCOL,
             {},
-            "who proposes without a mediator",
-            "{first_proposer: upland}",
+            "who proposes without a mediator, and who must sign",
+            "{first_proposer: upland, quota: 2}",
             inline=True,
         ),
         Key(

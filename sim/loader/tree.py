@@ -15,6 +15,9 @@ from sim.errors import ScenarioError
 SET_FILE = "<--set>"  # the file name of errors in command-line overrides
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")  # use fullmatch
 SOURCE = "source"  # the key of quotes; allowed in every mapping, so never a name
+#: the key of a value marked as judgement, with its reason; allowed wherever ``source`` is
+JUDGEMENT = "judgement"
+NOTES = (SOURCE, JUDGEMENT)  # the keys that say where a mapping's values come from
 
 
 class Mark(NamedTuple):

@@ -8,6 +8,9 @@ import numpy as np
 from sim.bargaining import best_for, stationary_offer
 from sim.mediation.base import Proposal, ProposalRule
 
+#: bisection steps of a holding-out proposer's common margin (range 4: 2.4e-4 at the end)
+_HOLD_OUT_STEPS = 14
+
 
 class AlternatingOffers(ProposalRule):
     name = "alternating_offers"
@@ -29,11 +32,34 @@ class AlternatingOffers(ProposalRule):
         # it its aspiration and the others the most
         own = model.party_agents[proposer]
         short = own.shape.utility(offer, rows=rows) < own.aspiration[rows] - 1e-12
-        if np.any(short):
+        if np.any(short) and model.n_parties == 2:
             sub = rows[short]
             floors = np.zeros((sub.size, model.n_parties))
             floors[:, proposer] = own.aspiration[sub]
-            other = (proposer + 1) % model.n_parties
-            offer[short], _ = best_for(model.geometry, other, floors, sub)
+            offer[short], _ = best_for(model.geometry, 1 - proposer, floors, sub)
+        elif np.any(short):
+            offer[short] = self._holding_out(proposer, seen[rows][short], rows[short])
         out.x[rows] = offer
         return out
+
+    def _holding_out(self, proposer: int, d: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """With three or more parties, a proposer holding out for its aspiration treats
+        every responder by one rule, whatever the listing order: the package best for it
+        that gives each responder the same margin t over its disagreement value d_j, with
+        t the largest margin that still leaves the proposer its aspiration (bisection).
+        Where even t far below zero cannot, its own best package."""
+        model = self.model
+        aspiration = model.party_agents[proposer].aspiration[rows]
+        lo, hi = np.full(rows.size, -2.0), np.full(rows.size, 2.0)
+        offer = None
+        for _ in range(_HOLD_OUT_STEPS):
+            mid = 0.5 * (lo + hi)
+            floors = d + mid[:, None]
+            x, found = best_for(model.geometry, proposer, floors, rows)
+            enough = found & (
+                model.party_agents[proposer].shape.utility(x, rows=rows) >= aspiration - 1e-12
+            )
+            lo, hi = np.where(enough, mid, lo), np.where(enough, hi, mid)
+        floors = d + lo[:, None]
+        offer, _ = best_for(model.geometry, proposer, floors, rows)
+        return offer

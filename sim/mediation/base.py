@@ -24,6 +24,8 @@ class Proposal:
     x: np.ndarray  # (N, K)
     basis: np.ndarray  # (N,) int8
     proposer: int | None = None
+    #: where the proposer differs by replicate (recognition): each one's index, -1 if none
+    proposers: np.ndarray | None = None
 
 
 class ProposalRule(ABC):
