@@ -37,6 +37,9 @@ from sim.rounds import RoundRecord, RoundState
 from sim.scenario import Scenario
 from sim.streams import Purpose, Streams
 
+#: how far (in logit) a public's approval may fall short of its threshold by rounding alone
+RATIFICATION_TOLERANCE = 1e-9
+
 
 class NegotiationModel(mesa.Model):
     """An ensemble of replicates of one scenario.
@@ -127,6 +130,11 @@ class NegotiationModel(mesa.Model):
         self.front_slowdown = per_front("urban_slowdown") if fronts else np.zeros((self.n, 0))
         self.drift_multiplier = np.ones(self.n)  # every front's, this round (events)
         self.front_multiplier = np.ones((self.n, len(fronts)))  # each front's, this round
+        # the two as they stood in the round each replicate's talks ended: the war after
+        # the talks is carried on at that pace (the rounds the ensemble runs on for other
+        # replicates must not change a replicate's numbers)
+        self.end_drift_multiplier = np.ones(self.n)
+        self.end_front_multiplier = np.ones((self.n, len(fronts)))
         self.under_war = np.stack(
             [self.param(f"issues.{k}.under_war", 0.0) for k in issues], axis=1
         )
@@ -262,17 +270,19 @@ class NegotiationModel(mesa.Model):
         """The first front line's move in the last round (N,)."""
         return self.moves[:, 0] if self.front_issues else np.zeros(self.n)
 
-    def expected_drifts(self, positions: np.ndarray | None = None) -> np.ndarray:
-        """Each front line's expected move this round (towards 1), (N, F)."""
+    def expected_drifts(
+        self, positions: np.ndarray | None = None, *, at_end: bool = False
+    ) -> np.ndarray:
+        """Each front line's expected move this round (towards 1), (N, F); ``at_end``:
+        at the events' pace of the round each replicate's talks ended."""
         if self.positions is None:
             return np.zeros((self.n, 0))
         at = self.positions if positions is None else positions
-        return (
-            self.front_drift
-            * self.drift_multiplier[:, None]
-            * self.front_multiplier
-            * (1.0 - self.front_slowdown * at)
-        )
+        if at_end:
+            every, each = self.end_drift_multiplier, self.end_front_multiplier
+        else:
+            every, each = self.drift_multiplier, self.front_multiplier
+        return self.front_drift * every[:, None] * each * (1.0 - self.front_slowdown * at)
 
     def war_package(self, positions: np.ndarray | None) -> np.ndarray:
         """The package continued war imposes: each front line on its issue, and each other
@@ -468,7 +478,10 @@ class NegotiationModel(mesa.Model):
             logit = party.approval_logit(np.nan_to_num(x)) + party.vote_noise_sd * z
             now.votes[:, i] = 1.0 / (1.0 + np.exp(-logit))
             # only a signatory's public votes on what its government signed
-            fail = vote & self.signatories[:, i] & (logit < party.rat_logit_threshold)
+            # (the mediator places packages on the edge of a win-set, logit = threshold:
+            # a package on the edge passes, whatever the last bit of rounding says)
+            short = logit < party.rat_logit_threshold - RATIFICATION_TOLERANCE
+            fail = vote & self.signatories[:, i] & short
             failing[:, i] = fail
             ratified &= ~fail
         now.agreed = ratified
@@ -549,6 +562,8 @@ class NegotiationModel(mesa.Model):
     def _end(self, ended: np.ndarray, outcome: Outcome) -> None:
         self.outcome[ended] = outcome
         self.end_round[ended] = self.round
+        self.end_drift_multiplier[ended] = self.drift_multiplier[ended]
+        self.end_front_multiplier[ended] = self.front_multiplier[ended]
 
     def run(self) -> EnsembleResult:
         """Step until every replicate has ended; return the outcomes."""
@@ -642,7 +657,8 @@ class NegotiationModel(mesa.Model):
         net of the cost of war paid until then.
 
         Where the talks ended without a deal before the window closed, the war goes on
-        without talks: the front is carried forward at its expected drift and each party
+        without talks: the front is carried forward at its expected drift (at the events'
+        pace of the round the talks ended) and each party
         pays its expected cost per round (base cost and cost of its expected gains; event
         costs are not extrapolated) until the window's end. The expectation stands in for
         stepping those replicates on: the front's noise has mean zero, and stepping them
@@ -656,7 +672,7 @@ class NegotiationModel(mesa.Model):
             going = left >= r
             move = np.zeros_like(self.moves)
             if front is not None:
-                new = np.clip(front + self.expected_drifts(front), 0.0, 1.0)
+                new = np.clip(front + self.expected_drifts(front, at_end=True), 0.0, 1.0)
                 move = np.where(going[:, None], new - front, 0.0)
                 front = front + move
             for i, p in enumerate(self.party_agents):

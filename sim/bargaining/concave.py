@@ -277,6 +277,7 @@ def maximise(
     z: np.ndarray,
     levels: Sequence[float] = LEVELS,
     max_steps: int = MAX_STEPS,
+    kink_steps: bool = False,
 ) -> np.ndarray:
     """Path-following projected Newton from a start z where the objective is finite.
 
@@ -289,7 +290,11 @@ def maximise(
     lower, upper = prog.bounds()
     dim = z.shape[1]
     diag = np.arange(dim)
-    kinks = prog.util.kinks(prog.lower, prog.upper)
+    # ``kink_steps``: a failed full step is retried at the first kink ahead, for the
+    # mediator's max-min fallback, whose rows can crawl along a barrier towards a kink;
+    # every other search keeps plain backtracking (a max-min start for the floor search
+    # found that way put the rotation's offers off their closed forms)
+    kinks = prog.util.kinks(prog.lower, prog.upper) if kink_steps else None
     for number, level in enumerate(levels):
         stop = _STOP if number == len(levels) - 1 else max(_STOP, level * LOOSE)
         if prog.epigraph:
@@ -397,7 +402,7 @@ def _armijo(
     hi: np.ndarray,
     level: float,
     todo_mask: np.ndarray,
-    kinks: np.ndarray,
+    kinks: np.ndarray | None,
     rows: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Backtrack along the projection arc for the rows of ``todo_mask`` (the others have
@@ -426,7 +431,7 @@ def _armijo(
         new[done] = trial[ok]
         gain[done] = predicted[ok]
         todo = todo[~ok]
-        if attempt == 0 and todo.size:
+        if attempt == 0 and todo.size and kinks is not None:
             k = kinks.shape[2]
             ahead[todo] = _first_kink(kinks[rows[todo]], z[todo, :k], step[todo], level)
         shorter = alpha[todo] * SHRINK
@@ -470,6 +475,7 @@ def max_min(
     levels: Sequence[float] = BARRIER_LEVELS,
     max_steps: int = MAX_STEPS,
     margin: float = 1.0,
+    kink_steps: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The package maximising the smallest of U_i - d_i (parties with ``who``, (N, n) bool)
     and of the constraint values coef_c . x + const_c. Returns (x (N, K), value (N,)).
@@ -487,7 +493,7 @@ def max_min(
     prog = Programme(
         util, lower, upper, d, np.zeros_like(d), who.astype(float), None, coef, const, True
     )
-    z = maximise(prog, z0, levels, max_steps)
+    z = maximise(prog, z0, levels, max_steps, kink_steps)
     x = z[:, :-1]
     value = np.min(np.where(who, util.exact(x) - d, np.inf), axis=1)
     if coef is not None and const is not None:
@@ -555,6 +561,7 @@ def best_under_floors(
             start=None if x0 is None else x0[cold],
             levels=levels,
             max_steps=max_steps,
+            kink_steps=False,
         )
     found = value >= -1e-12
     room = np.flatnonzero(value > 1e-12)
