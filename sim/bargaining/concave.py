@@ -43,6 +43,8 @@ LEVELS: tuple[float, ...] = (1e-2, 1e-4, 1e-6, 1e-8, 1e-10)
 #: barrier programmes (max-min, floors) follow the central path more closely
 BARRIER_LEVELS: tuple[float, ...] = tuple(10.0**-e for e in range(1, 11))
 MAX_STEPS = 30  # Newton steps per level (rows stop earlier when converged)
+#: barrier levels of the max-min search for a start that clears the floors
+_START_LEVELS = 3
 _STOP = 1e-14
 REG = 1e-2  # Levenberg term: REG |g| min(|g|, 1) on the diagonal
 BACKTRACKS = 20  # the step shrinks fivefold each time, to 1e-14 of the Newton step
@@ -552,6 +554,9 @@ def best_under_floors(
         x[ok], value[ok] = x0[ok], margin[ok]
     cold = np.flatnonzero(~np.isfinite(value))
     if cold.size:
+        # a start that clears every floor is all the search below needs: the coarse
+        # levels find one where there is room; only rows left without (the floors cannot
+        # all be met, or barely) go on to the exact max-min, their package then
         x[cold], value[cold] = max_min(
             util.take(cold),
             lower[cold],
@@ -559,10 +564,23 @@ def best_under_floors(
             floors[cold],
             who[cold],
             start=None if x0 is None else x0[cold],
-            levels=levels,
+            levels=levels[:_START_LEVELS],
             max_steps=max_steps,
             kink_steps=False,
         )
+        tight = cold[value[cold] <= 1e-9]
+        if tight.size and len(levels) > _START_LEVELS:
+            x[tight], value[tight] = max_min(
+                util.take(tight),
+                lower[tight],
+                upper[tight],
+                floors[tight],
+                who[tight],
+                start=x[tight],
+                levels=levels,
+                max_steps=max_steps,
+                kink_steps=False,
+            )
     found = value >= -1e-12
     room = np.flatnonzero(value > 1e-12)
     if room.size:
