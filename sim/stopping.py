@@ -69,7 +69,8 @@ def exit_after_stop(code: int) -> None:
     was writing a result leaves half a message in the result pipe, whose other end this
     process holds: the pool's reader thread would wait for the rest forever. So the
     semaphores multiprocessing registered are released (its own exit step, without the
-    joins), the streams flushed, and the process exits with ``code``.
+    joins), every descendant left is stopped, the streams flushed, and the process exits
+    with ``code``.
     """
     import multiprocessing.util as mp_util
 
@@ -78,6 +79,10 @@ def exit_after_stop(code: int) -> None:
         run_finalizers(0)  # semaphores unlinked and unregistered; no thread joined
     except Exception:  # noqa: BLE001 - nothing may stop the exit now
         pass
+    # multiprocessing's resource tracker, a child, would warn on stderr about any name
+    # whose release it had not yet heard of when this process went: the names are
+    # released above, so it is stopped with the other descendants
+    kill_descendants()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
