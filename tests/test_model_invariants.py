@@ -107,7 +107,10 @@ def scenarios(draw, max_parties=3):
     k = draw(st.integers(1, 3))
     issue_names = list(ISSUE_POOL[:k])
     names = list(PARTY_POOL[: draw(st.integers(2, max_parties))])
-    mediated = draw(st.booleans())
+    # three parties without a mediator solve the rotation's fixed point every round, a
+    # second or more per scenario: the properties draw them with a mediator, and the
+    # rotation has tests of its own (the rotating and protocol tests)
+    mediated = len(names) > 2 or draw(st.booleans())
     parties = draw(parties_for(names, issue_names, mediated))
     med = None
     if mediated:
@@ -195,9 +198,9 @@ def scenarios(draw, max_parties=3):
 
 
 N = 24
-# Examples per property: the suite's time budget (5 minutes on two cores) allows 15-30
-# scenarios each, three-party ones without a mediator costing seconds; every run draws
-# new ones (and locally, hypothesis replays the failures it has found).
+# Examples per property: 30-60 scenarios each within the suite's time budget (5 minutes
+# on two cores); every run draws new ones (and locally, hypothesis replays the failures
+# it has found).
 FIELDS = [f.name for f in dataclasses.fields(EnsembleResult)]
 
 
@@ -231,7 +234,7 @@ def assert_results_equal(r1: EnsembleResult, r2: EnsembleResult) -> None:
 # --------------------------------------------------------------------------- invariants
 
 
-@settings(deadline=None, max_examples=30)
+@settings(deadline=None, max_examples=60)
 @given(scenarios(), st.data())
 def test_utilities_packages_and_outcome_partition(sc, data):
     model = NegotiationModel(sc, n=N)
@@ -308,7 +311,7 @@ def assert_reordered(sc, order, tol=1e-9):
     return r1
 
 
-@settings(deadline=None, max_examples=25)
+@settings(deadline=None, max_examples=40)
 @given(scenarios(max_parties=2))
 def test_reordering_parties_permutes_results(sc):
     """Two parties listed the other way round (with or without a mediator: two parties
@@ -400,7 +403,7 @@ def test_reordering_three_parties_with_exact_ties():
     assert_reordered(sc, [2, 1, 0])
 
 
-@settings(deadline=None, max_examples=20)
+@settings(deadline=None, max_examples=30)
 @given(scenarios(), st.permutations([0, 1, 2]))
 def test_permuting_issues_permutes_terms(sc, perm):
     """The same issues listed in another order: identical outcomes, permuted terms."""
@@ -418,7 +421,7 @@ def test_permuting_issues_permutes_terms(sc, perm):
     np.testing.assert_array_equal(r2.walkout_by, r1.walkout_by)
 
 
-@settings(deadline=None, max_examples=15)
+@settings(deadline=None, max_examples=30)
 @given(scenarios(), st.integers(0, N - 1))
 def test_replicate_alone_equals_replicate_in_ensemble(sc, i):
     whole = NegotiationModel(sc, n=N).run()
