@@ -21,6 +21,11 @@ from sim.scenario import Concession, Ratification, RedLine, Walkout, War
 ISSUES = ("water_share", "dam_years", "data_sharing")
 
 
+# three parties without a mediator solve the rotation's fixed point every round (about a
+# second a round at a dozen replicates): those cases run with -m slow
+MEDIATED_OR_SLOW = [True, pytest.param(False, marks=pytest.mark.slow)]
+
+
 def size(with_mediator: bool) -> int:
     """Replicates per run: three parties alternating offers iterate best responses on a
     rotation to its fixed point each round, far slower than the mediator's Nash pick."""
@@ -94,7 +99,7 @@ def test_three_parties_other_issues_agree_where_a_zopa_exists(with_mediator):
         assert not np.any(res.outcome == Outcome.MEDIATOR_EXIT)
 
 
-@pytest.mark.parametrize("with_mediator", [True, False])
+@pytest.mark.parametrize("with_mediator", MEDIATED_OR_SLOW)
 def test_three_parties_without_zopa_never_agree(with_mediator):
     """The same basin with BATNAs raised by 0.6 (upstream 0.85, midstream 0.95): no
     package is worth that much to both, so no agreement."""
@@ -120,7 +125,7 @@ ARRAYS = (
 )
 
 
-@pytest.mark.parametrize("with_mediator", [True, False])
+@pytest.mark.parametrize("with_mediator", MEDIATED_OR_SLOW)
 def test_same_seed_identical_different_seed_differs(with_mediator):
     sc = river_basin(with_mediator=with_mediator)
     n = size(with_mediator)
