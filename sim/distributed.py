@@ -130,7 +130,10 @@ def map_dask(
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=":0",  # any free port: never "8787 is in use"
-                    silence_logs=logging.ERROR,  # not the warnings of tasks cancelled by Ctrl-C
+                    # not the warnings of tasks cancelled by Ctrl-C, nor a worker's error
+                    # that its heartbeat found the scheduler gone while this process stops
+                    # the cluster; a task's own failure still reaches the client
+                    silence_logs=logging.CRITICAL,
                 )
             client = Client(cluster)
         else:

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.cli import main
+from sim.errors import printable
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = ROOT / "tests" / "data" / "valid" / "minimal.yaml"
@@ -50,10 +51,16 @@ def run_cli(argv: list[str]) -> tuple[int, str]:
 def assert_result_or_one_line(code: int, err: str, argv: list[str]) -> None:
     assert code in (0, 2), (argv, code, err)
     assert "Traceback" not in err, (argv, err)
-    if code == 2:  # validate prints one line per file in error
-        most = len(argv) if argv[:1] == ["validate"] else 1
-        assert 1 <= len(err.strip().splitlines()) <= most, (argv, err)
+    if code == 2:
+        lines = err.strip().splitlines()
+        assert lines, (argv, err)
         assert "internal error" not in err, (argv, err)
+        if argv[:1] == ["validate"] and len(lines) > 1:
+            # validate prints every error it finds, each one line naming a file it was given
+            files = [printable(a) for a in argv[1:]]
+            assert all(any(line.startswith(f"{f}:") for f in files) for line in lines), lines
+        else:
+            assert len(lines) == 1, (argv, err)
 
 
 def _options_case(tmp_path: Path, command: str, tokens: list[str]) -> None:
