@@ -51,6 +51,7 @@ BACKTRACKS = 20  # the step shrinks fivefold each time, to 1e-14 of the Newton s
 SHRINK = 0.2
 #: a level before the last is left once the predicted gain is below level * LOOSE
 LOOSE = 1e-2
+_SNAP_CHECK_LEVEL = 1e-12  # a snapped point must be inside the barriers at this width
 
 
 @dataclass
@@ -391,7 +392,11 @@ def _snap(prog: Programme, z: np.ndarray, level: float) -> np.ndarray:
     snapped = z.copy()
     snapped[:, :k] = np.where(close, to, x)
     f, _, _ = prog.evaluate(snapped, level, derivatives=False)
-    return np.where(np.isfinite(f)[:, None], snapped, z)
+    # inside the barriers at the narrow end too: a snap that the smoothing of this level
+    # lets through but the exact utilities do not (a floor then missed by up to the
+    # level) would leave every later level a start of value -inf, which Newton cannot leave
+    narrow, _, _ = prog.evaluate(snapped, _SNAP_CHECK_LEVEL, derivatives=False)
+    return np.where((np.isfinite(f) & np.isfinite(narrow))[:, None], snapped, z)
 
 
 def _armijo(
