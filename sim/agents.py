@@ -63,6 +63,9 @@ class PartyAgent(mesa.Agent):
         self.horizon = np.maximum(1, np.rint(p(f"{prefix}.war.horizon")))
         self.optimism = p(f"{prefix}.war.optimism")
         self.patience = p(f"{prefix}.patience")
+        # the parties' own protocol: opting out, and a fixed cost of another round
+        self.outside_option = p(f"{prefix}.outside_option", -np.inf)
+        self.bargaining_cost = p(f"{prefix}.bargaining_cost", 0.0)
         # sum_{tau < H} delta^tau, the discounted number of rounds of fighting ahead
         with np.errstate(divide="ignore", invalid="ignore"):
             geo = (1.0 - self.patience**self.horizon) / (1.0 - self.patience)

@@ -131,8 +131,9 @@ def finite_rotation_offer(
 ) -> np.ndarray:
     r"""The first round's offer of alternating offers in a rotation with a deadline known
     to all: ``rounds`` rounds (proposer t mod n in round t = 0, 1, ...), then
-    disagreement (worth 0). By backward induction: the last proposer takes the whole pie;
-    each earlier proposer gives every responder j its value of rejecting,
+    disagreement (worth 0). By backward induction: the last proposer takes the whole pie
+    but what a responder's outside option claims; each earlier proposer gives every
+    responder j its value of rejecting,
 
     .. math:: f_j = \max\bigl(w_j,\ \delta_j\, x_{t+1, j} - c_j\bigr)^+ ,
 
@@ -152,15 +153,17 @@ def finite_rotation_offer(
         raise ValueError("rounds must be at least 1")
     w = np.zeros(n) if outside is None else np.asarray(outside, dtype=float)
     c = np.zeros(n) if cost is None else np.asarray(cost, dtype=float)
-    x = np.zeros(n)
-    x[(rounds - 1) % n] = 1.0
-    for t in range(rounds - 2, -1, -1):
+    x: np.ndarray | None = None
+    for t in range(rounds - 1, -1, -1):
         p = t % n
-        floors = np.maximum(np.maximum(w, d * x - c), 0.0)
+        # in the last round a responder weighs the offer against its outside option only
+        waiting = np.zeros(n) if x is None else d * x - c
+        floors = np.maximum(np.maximum(w, waiting), 0.0)
         floors[p] = 0.0
         total = floors.sum()
         x = floors / total if total > 1.0 else floors
         x[p] = max(0.0, 1.0 - total)
+    assert x is not None  # rounds >= 1
     return x
 
 

@@ -27,6 +27,7 @@ from sim.agents import MediatorAgent, PartyAgent
 from sim.agreements.book import AgreementBook
 from sim.agreements.stages import CEASEFIRE, SETTLEMENT
 from sim.bargaining import Geometry
+from sim.bargaining.waiting import WaitingTerms
 from sim.concession import signs
 from sim.events import COUNTERS, RoundWorld, apply_events, build_events
 from sim.mediation import AlternatingOffers, ProposalRule
@@ -39,6 +40,11 @@ from sim.streams import Purpose, Streams
 
 #: how far (in logit) a public's approval may fall short of its threshold by rounding alone
 RATIFICATION_TOLERANCE = 1e-9
+
+
+#: an offer this close to a responder's outside option is worth taking (the subgame-
+#: perfect offer gives exactly the option, up to rounding)
+OPT_OUT_TOLERANCE = 1e-9
 
 
 class NegotiationModel(mesa.Model):
@@ -171,6 +177,15 @@ class NegotiationModel(mesa.Model):
                 z = self.streams.normal(Purpose.BELIEFS, f"{party.name}.seen_by.{seer}")
                 self.belief_error[i, j] = party.belief_noise_sd * z
         self.delta = np.stack([p.patience for p in self.party_agents], axis=1)
+        # the parties' own protocol: outside options (-inf: none) and costs of a round
+        self.outside_option = np.stack([p.outside_option for p in self.party_agents], axis=1)
+        cost = np.stack([p.bargaining_cost for p in self.party_agents], axis=1)
+        self.has_outside_options = bool(np.isfinite(self.outside_option).any())
+        self.waiting_terms = (
+            WaitingTerms(self.outside_option, cost)
+            if self.has_outside_options or bool(np.any(cost != 0.0))
+            else None
+        )
         # the decision rule: how many signatures agree a package, and whose are needed
         names = scenario.party_names
         self.quota = self.n_parties if scenario.quota is None else int(scenario.quota)
@@ -189,6 +204,7 @@ class NegotiationModel(mesa.Model):
         self.violations_by = np.zeros((self.n, self.n_parties), dtype=np.int64)
         self.failed_ratifications = np.zeros(self.n, dtype=np.int64)
         self.walkout_by = np.full(self.n, NO_ONE, dtype=np.int8)
+        self.opted_out = np.zeros(self.n, dtype=bool)  # the breakdown was an opt-out
         self.paused_until = np.zeros(self.n)
         self.proposal = np.full((self.n, self.k), np.nan)
         # the parties' own protocol: in turn, or recognised at random (Baron-Ferejohn)
@@ -308,6 +324,7 @@ class NegotiationModel(mesa.Model):
         self._ratification(now)
         still = self._walkouts(now)
         still = self._mediator_moves(now, still)
+        still = self._deadline(still)
         self._close(now, still)
         if self.recorder is not None:
             self.recorder.record(self, now)
@@ -378,6 +395,8 @@ class NegotiationModel(mesa.Model):
                 proposal.proposer = own.proposer
             if own.proposers is not None:  # recognised at random, replicate by replicate
                 proposal.proposers = own.proposers
+            if own.waiting is not None:
+                proposal.waiting = own.waiting
         shape = (self.n, self.n_parties)
         now = RoundState(
             live=live,
@@ -430,6 +449,11 @@ class NegotiationModel(mesa.Model):
         self.agreements.respond(now)
         now.sign_prob = np.ones_like(now.utility)
         worth = now.accept
+        if now.proposal.waiting is not None:
+            # in the parties' own protocol a package worse than one's outside option is
+            # never signed (the party opts out instead: _walkouts)
+            own = np.isfinite(now.proposal.waiting)
+            worth &= ~(own & (now.utility < self.outside_option - OPT_OUT_TOLERANCE))
         voted = self.agreements.voted_on()
         accept = worth.copy()
         for i, party in enumerate(self.party_agents):
@@ -521,6 +545,17 @@ class NegotiationModel(mesa.Model):
             draw = self.shock(f"walkout.{party.name}")
             out = rejected & (draw < hazard)
             clock[:, i] = np.where(out, draw / np.where(out, hazard, 1.0), np.inf)
+        if now.proposal.waiting is not None:
+            # opting out: a party that rejects and whose outside option beats both the
+            # package and waiting for the next round takes it, before any walk-out by
+            # hazard; where several do, the one that gains most by leaving
+            stay = np.fmax(now.utility, now.proposal.waiting)
+            margin = self.outside_option - stay
+            opts = now.talking[:, None] & still[:, None] & ~now.accept
+            opts &= margin > OPT_OUT_TOLERANCE
+            opts &= np.isfinite(now.proposal.waiting)
+            clock = np.where(opts, -margin, clock)
+            self.opted_out |= np.any(opts, axis=1)
         now.walked = np.any(np.isfinite(clock), axis=1)
         self.walkout_by[now.walked] = np.argmin(clock[now.walked], axis=1)
         self._end(now.walked, Outcome.BREAKDOWN)
@@ -543,6 +578,17 @@ class NegotiationModel(mesa.Model):
         self._end(now.exited, Outcome.MEDIATOR_EXIT)
         self.agreements.end_talks(now.exited)
         return still & ~now.exited
+
+    def _deadline(self, still: np.ndarray) -> np.ndarray:
+        """After the last round every party knows of (``protocol.deadline``), talks that
+        can still end do (breakdown, nobody walking out), as a walk-out would end them."""
+        deadline = self.negotiation.deadline
+        if deadline is None or self.round < deadline:
+            return still
+        ending = still & self.agreements.negotiating()
+        self._end(ending, Outcome.BREAKDOWN)
+        self.agreements.end_talks(ending)
+        return still & ~ending
 
     def _close(self, now: RoundState, still: np.ndarray) -> None:
         """Record the round; after the last round what is left is a stalemate."""
@@ -740,6 +786,13 @@ class NegotiationModel(mesa.Model):
             ratification_failed=bool(now.failed[r]),
             agreed=bool(now.agreed[r]),
             walked=names[self.walkout_by[r]] if now.walked[r] else None,
+            opted_out=bool(now.walked[r] and self.opted_out[r]),
+            deadline=bool(
+                self.round == self.negotiation.deadline
+                and self.outcome[r] == Outcome.BREAKDOWN
+                and self.end_round[r] == self.round
+                and not now.walked[r]
+            ),
             mediator_exit=bool(now.exited[r]),
             levers=tuple(name for name, used in now.levers if used[r]),
             concession={

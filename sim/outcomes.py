@@ -28,7 +28,7 @@ class Outcome(IntEnum):
     each has its own cause, and every replicate is in exactly one."""
 
     SETTLEMENT = 0  # a settlement of every issue, ratified, in force
-    BREAKDOWN = 1  # a party walked out: the talks left
+    BREAKDOWN = 1  # the talks left: a walk-out, an opt-out or the known deadline
     MEDIATOR_EXIT = 2  # the mediator left and the talks ended with it
     STALEMATE = 3  # war, talks still going, at the window's end
     CEASEFIRE = 4  # a ceasefire in force at the window's end (issues deferred)

@@ -70,3 +70,5 @@ class RoundRecord:
     concession: dict[str, dict[str, float]] = field(default_factory=dict)
     sign_prob: dict[str, float] = field(default_factory=dict)  # expected P(passes at home)
     rebound: dict[str, float] = field(default_factory=dict)  # conceded share moved back
+    opted_out: bool = False  # ``walked`` took its outside option
+    deadline: bool = False  # the talks ended at the deadline every party knew of

@@ -190,6 +190,9 @@ class Party:
     walkout: Walkout = field(default_factory=Walkout)
     ratification: Ratification | None = None
     role: str = "party"
+    # what the party gets by opting out of the parties' own protocol (None: no such option)
+    outside_option: Param | None = None
+    bargaining_cost: Param = 0.0  # a fixed cost per round of bargaining, in utility
 
 
 @dataclass(frozen=True)
@@ -316,6 +319,8 @@ class Scenario:
     needed: tuple[str, ...] | None = None  # protocol.needed: signatures always needed
     # protocol.recognition: each round's proposer drawn with these probabilities
     recognition: Mapping[str, float] | None = None
+    # protocol.deadline: the last round of talks, known to every party (not the window)
+    deadline: int | None = None
     start_date: str | None = None  # ISO date of round 1
     report_dates: tuple[str, ...] = ()  # ISO dates the summary answers for
     agreements: Agreements | None = None  # None: one settlement of every issue

@@ -703,7 +703,7 @@ def test_show_prints_parameters_and_sources(capsys):
         assert path in out
     assert "actors.ukraine.batna                          0.2" in out
     assert "Sources: quotes found in seeds/" in out
-    assert "[10] actors.us.pressure.levers.sanctions  (line 102)" in out
+    assert "[10] actors.us.pressure.levers.sanctions  (line 104)" in out
     assert '"increase economic and political pressure on the Kremlin"' in out
     assert "actors.us.levers.sanctions.effect" in out
 

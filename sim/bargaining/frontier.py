@@ -33,6 +33,7 @@ from typing import cast
 import numpy as np
 
 from sim.bargaining import general
+from sim.bargaining.waiting import WaitingTerms, responder_floor, waiting_value
 
 _TINY = 1e-12
 
@@ -562,20 +563,22 @@ def stationary_offer(
     delta: np.ndarray,
     rows: np.ndarray,
     iterations: int = 42,
+    terms: WaitingTerms | None = None,
 ) -> np.ndarray:
     """The proposer's stationary subgame-perfect offer in alternating offers (docs/model.md).
 
     Each proposer offers the package best for itself that leaves every responder exactly
     its value of proposing next round, d_j + delta_j (U_j(x_j) - d_j), where x_j is the
-    responder's own offer. With two parties this is a fixed point in the proposer's own
-    utility u, u = T(u), solved by regula falsi on T(u) - u (T rises with slope about
-    delta_0 delta_1 < 1); with more parties by iterating the responders' values.
-    d, delta: (R, n) for replicate positions ``rows`` (d as the proposer believes it).
-    Returns the offer, (R, K).
+    responder's own offer (with ``terms``: less its cost of a round, at least d_j, and at
+    least its outside option; :func:`responder_floor`). With two parties this is a fixed
+    point in the proposer's own utility u, u = T(u), solved by regula falsi on T(u) - u
+    (T rises with slope at most delta_0 delta_1 <= 1); with more parties by iterating the
+    responders' values. d, delta: (R, n) for replicate positions ``rows`` (d as the
+    proposer believes it); ``terms`` at the same positions. Returns the offer, (R, K).
     """
     n = geometry.n_parties
     if n != 2:
-        return general.stationary_offer(geometry, proposer, d, delta, rows, iterations)
+        return general.stationary_offer(geometry, proposer, d, delta, rows, iterations, terms)
     me, other = proposer, 1 - proposer
     util = geometry.vertex_utility[rows]  # (R, J, 2)
     lo = np.min(util[..., me], axis=1)
@@ -633,14 +636,52 @@ def stationary_offer(
         whole = at.size == i_rows.size
         d_at, delta_at = (d, delta) if whole else (d[at], delta[at])
         r_at = None if whole else at
-        x_other = best(other, d_at[:, me] + delta_at[:, me] * (u - d_at[:, me]), at)
+        t_at = None if terms is None else terms.at(r_at)
+        floor_me = responder_floor(u, d_at[:, me], delta_at[:, me], t_at, me)
+        x_other = best(other, floor_me, at)
         u_other = shape_other.utility(x_other, rows=r_at)
-        x_me = best(me, d_at[:, other] + delta_at[:, other] * (u_other - d_at[:, other]), at)
+        floor_other = responder_floor(u_other, d_at[:, other], delta_at[:, other], t_at, other)
+        x_me = best(me, floor_other, at)
         return shape_me.utility(x_me, rows=r_at), x_me
 
     u = _fixed_point(lambda u, at: t_of(u, at)[0], lo, hi, iterations)
     _, x = t_of(u, i_rows)
     return x
+
+
+def deadline_offer(
+    geometry: Geometry,
+    proposers: list[int],
+    d: np.ndarray,
+    delta: np.ndarray,
+    rows: np.ndarray,
+    terms: WaitingTerms | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """This round's subgame-perfect offer when every party knows the last round of talks:
+    ``proposers`` are the proposers of this round, the next, ..., the last. By backward
+    induction (Stahl 1972): the last proposer offers the package best for itself that
+    gives each responder its value of no agreement (or its outside option); each earlier
+    proposer gives each responder j its value of waiting for the next round's offer
+    x_{t+1}, d_j + delta_j (U_j(x_{t+1}) - d_j) less its cost of a round, at least d_j
+    and at least its outside option. Two or more parties; d, delta (R, n) at ``rows``.
+
+    Returns the offer (R, K) and each party's value of rejecting it and waiting (R, n),
+    without outside options (d in the last round): what an opt-out is weighed against.
+    """
+    n = geometry.n_parties
+    cost = np.zeros_like(d) if terms is None else terms.cost
+    waiting = d.copy()
+    x = np.full((rows.size, geometry.k), np.nan)
+    for step, proposer in enumerate(reversed(proposers)):
+        if step:
+            values = np.stack([p.utility(x, rows=rows) for p in geometry.parties], axis=1)
+            waiting = waiting_value(values, d, delta, cost)
+        floors = waiting if terms is None else np.maximum(waiting, terms.outside)
+        if n == 2:
+            x, _ = best_for(geometry, proposer, floors, rows)
+        else:
+            x, _ = general.best_for(geometry, proposer, floors, rows)
+    return x, waiting
 
 
 def _fixed_point(

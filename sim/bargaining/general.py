@@ -22,6 +22,7 @@ from sim.bargaining.concave import (
     max_min,
     nash,
 )
+from sim.bargaining.waiting import WaitingTerms, waiting_value
 
 if TYPE_CHECKING:
     from sim.bargaining.frontier import Geometry
@@ -192,6 +193,8 @@ def _anderson(history: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
 
 #: the rough passes' barrier levels and Newton steps, then their convergence tolerance
 ROUGH = ((1e-3,), 4, 1e-5)
+#: the most exact passes with outside options or costs (0.9^150 is 1.4e-7)
+OUTSIDE_OPTION_PASSES = 400
 
 
 def rotation_values(
@@ -203,6 +206,7 @@ def rotation_values(
     max_passes: int = 100,
     exact_passes: int = 6,
     memory: int = 12,
+    terms: WaitingTerms | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The stationary subgame-perfect offers of alternating offers with the rotation
     0, 1, ..., n - 1, 0, ... and unanimity (docs/model.md, "Protocols").
@@ -223,9 +227,15 @@ def rotation_values(
     stationary agreement: its offers are then the max-min packages of those floors); or
     after ``max_passes`` rough and ``exact_passes`` exact passes (not converged).
 
-    d, delta: (R, n) for replicate positions ``rows``. Returns offers (R, n, K) (row i:
+    d, delta: (R, n) for replicate positions ``rows``; ``terms``, at the same positions,
+    adds each responder's cost of a round and outside option to its floor
+    (:func:`sim.bargaining.waiting.responder_floor`). Returns offers (R, n, K) (row i:
     proposer i's), values W (R, n, n) and whether each row converged (R,).
     """
+    if terms is not None:
+        # an outside option's kink throws the rough, extrapolated passes into cycles;
+        # plain exact passes converge (the map is a contraction of rate max delta)
+        max_passes, exact_passes, memory = 0, max(exact_passes, OUTSIDE_OPTION_PASSES), 1
     n, r, k = geometry.n_parties, rows.size, geometry.k
     util = Utilities.of(geometry.parties, np.tile(rows, n))  # block i: proposer i's
     lower, upper = np.tile(geometry.lower[rows], (n, 1)), np.tile(geometry.upper[rows], (n, 1))
@@ -238,7 +248,11 @@ def rotation_values(
         """One pass for rows ``go``: every proposer's offer under the floors values w
         (G, n, n) give. Returns the new values and whether every floor was met."""
         dd, dl = d[go][:, None, :], delta[go][:, None, :]
-        floors = dd + dl * (w[:, after, :] - dd)
+        if terms is None:
+            floors = dd + dl * (w[:, after, :] - dd)
+        else:  # less the cost of a round, at least d, at least the outside option
+            cost, outside = terms.cost[go][:, None, :], terms.outside[go][:, None, :]
+            floors = np.maximum(waiting_value(w[:, after, :], dd, dl, cost), outside)
         pick = (np.arange(n)[:, None] * r + go[None, :]).ravel()  # proposer-major
         flat = floors.transpose(1, 0, 2).reshape(-1, n)
         start = offers[go].transpose(1, 0, 2).reshape(-1, k)
@@ -300,11 +314,12 @@ def stationary_offer(
     delta: np.ndarray,
     rows: np.ndarray,
     iterations: int | None = None,
+    terms: WaitingTerms | None = None,
 ) -> np.ndarray:
     """The offer of :func:`~sim.bargaining.frontier.stationary_offer` for three or more
     parties, with the rotation 0, 1, ..., n - 1: proposer ``proposer``'s package of
     :func:`rotation_values`, which stops by its convergence test (``iterations``, the
     two-party bisection's step count, is not used here). Returns (R, K)."""
     del iterations
-    offers, _, _ = rotation_values(geometry, d, delta, rows)
+    offers, _, _ = rotation_values(geometry, d, delta, rows, terms=terms)
     return offers[:, proposer, :]

@@ -135,8 +135,12 @@ def _round(scenario: Scenario, e: RoundRecord) -> list[str]:
             )
     if e.levers:
         lines.append("  the mediator applies pressure: " + ", ".join(e.levers))
-    if e.walked:
+    if e.walked and e.opted_out:
+        lines.append(f"  {e.walked} opts out: its outside option beats the offer and waiting")
+    elif e.walked:
         lines.append(f"  {e.walked} walks out")
+    if e.deadline:
+        lines.append("  the deadline every party knew of is reached: the talks end")
     if e.mediator_exit:
         lines.append("  the mediator leaves the talks")
     if e.agreed:
@@ -169,9 +173,11 @@ def _ending(scenario: Scenario, result: EnsembleResult) -> list[str]:
             f"ended the window under a ceasefire, in force since round {r + 1}; the deferred "
             f"issues are unsettled{story}"
         )
+    elif o is Outcome.BREAKDOWN and int(result.walkout_by[0]) < 0:
+        ended = f"ended: breakdown in round {end}: the talks reached their deadline"
     elif o is Outcome.BREAKDOWN:
         walker = scenario.party_names[int(result.walkout_by[0])]
-        ended = f"ended: breakdown in round {end}: {walker} walked out"
+        ended = f"ended: breakdown in round {end}: {walker} left the talks"
     elif o is Outcome.MEDIATOR_EXIT:
         ended = f"ended: the mediator left in round {end}"
     else:

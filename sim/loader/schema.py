@@ -380,6 +380,23 @@ PARTY = Section(
         ),
         Key("walkout", WALKOUT, {}, "walk-out rule (see below)", "{gap: 0.4, hazard: 0.05}"),
         Key(
+            "outside_option",
+            P(),
+            None,
+            "what the party gets by opting out of the parties' own protocol (alternating "
+            "offers or recognition): it binds only when it beats waiting (see Protocols)",
+            "0.3",
+            default_doc="absent: no option to opt out",
+        ),
+        Key(
+            "bargaining_cost",
+            NONNEG_P,
+            0.0,
+            "a fixed cost per round of bargaining, in utility: lowers what waiting for the "
+            "next round is worth in the parties' own protocol",
+            "0.01",
+        ),
+        Key(
             "ratification",
             RATIFICATION,
             None,
@@ -596,6 +613,8 @@ MEDIATOR = Section(
             "belief_noise_sd",
             "walkout",
             "ratification",
+            "outside_option",
+            "bargaining_cost",
         )
     },
     spec=Mediator,
@@ -704,8 +723,18 @@ PROTOCOL = Section(
             "{upland: 0.5, midland: 0.25, delta: 0.25}",
             default_doc="absent: the parties propose in turn",
         ),
+        Key(
+            "deadline",
+            Whole(1),
+            None,
+            "the last round of talks, known to every party: talks still without an agreement "
+            "after it end (breakdown), and parties proposing in turn look ahead to it "
+            "(backward induction); not the simulated window",
+            "12",
+            default_doc="absent: no last round the parties know of",
+        ),
     ),
-    intro="Who proposes when there is no mediator, and who must sign.",
+    intro="Who proposes when there is no mediator, who must sign, and when talks must end.",
 )
 
 ACTORS = Variants("actor", "role", {"party": PARTY, "mediator": MEDIATOR})

@@ -6,6 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.bargaining import best_for, stationary_offer
+from sim.bargaining.frontier import deadline_offer
+from sim.bargaining.general import rotation_values
+from sim.bargaining.waiting import WaitingTerms, waiting_value
 from sim.mediation.base import Proposal, ProposalRule
 
 #: bisection steps of a holding-out proposer's common margin (range 4: 2.4e-4 at the end)
@@ -26,7 +29,25 @@ class AlternatingOffers(ProposalRule):
         out.proposer = proposer
         seen = batna + model.belief_error[:, proposer, :].T
         seen[:, proposer] = batna[:, proposer]
-        offer = stationary_offer(model.geometry, proposer, seen[rows], model.delta[rows], rows)
+        terms = None if model.waiting_terms is None else model.waiting_terms.at(rows)
+        deadline = scenario.deadline
+        waiting = None
+        if deadline is not None and model.round <= deadline:
+            # a last round every party knows: backward induction from it
+            order = [(first + r - 1) % model.n_parties for r in range(model.round, deadline + 1)]
+            offer, waiting = deadline_offer(
+                model.geometry, order, seen[rows], model.delta[rows], rows, terms
+            )
+        else:
+            offer = stationary_offer(
+                model.geometry, proposer, seen[rows], model.delta[rows], rows, terms=terms
+            )
+        if model.has_outside_options:
+            if waiting is None:
+                assert terms is not None
+                waiting = self._waiting(proposer, seen[rows], rows, terms)
+            out.waiting = np.full((model.n, model.n_parties), np.nan)
+            out.waiting[rows] = waiting
         # a proposer never offers what it would itself reject: where the subgame-perfect
         # offer is worth less to it than its aspiration, it offers the package that gives
         # it its aspiration and the others the most
@@ -41,6 +62,22 @@ class AlternatingOffers(ProposalRule):
             offer[short] = self._holding_out(proposer, seen[rows][short], rows[short])
         out.x[rows] = offer
         return out
+
+    def _waiting(
+        self, proposer: int, d: np.ndarray, rows: np.ndarray, terms: WaitingTerms
+    ) -> np.ndarray:
+        """Each party's value of rejecting this round's offer and waiting for the next
+        proposer's stationary offer (as this round's proposer computes it), (R, n)."""
+        model = self.model
+        following = (proposer + 1) % model.n_parties
+        delta = model.delta[rows]
+        if model.n_parties == 2:
+            x = stationary_offer(model.geometry, following, d, delta, rows, terms=terms)
+        else:
+            offers, _, _ = rotation_values(model.geometry, d, delta, rows, terms=terms)
+            x = offers[:, following, :]
+        values = np.stack([p.shape.utility(x, rows=rows) for p in model.party_agents], axis=1)
+        return waiting_value(values, d, delta, terms.cost)
 
     def _holding_out(self, proposer: int, d: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """With three or more parties, a proposer holding out for its aspiration treats

@@ -26,6 +26,10 @@ class Proposal:
     proposer: int | None = None
     #: where the proposer differs by replicate (recognition): each one's index, -1 if none
     proposers: np.ndarray | None = None
+    #: (N, P) each party's value of rejecting and waiting for the next round, where the
+    #: parties' own protocol proposes and some party has an outside option (else None;
+    #: NaN in rows proposed otherwise): what an opt-out is weighed against
+    waiting: np.ndarray | None = None
 
 
 class ProposalRule(ABC):

@@ -28,6 +28,7 @@ import numpy as np
 
 from sim.bargaining.concave import BARRIER_LEVELS, Utilities, best_under_floors
 from sim.bargaining.general import ROUGH, _anderson
+from sim.bargaining.waiting import WaitingTerms, waiting_value
 from sim.mediation.alternating import AlternatingOffers
 from sim.mediation.base import Proposal
 
@@ -61,14 +62,21 @@ def legislative_values(
     tol: float = 1e-9,
     max_passes: int = 400,
     memory: int = 8,
+    terms: WaitingTerms | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, tuple]]]:
     """The stationary values and offers of legislative bargaining, for R replicates.
 
     util, lower, upper: the R replicates' utilities and boxes; d, delta: (R, n)
-    disagreement values and discount factors; prob: (n,) recognition probabilities.
-    Returns (values (R, n), offers (R, T, K), the proposer's best choices (R, T) bool,
-    and the T (proposer, coalition) programmes).
+    disagreement values and discount factors; prob: (n,) recognition probabilities;
+    ``terms`` (at the same R rows): each member's cost of a round and outside option
+    enter its floor as in alternating offers (:func:`sim.bargaining.waiting.
+    responder_floor`). Returns (values (R, n), offers (R, T, K), the proposer's best
+    choices (R, T) bool, and the T (proposer, coalition) programmes).
     """
+    if terms is not None:
+        # an outside option's kink throws the rough, extrapolated passes into cycles:
+        # exact plain passes only (a contraction of rate max delta)
+        memory = 1
     r, n = d.shape
     k = lower.shape[1]
     plan = [(i, c) for i in range(n) for c in coalitions(i, n, quota, needed)]
@@ -86,7 +94,10 @@ def legislative_values(
     def solve(v: np.ndarray, go: np.ndarray, exact: bool) -> np.ndarray:
         """One pass for rows ``go``: every programme under the floors values v (G, n) give
         (roughly, on a coarse barrier, or exactly); the values that follow (G, n)."""
-        f = d[go] + delta[go] * (v - d[go])
+        if terms is None:
+            f = d[go] + delta[go] * (v - d[go])
+        else:
+            f = np.maximum(waiting_value(v, d[go], delta[go], terms.cost[go]), terms.outside[go])
         floors = np.where(member[:, None, :], f[None, :, :], _NO_FLOOR)  # (T, G, n)
         pick = (np.arange(t)[:, None] * r + go[None, :]).ravel()
         start = offers[go].transpose(1, 0, 2).reshape(-1, k)
@@ -115,7 +126,8 @@ def legislative_values(
 
     v = d.copy()
     # rough passes (a coarse barrier) to 1e-5, then exact ones from there
-    for exact, limit, stall in ((False, ROUGH[2], ROUGH[2]), (True, tol, 1e-7)):
+    passes = ((False, ROUGH[2], ROUGH[2]), (True, tol, 1e-7))
+    for exact, limit, stall in passes if terms is None else passes[1:]:
         go = np.arange(r)
         history: list[tuple[np.ndarray, np.ndarray]] = []
         last = np.full(r, np.inf)
@@ -192,7 +204,8 @@ class LegislativeBargaining(AlternatingOffers):
         seen[np.arange(rows.size), mine] = batna[rows, mine]
         g = model.geometry
         util = Utilities.of(g.parties, rows)
-        _, offers, best, plan = legislative_values(
+        terms = None if model.waiting_terms is None else model.waiting_terms.at(rows)
+        values, offers, best, plan = legislative_values(
             util,
             g.lower[rows],
             g.upper[rows],
@@ -201,7 +214,13 @@ class LegislativeBargaining(AlternatingOffers):
             self.prob,
             model.quota,
             model.needed,
+            terms=terms,
         )
+        if model.has_outside_options:
+            # rejecting means waiting for the next recognition, worth each its value
+            assert terms is not None
+            out.waiting = np.full((model.n, model.n_parties), np.nan)
+            out.waiting[rows] = waiting_value(values, seen, model.delta[rows], terms.cost)
         # the proposer forms one of its best coalitions, uniformly at random
         who = np.array([i for i, _ in plan])
         eligible = best & (who[None, :] == mine[:, None])
