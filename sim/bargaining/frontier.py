@@ -78,6 +78,20 @@ class PartyShape:
             u = u - np.einsum("...r,...r->...", p, viol)
         return u
 
+    def at_rows(self, rows: np.ndarray) -> PartyShape:
+        """The same party's parameters at some replicate positions only: ``utility(x)`` of
+        the result is ``utility(x, rows=rows)`` of this one, with the parameters gathered
+        once for callers that evaluate the same rows several times."""
+        return PartyShape(
+            self.ideal[rows],
+            self.salience[rows],
+            self.quadratic,
+            self.line_issue,
+            self.line_sign,
+            self.line_bound[rows],
+            self.line_penalty[rows],
+        )
+
     def issue_values(self, c: np.ndarray) -> np.ndarray:
         """Per-issue utility terms f_k(c) for candidates c of shape (N, K, C)."""
         dist = np.abs(c - self.ideal[:, :, None])
@@ -346,15 +360,7 @@ def _nash_value(u: np.ndarray, d: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def _rows_of(p: PartyShape, rows: np.ndarray) -> PartyShape:
     """A party's utility parameters at some replicate positions."""
-    return PartyShape(
-        p.ideal[rows],
-        p.salience[rows],
-        p.quadratic,
-        p.line_issue,
-        p.line_sign,
-        p.line_bound[rows],
-        p.line_penalty[rows],
-    )
+    return p.at_rows(rows)
 
 
 class _SubGeometry:
