@@ -33,6 +33,7 @@ from typing import cast
 import numpy as np
 
 from sim.bargaining import general
+from sim.indexing import take_pairs, take_rows
 
 _TINY = 1e-12
 
@@ -64,7 +65,8 @@ class PartyShape:
         ideal, sal = self.ideal, self.salience
         b, p = self.line_bound, self.line_penalty
         if rows is not None:
-            ideal, sal, b, p = ideal[rows], sal[rows], b[rows], p[rows]
+            ideal, sal = take_rows(ideal, rows), take_rows(sal, rows)
+            b, p = take_rows(b, rows), take_rows(p, rows)
         if x.ndim == 3:
             ideal, sal = ideal[:, None, :], sal[:, None, :]
         dist = np.abs(x - ideal)
@@ -83,13 +85,13 @@ class PartyShape:
         the result is ``utility(x, rows=rows)`` of this one, with the parameters gathered
         once for callers that evaluate the same rows several times."""
         return PartyShape(
-            self.ideal[rows],
-            self.salience[rows],
+            take_rows(self.ideal, rows),
+            take_rows(self.salience, rows),
             self.quadratic,
             self.line_issue,
             self.line_sign,
-            self.line_bound[rows],
-            self.line_penalty[rows],
+            take_rows(self.line_bound, rows),
+            take_rows(self.line_penalty, rows),
         )
 
     def issue_values(self, c: np.ndarray) -> np.ndarray:
@@ -439,7 +441,7 @@ def select_nash(
     every = rows.size == geometry.n
 
     def take(arr: np.ndarray) -> np.ndarray:
-        return arr if every else arr[rows]
+        return arr if every else take_rows(arr, rows)
 
     u0p, u1p, b0, b1 = take(pre["u0p"]), take(pre["u1p"]), take(pre["b0"]), take(pre["b1"])
     dd, ww = take(d), take(w)
@@ -464,7 +466,8 @@ def select_nash(
         v = np.where(ok, v, -np.inf)
         j = np.argmax(v, axis=1)
         r = np.arange(j.size)
-        return j, t[r, j], np.isfinite(v[r, j])
+        v_best = take_pairs(v, r, j)
+        return j, take_pairs(t, r, j), np.isfinite(v_best)
 
     best, t_best, found = best_on(lo, hi)
     rule = np.where(found, 1, 2).astype(np.int8)
@@ -479,13 +482,13 @@ def select_nash(
         hi_rule = np.where(fw[:, None], hi_w, hi)
     if not np.all(found):
         lost = np.flatnonzero(~found)
-        tm, vm = _maxmin2(a0[lost], b0[lost], a1[lost], b1[lost])
+        tm, vm = _maxmin2(*(take_rows(arr, lost) for arr in (a0, b0, a1, b1)))
         bm = np.argmax(vm, axis=1)
         best[lost] = bm
-        t_best[lost] = tm[np.arange(lost.size), bm]
+        t_best[lost] = take_pairs(tm, np.arange(lost.size), bm)
     v = geometry.vertices
-    xp = v[rows, best]
-    x = xp + t_best[:, None] * (v[rows, best + 1] - xp)
+    xp = take_pairs(v, rows, best)
+    x = xp + t_best[:, None] * (take_pairs(v, rows, best + 1) - xp)
     search = {"a0": a0, "a1": a1, "b0": b0, "b1": b1, "lo": lo_rule, "hi": hi_rule}
     return Pick(x=x, segment=best, rule=rule, search=search)
 
@@ -529,7 +532,7 @@ def best_for(
         return general.best_for(geometry, proposer, floors, rows)
     if ends is None:
         xp, xq, up, uq = geometry.ends()
-        xp, xq, up, uq = xp[rows], xq[rows], up[rows], uq[rows]
+        xp, xq, up, uq = (take_rows(arr, rows) for arr in (xp, xq, up, uq))
     else:
         xp, xq, up, uq = ends
     o = 1 - proposer  # a slice, not a list: no copy of the (R, S) arrays
@@ -547,8 +550,8 @@ def best_for(
     own = np.where(ok, np.maximum(own_p, own_q), -np.inf)
     best = np.argmax(own, axis=1)
     i = np.arange(rows.size)
-    found = np.isfinite(own[i, best])
-    t_best = np.where(found, t[i, best], 0.0)
+    found = np.isfinite(take_pairs(own, i, best))
+    t_best = np.where(found, take_pairs(t, i, best), 0.0)
     if not np.all(found):
         # the package coming closest to the other party's floor: a segment end
         at_q = a[..., 0] + b[..., 0] * 1.0
@@ -556,8 +559,9 @@ def best_for(
         tm = np.where(at_q > a[..., 0], 1.0, 0.0)
         bm = np.argmax(vm, axis=1)
         best = np.where(found, best, bm)
-        t_best = np.where(found, t_best, tm[i, bm])
-    x = xp[i, best] + t_best[:, None] * (xq[i, best] - xp[i, best])
+        t_best = np.where(found, t_best, take_pairs(tm, i, bm))
+    at_best = take_pairs(xp, i, best)
+    x = at_best + t_best[:, None] * (take_pairs(xq, i, best) - at_best)
     return x, found
 
 
@@ -583,14 +587,14 @@ def stationary_offer(
     if n != 2:
         return general.stationary_offer(geometry, proposer, d, delta, rows, iterations)
     me, other = proposer, 1 - proposer
-    util = geometry.vertex_utility[rows]  # (R, J, 2)
+    util = take_rows(geometry.vertex_utility, rows)  # (R, J, 2)
     lo = np.min(util[..., me], axis=1)
     hi = np.max(util[..., me], axis=1)
     # the root search evaluates the same rows several times, often few of them, so that
     # numpy's per-call cost dominates: take the rows once and keep the search lean
     # (the same arithmetic as best_for, hence the same packages)
     xp, xq, up, uq = geometry.ends()
-    xp, xq, up, uq = xp[rows], xq[rows], up[rows], uq[rows]
+    xp, xq, up, uq = (take_rows(arr, rows) for arr in (xp, xq, up, uq))
     dx = xq - xp
     shape_me, shape_other = (_rows_of(geometry.parties[i], rows) for i in (me, other))
     i_rows = np.arange(rows.size)
@@ -607,7 +611,9 @@ def stationary_offer(
     def best(who: int, floor: np.ndarray, at: np.ndarray) -> np.ndarray:
         # best_for(geometry, who, floors, rows[at])[0] with the floor of the other party
         whole = at.size == i_rows.size  # every row: no copies
-        own_p0, own_d, oth_p, oth_d = search[who] if whole else (arr[at] for arr in search[who])
+        own_p0, own_d, oth_p, oth_d = (
+            search[who] if whole else (take_rows(arr, at) for arr in search[who])
+        )
         i_at = i_rows[: at.size]
         a = oth_p - floor[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -637,7 +643,7 @@ def stationary_offer(
 
     def t_of(u: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         whole = at.size == i_rows.size
-        d_at, delta_at = (d, delta) if whole else (d[at], delta[at])
+        d_at, delta_at = (d, delta) if whole else (take_rows(d, at), take_rows(delta, at))
         r_at = None if whole else at
         x_other = best(other, d_at[:, me] + delta_at[:, me] * (u - d_at[:, me]), at)
         u_other = shape_other.utility(x_other, rows=r_at)
