@@ -598,34 +598,38 @@ def stationary_offer(
     dx = xq - xp
     shape_me, shape_other = (_rows_of(geometry.parties[i], rows) for i in (me, other))
     i_rows = np.arange(rows.size)
-    search = {
-        who: (
+    search = {}
+    for who in (me, other):
+        oth_d = uq[..., 1 - who] - up[..., 1 - who]
+        # the other party's utility along each segment: its start and slope, and where
+        # the slope rises, falls or is flat (fixed for the search)
+        search[who] = (
             up[..., who],
             uq[..., who] - up[..., who],
             up[..., 1 - who],
-            uq[..., 1 - who] - up[..., 1 - who],
+            oth_d,
+            oth_d > 0,
+            oth_d < 0,
+            oth_d == 0,
         )
-        for who in (me, other)
-    }
 
     def best(who: int, floor: np.ndarray, at: np.ndarray) -> np.ndarray:
         # best_for(geometry, who, floors, rows[at])[0] with the floor of the other party
         whole = at.size == i_rows.size  # every row: no copies
-        own_p0, own_d, oth_p, oth_d = (
+        own_p0, own_d, oth_p, oth_d, rises, falls, flat = (
             search[who] if whole else (take_rows(arr, at) for arr in search[who])
         )
         i_at = i_rows[: at.size]
         a = oth_p - floor[:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            root = (0.0 - a) / oth_d
-        lo = np.where(oth_d > 0, root, -np.inf)
-        hi = np.where(oth_d < 0, root, np.inf)
-        lo = np.where((oth_d == 0) & (a < 0.0), np.inf, lo)
+        # (divisions by a flat slope, and 0 * inf, are masked out: the caller silences them)
+        root = (0.0 - a) / oth_d
+        lo = np.where(rises, root, -np.inf)
+        hi = np.where(falls, root, np.inf)
+        lo = np.where(flat & (a < 0.0), np.inf, lo)
         lo = np.maximum(lo, 0.0)
         hi = np.minimum(hi, 1.0)
-        with np.errstate(invalid="ignore"):
-            own_p = own_p0 + own_d * lo
-            own_q = own_p0 + own_d * hi
+        own_p = own_p0 + own_d * lo
+        own_q = own_p0 + own_d * hi
         t = np.where(own_q > own_p, hi, lo)
         own = np.where(hi >= lo, np.maximum(own_p, own_q), -np.inf)
         j = np.argmax(own, axis=1)
@@ -650,8 +654,11 @@ def stationary_offer(
         x_me = best(me, d_at[:, other] + delta_at[:, other] * (u_other - d_at[:, other]), at)
         return shape_me.utility(x_me, rows=r_at), x_me
 
-    u = _fixed_point(lambda u, at: t_of(u, at)[0], lo, hi, iterations)
-    _, x = t_of(u, i_rows)
+    # one warning filter for the whole search, not one per evaluation (entering numpy's
+    # errstate costs about as much as an arithmetic step on a few rows)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = _fixed_point(lambda u, at: t_of(u, at)[0], lo, hi, iterations)
+        _, x = t_of(u, i_rows)
     return x
 
 
