@@ -427,7 +427,7 @@ class NegotiationModel(mesa.Model):
         self._bound_by_front(now)
         x = np.nan_to_num(now.proposal.x)
         # each party's value of the kind on offer and whether it is worth signing
-        self.agreements.respond(now)
+        self.agreements.respond(now, x)
         now.sign_prob = np.ones_like(now.utility)
         worth = now.accept
         voted = self.agreements.voted_on()
@@ -471,11 +471,12 @@ class NegotiationModel(mesa.Model):
         due, vote, x, which = book.sign(signed, now.proposal.x)
         ratified = due.copy()
         failing = np.zeros((self.n, self.n_parties), dtype=bool)
+        x_clean = np.nan_to_num(x)
         for i, party in enumerate(self.party_agents):
             if party.ratifies_always:
                 continue
             z = self.normal_shock(f"vote.{party.name}")
-            logit = party.approval_logit(np.nan_to_num(x)) + party.vote_noise_sd * z
+            logit = party.approval_logit(x_clean) + party.vote_noise_sd * z
             now.votes[:, i] = 1.0 / (1.0 + np.exp(-logit))
             # only a signatory's public votes on what its government signed
             # (the mediator places packages on the edge of a win-set, logit = threshold:

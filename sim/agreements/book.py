@@ -263,6 +263,8 @@ class AgreementBook:
                 self.in_force == kind.index, kind.stage * 100 + kind.rank[1], rank_now
             )
         candidates = [k for k in self.kinds]
+        x_clean = np.nan_to_num(x)
+        packages: dict[int, np.ndarray] = {}  # each kind's package, by kind index, once made
         if self.choice == "in_order":
             chosen = np.full(m.n, NONE)
             for kind in candidates:
@@ -276,7 +278,7 @@ class AgreementBook:
             for kind in sorted(candidates, key=lambda k: (-k.rank[0], -k.rank[1], k.index)):
                 wider = kind.stage * 100 + kind.rank[1] > rank_now
                 fallback = np.where(wider & (fallback == NONE), kind.index, fallback)
-                xk = self.package(kind, np.nan_to_num(x))
+                xk = packages[kind.index] = self.package(kind, x_clean)
                 values = self.values(kind, xk)
                 enough = values >= seen - 1e-12
                 if kind.full:
@@ -290,7 +292,9 @@ class AgreementBook:
         for kind in self.kinds:
             rows = self.kind_now == kind.index
             if rows.any() and not kind.full:
-                out[rows] = self.package(kind, np.nan_to_num(x))[rows]
+                if kind.index not in packages:
+                    packages[kind.index] = self.package(kind, x_clean)
+                out[rows] = packages[kind.index][rows]
         now.proposal.x = np.where(talking[:, None], out, np.nan)
         now.talking = talking & (self.kind_now != NONE)
 
@@ -340,10 +344,12 @@ class AgreementBook:
             ok &= fine
         return ok
 
-    def respond(self, now: RoundState) -> None:
-        """Each party's value of the package and its answer; veto players' consent."""
+    def respond(self, now: RoundState, x: np.ndarray | None = None) -> None:
+        """Each party's value of the package and its answer; veto players' consent.
+        ``x``: the package with no NaN (``np.nan_to_num`` of the proposal), if the caller
+        has it already."""
         m = self.model
-        x = np.nan_to_num(now.proposal.x)
+        x = np.nan_to_num(now.proposal.x) if x is None else x
         if self.single:
             now.utility = np.stack([p.shape.utility(x) for p in m.party_agents], axis=1)
             now.accept = (
