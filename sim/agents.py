@@ -402,14 +402,20 @@ class MediatorAgent(mesa.Agent):
         self.last_gap = np.where(rejected[:, None], gap, self.last_gap)
 
     def press(
-        self, rejected: np.ndarray, accept: np.ndarray, gap: np.ndarray
+        self,
+        rejected: np.ndarray,
+        accept: np.ndarray,
+        gap: np.ndarray,
+        blocking: np.ndarray | None = None,
     ) -> list[tuple[str, np.ndarray]]:
         """Where the package was rejected, grow frustration with the blocking party; once
         frustrated (or at a carried-out ultimatum) use at most one ready lever on it (from
-        next round). Returns each lever's uses this round."""
+        next round). Returns each lever's uses this round. ``blocking``: the
+        :meth:`blocking_party` of ``accept`` and ``gap``, where the caller has it."""
         m, t = self.model, self.model.round
         rejected = rejected & ~self.gone
-        blocking = self.blocking_party(accept, gap)
+        if blocking is None:
+            blocking = self.blocking_party(accept, gap)
         self._frustrate(rejected, blocking, gap)
         i = np.arange(m.n)
         frustrated = self.frustration[i, blocking] >= self.rounds_to_press
@@ -454,12 +460,19 @@ class MediatorAgent(mesa.Agent):
         return out & (self.budget > 0)
 
     def consider_exit(
-        self, made: np.ndarray, accept: np.ndarray, gap: np.ndarray, still: np.ndarray
+        self,
+        made: np.ndarray,
+        accept: np.ndarray,
+        gap: np.ndarray,
+        still: np.ndarray,
+        blocking: np.ndarray | None = None,
     ) -> np.ndarray:
         """Whether the mediator leaves (N,): frustrated with the blocking party after
-        pressure on it has failed (or with no pressure left), with its exit hazard."""
+        pressure on it has failed (or with no pressure left), with its exit hazard.
+        ``blocking`` as for :meth:`press`."""
         m = self.model
-        blocking = self.blocking_party(accept, gap)
+        if blocking is None:
+            blocking = self.blocking_party(accept, gap)
         i = np.arange(m.n)
         frustrated = self.frustration[i, blocking] >= self.rounds_to_press
         failed = self.pressed[i, blocking] | ~self.can_press(blocking)

@@ -535,9 +535,13 @@ class NegotiationModel(mesa.Model):
             return still
         gap = now.aspiration - now.utility
         rejected = now.talking & still & ~self.decided(now.accept)
-        now.levers = self.mediator.press(rejected, now.accept, gap)
+        # the party furthest from accepting, the same for pressing and for leaving
+        blocking = self.mediator.blocking_party(now.accept, gap)
+        now.levers = self.mediator.press(rejected, now.accept, gap, blocking)
         negotiating = still & self.agreements.negotiating()
-        now.exited = self.mediator.consider_exit(now.talking, now.accept, gap, negotiating)
+        now.exited = self.mediator.consider_exit(
+            now.talking, now.accept, gap, negotiating, blocking
+        )
         self.mediator_exit_round[now.exited] = self.round
         if self.mediator.after_exit == "bilateral":
             return still
