@@ -69,15 +69,19 @@ class PartyShape:
             b, p = take_rows(b, rows), take_rows(p, rows)
         if x.ndim == 3:
             ideal, sal = ideal[:, None, :], sal[:, None, :]
-        dist = np.abs(x - ideal)
+        # in place where the arrays are our own temporaries (called thousands of times a
+        # round, often on a few rows, where each array made costs as much as the arithmetic)
+        dist = x - ideal
+        np.abs(dist, out=dist)
         loss = dist * dist if self.quadratic else dist
         u = 1.0 - np.einsum("...k,...k->...", sal, loss)
         if penalties and self.line_issue.size:
-            xs = x[..., self.line_issue]
             if x.ndim == 3:
                 b, p = b[:, None, :], p[:, None, :]
-            viol = np.maximum(0.0, self.line_sign * (xs - b))
-            u = u - np.einsum("...r,...r->...", p, viol)
+            viol = x.take(self.line_issue, axis=-1) - b  # on the lines' issues
+            viol *= self.line_sign
+            np.maximum(0.0, viol, out=viol)
+            u -= np.einsum("...r,...r->...", p, viol)
         return u
 
     def at_rows(self, rows: np.ndarray) -> PartyShape:
