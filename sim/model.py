@@ -93,11 +93,7 @@ class NegotiationModel(mesa.Model):
         super().__init__(rng=rng)
         self.n = int(self.replicates.size)
         self.streams = Streams(self.seed, self.replicates)
-        self.values = self._draw_parameters()
-        for path, values in (parameter_values or {}).items():
-            if path not in self.values:
-                raise KeyError(f"scenario has no parameter {path}")
-            self.values[path] = np.broadcast_to(np.asarray(values, dtype=float), (self.n,)).copy()
+        self.values = self._draw_parameters(parameter_values or {})
         self.round = 0
         self.record = record
         self.log: list[RoundRecord] = []
@@ -205,12 +201,20 @@ class NegotiationModel(mesa.Model):
         self.running = True
 
     # ---- parameters ------------------------------------------------------------------
-    def _draw_parameters(self) -> dict[str, np.ndarray]:
+    def _draw_parameters(self, given: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Each replicate's parameter values, by dotted path. A distribution is sampled
-        by mapping the replicate's uniform for that path through its quantile function."""
+        by mapping the replicate's uniform for that path through its quantile function;
+        a parameter in ``given`` takes those values instead (and is not sampled: each
+        path's stream is its own, so the others' draws are the same either way)."""
         out = {}
-        for path, value in self.negotiation.parameters().items():
-            if isinstance(value, int | float):
+        parameters = self.negotiation.parameters()
+        for path in given:
+            if path not in parameters:
+                raise KeyError(f"scenario has no parameter {path}")
+        for path, value in parameters.items():
+            if path in given:
+                out[path] = np.broadcast_to(np.asarray(given[path], dtype=float), (self.n,)).copy()
+            elif isinstance(value, int | float):
                 out[path] = np.full(self.n, float(value))
             else:
                 out[path] = value.ppf(self.streams.uniform(Purpose.PARAMETERS, path))
