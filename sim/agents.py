@@ -83,6 +83,10 @@ class PartyAgent(mesa.Agent):
         if np.any(weights.sum(axis=1) <= 0.0):
             raise ValueError(f"{c}.weights: the weights of a replicate sum to 0")
         self.concession_weights = concession.normalised_weights(weights)
+        # the weights as concede() uses them: it normalises what it is given, so these are
+        # normalised once more (in floats not always a no-op), here once rather than each
+        # round
+        self._conceding_weights = concession.normalised_weights(self.concession_weights)
         self.cost_tolerance = p(f"{c}.cost_tolerance", 1.0)
         self.front_sensitivity = p(f"{c}.front.sensitivity", 0.0)
         self.front_halflife = p(f"{c}.front.halflife", 2.0)
@@ -200,12 +204,13 @@ class PartyAgent(mesa.Agent):
         )
         step = concession.concede(
             self.conceded,
-            self.concession_weights,
+            self._conceding_weights,
             time,
             concession.cost_share(round_cost, self.cost_seen, self.cost_tolerance),
             concession.front_share(self.front_gain_trend, self.front_sensitivity),
             concession.reciprocity_share(others_last, self.reciprocity),
             self.concession_pace,
+            normalise=False,
         )
         self.next_share = concession.realised_share(self.conceded, step.conceded)
         self.conceded = step.conceded
