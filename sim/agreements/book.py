@@ -78,6 +78,12 @@ class _InForce:
         return self.book.in_force == self.kind
 
 
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two float arrays hold the very same numbers, bit for bit (0.0 and -0.0,
+    or two NaNs, are not told apart by ``==``)."""
+    return a.shape == b.shape and bool(np.all(a.view(np.uint64) == b.view(np.uint64)))
+
+
 class AgreementBook:
     """The staged agreements of every replicate of a model."""
 
@@ -148,6 +154,9 @@ class AgreementBook:
         self.collapsed = np.zeros(n, dtype=bool)  # this round
         self.took_force = np.full(n, NONE, dtype=np.int64)  # kind that took force this round
         self.waiting = np.zeros(n, dtype=bool)  # signed this round, vote later
+        # each kind's package and its values to the parties as choose() judged them, and
+        # the round: respond() reuses the values on the rows offered that very package
+        self._valued: tuple[int, dict[int, tuple[np.ndarray, np.ndarray]]] = (0, {})
         self.ended_now = np.zeros(n, dtype=bool)  # a settlement that ends the replicate
 
     # ---- wiring ----------------------------------------------------------------------
@@ -252,6 +261,8 @@ class AgreementBook:
         m = self.model
         talking = now.talking
         self.kind_now = np.where(talking, 0, NONE)
+        valued: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._valued = (m.round, valued)
         if self.single or not talking.any():
             return
         x = now.proposal.x
@@ -280,6 +291,7 @@ class AgreementBook:
                 fallback = np.where(wider & (fallback == NONE), kind.index, fallback)
                 xk = packages[kind.index] = self.package(kind, x_clean)
                 values = self.values(kind, xk)
+                valued[kind.index] = (xk, values)
                 enough = values >= seen - 1e-12
                 if kind.full:
                     # a settlement must also meet the demands the parties state at the table
@@ -360,11 +372,19 @@ class AgreementBook:
         else:
             utility = np.zeros((m.n, m.n_parties))
             accept = np.zeros((m.n, m.n_parties), dtype=bool)
+            # the values choose() found this round, where these rows hold the package it
+            # valued (values are row by row, and nothing they read has moved since: only
+            # the package may have, bounded by the front)
+            valued = self._valued[1] if self._valued[0] == m.round else {}
             for kind in self.kinds:
                 rows = now.talking & (self.kind_now == kind.index)
                 if not rows.any():
                     continue
-                v = self.values(kind, x)
+                judged = valued.get(kind.index)
+                if judged is not None and _same_bits(x[rows], judged[0][rows]):
+                    v = judged[1]
+                else:
+                    v = self.values(kind, x)
                 utility = np.where(rows[:, None], v, utility)
                 if kind.full:
                     yes = (v >= now.aspiration - 1e-12) & (v >= now.batna - 1e-12)
