@@ -86,6 +86,10 @@ class PartyAgent(mesa.Agent):
         if np.any(weights.sum(axis=1) <= 0.0):
             raise ValueError(f"{c}.weights: the weights of a replicate sum to 0")
         self.concession_weights = concession.normalised_weights(weights)
+        # the weights as concede() uses them: it normalises what it is given, so these are
+        # normalised once more (in floats not always a no-op), here once rather than each
+        # round
+        self._conceding_weights = concession.normalised_weights(self.concession_weights)
         self.cost_tolerance = p(f"{c}.cost_tolerance", 1.0)
         self.front_sensitivity = p(f"{c}.front.sensitivity", 0.0)
         self.front_halflife = p(f"{c}.front.halflife", 2.0)
@@ -203,12 +207,13 @@ class PartyAgent(mesa.Agent):
         )
         step = concession.concede(
             self.conceded,
-            self.concession_weights,
+            self._conceding_weights,
             time,
             concession.cost_share(round_cost, self.cost_seen, self.cost_tolerance),
             concession.front_share(self.front_gain_trend, self.front_sensitivity),
             concession.reciprocity_share(others_last, self.reciprocity),
             self.concession_pace,
+            normalise=False,
         )
         self.next_share = concession.realised_share(self.conceded, step.conceded)
         self.conceded = step.conceded
@@ -405,14 +410,20 @@ class MediatorAgent(mesa.Agent):
         self.last_gap = np.where(rejected[:, None], gap, self.last_gap)
 
     def press(
-        self, rejected: np.ndarray, accept: np.ndarray, gap: np.ndarray
+        self,
+        rejected: np.ndarray,
+        accept: np.ndarray,
+        gap: np.ndarray,
+        blocking: np.ndarray | None = None,
     ) -> list[tuple[str, np.ndarray]]:
         """Where the package was rejected, grow frustration with the blocking party; once
         frustrated (or at a carried-out ultimatum) use at most one ready lever on it (from
-        next round). Returns each lever's uses this round."""
+        next round). Returns each lever's uses this round. ``blocking``: the
+        :meth:`blocking_party` of ``accept`` and ``gap``, where the caller has it."""
         m, t = self.model, self.model.round
         rejected = rejected & ~self.gone
-        blocking = self.blocking_party(accept, gap)
+        if blocking is None:
+            blocking = self.blocking_party(accept, gap)
         self._frustrate(rejected, blocking, gap)
         i = np.arange(m.n)
         frustrated = self.frustration[i, blocking] >= self.rounds_to_press
@@ -457,12 +468,19 @@ class MediatorAgent(mesa.Agent):
         return out & (self.budget > 0)
 
     def consider_exit(
-        self, made: np.ndarray, accept: np.ndarray, gap: np.ndarray, still: np.ndarray
+        self,
+        made: np.ndarray,
+        accept: np.ndarray,
+        gap: np.ndarray,
+        still: np.ndarray,
+        blocking: np.ndarray | None = None,
     ) -> np.ndarray:
         """Whether the mediator leaves (N,): frustrated with the blocking party after
-        pressure on it has failed (or with no pressure left), with its exit hazard."""
+        pressure on it has failed (or with no pressure left), with its exit hazard.
+        ``blocking`` as for :meth:`press`."""
         m = self.model
-        blocking = self.blocking_party(accept, gap)
+        if blocking is None:
+            blocking = self.blocking_party(accept, gap)
         i = np.arange(m.n)
         frustrated = self.frustration[i, blocking] >= self.rounds_to_press
         failed = self.pressed[i, blocking] | ~self.can_press(blocking)

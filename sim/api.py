@@ -133,6 +133,7 @@ def run(
     progress: Progress = None,
     stream_to: PathLike | None = None,
     record: str | None = None,
+    loaded: Scenario | None = None,
 ) -> Run:
     """Run ``runs`` replicates of a scenario (``negsim run``).
 
@@ -143,10 +144,15 @@ def run(
     file per chunk; in ``stream_to``, or in a temporary folder removed with the result) and
     read back by ``.rounds``.
     ``progress`` is called with each finished chunk's size.
+    ``loaded``: the scenario file already loaded with these ``overrides`` (by
+    :func:`load`), so that it is not read and validated a second time.
     """
     _check_executor(executor, scheduler)
     check_record(record)
-    s, files = _scenario(scenario, overrides)
+    if loaded is not None and not isinstance(scenario, Scenario):
+        s, files = loaded, [str(scenario)]
+    else:
+        s, files = _scenario(scenario, overrides)
     return _simulate(
         s,
         files,

@@ -277,6 +277,8 @@ def concede(
     front: Values,
     reciprocity: Values,
     pace: Values = 1.0,
+    *,
+    normalise: bool = True,
 ) -> ConcessionStep:
     r"""The next conceded share from the channels' shares, per equation (2) with coercion:
 
@@ -289,12 +291,13 @@ def concede(
     coercion raises it). Each channel's part: (1 − α) w_c h_c (the resource part split
     between cost and front by :func:`resource_share`), and coercion (1 − α)(h* − h).
 
-    ``weights`` (N, 3) on (time, resource, behaviour), normalised here; the shares are the
-    outputs of :func:`time_share`, :func:`cost_share`, :func:`front_share` and
-    :func:`reciprocity_share`, each in [0, 1].
+    ``weights`` (N, 3) on (time, resource, behaviour), normalised here (with ``normalise``
+    False, taken as they are: the caller has passed them through
+    :func:`normalised_weights`); the shares are the outputs of :func:`time_share`,
+    :func:`cost_share`, :func:`front_share` and :func:`reciprocity_share`, each in [0, 1].
     """
     a = np.asarray(conceded, dtype=float)
-    w = normalised_weights(weights)
+    w = normalised_weights(weights) if normalise else np.asarray(weights, dtype=float)
     h_r, by_cost, by_front = resource_share(cost, front)
     left = 1.0 - a
     part_time = left * w[:, 0] * time

@@ -20,7 +20,12 @@ import numpy as np
 from sim.outcomes import EnsembleResult
 from sim.scenario import Scenario
 
-CHUNK_SIZE = 8192
+#: replicates per chunk. The numbers never depend on it (each replicate draws from its own
+#: streams); a larger chunk spreads numpy's cost per call over more replicates (each of a
+#: scenario's readings is a model of its own share of the chunk), a smaller one holds less
+#: memory per worker and splits short runs among more workers. At 16,384 the baseline runs
+#: about 15 % faster than at 8,192, for about 50 MiB more peak memory per worker.
+CHUNK_SIZE = 16384
 
 
 @dataclass(frozen=True)
@@ -35,12 +40,12 @@ class Chunk:
 @dataclass(frozen=True)
 class ChunkOutput:
     """What a worker sends back: the outcomes without the drawn parameters (kept small)
-    and the chunk's rows of ``replicates.csv`` already formatted (the first chunk's with
-    the header line)."""
+    and the chunk's rows of ``replicates.csv`` already formatted, as UTF-8 bytes (the
+    first chunk's with the header line)."""
 
     index: int
     result: EnsembleResult
-    csv_rows: str
+    csv_rows: bytes
     # the same columns as a pyarrow table, for ``replicates.parquet`` (when asked for)
     table: Any = None
     rounds: Any = None  # the chunk's rounds (a pyarrow Table) when they are recorded
@@ -79,12 +84,12 @@ def run_chunk(
     )
     table = None
     if with_table:
-        from sim.outcomes import csv_text
+        from sim.outcomes import csv_bytes
 
         table = result.to_arrow()
-        rows = csv_text(table, header=chunk.index == 0) if with_csv else ""
+        rows = csv_bytes(table, header=chunk.index == 0) if with_csv else b""
     else:
-        rows = result.to_csv_text(header=chunk.index == 0) if with_csv else ""
+        rows = result.to_csv_text(header=chunk.index == 0).encode("utf-8") if with_csv else b""
     if not keep_params:
         result = result.without_params()
     return ChunkOutput(chunk.index, result, rows, table, sink[0] if sink else None)

@@ -34,7 +34,7 @@ BYTES_PER_CELL = 512  # per replicate x solver cell (64 float64 temporaries)
 SECONDS_PER_CELL_ROUND = 2e-6  # per replicate x round x (parties + issues) x issues / 2
 MEMORY_SHARE = 0.8  # of the memory available now that a run may plan to use
 MAX_SECONDS = 6 * 3600.0  # longer runs are refused unless the user insists
-CHUNK_REPLICATES = 8192  # as sim.ensemble.CHUNK_SIZE
+CHUNK_REPLICATES = 16384  # as sim.ensemble.CHUNK_SIZE
 
 
 # ---- option values -------------------------------------------------------------------

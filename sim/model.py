@@ -99,11 +99,7 @@ class NegotiationModel(mesa.Model):
         super().__init__(rng=rng)
         self.n = int(self.replicates.size)
         self.streams = Streams(self.seed, self.replicates)
-        self.values = self._draw_parameters()
-        for path, values in (parameter_values or {}).items():
-            if path not in self.values:
-                raise KeyError(f"scenario has no parameter {path}")
-            self.values[path] = np.broadcast_to(np.asarray(values, dtype=float), (self.n,)).copy()
+        self.values = self._draw_parameters(parameter_values or {})
         self.round = 0
         self.record = record
         self.log: list[RoundRecord] = []
@@ -221,12 +217,20 @@ class NegotiationModel(mesa.Model):
         self.running = True
 
     # ---- parameters ------------------------------------------------------------------
-    def _draw_parameters(self) -> dict[str, np.ndarray]:
+    def _draw_parameters(self, given: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Each replicate's parameter values, by dotted path. A distribution is sampled
-        by mapping the replicate's uniform for that path through its quantile function."""
+        by mapping the replicate's uniform for that path through its quantile function;
+        a parameter in ``given`` takes those values instead (and is not sampled: each
+        path's stream is its own, so the others' draws are the same either way)."""
         out = {}
-        for path, value in self.negotiation.parameters().items():
-            if isinstance(value, int | float):
+        parameters = self.negotiation.parameters()
+        for path in given:
+            if path not in parameters:
+                raise KeyError(f"scenario has no parameter {path}")
+        for path, value in parameters.items():
+            if path in given:
+                out[path] = np.broadcast_to(np.asarray(given[path], dtype=float), (self.n,)).copy()
+            elif isinstance(value, int | float):
                 out[path] = np.full(self.n, float(value))
             else:
                 out[path] = value.ppf(self.streams.uniform(Purpose.PARAMETERS, path))
@@ -446,7 +450,7 @@ class NegotiationModel(mesa.Model):
         self._bound_by_front(now)
         x = np.nan_to_num(now.proposal.x)
         # each party's value of the kind on offer and whether it is worth signing
-        self.agreements.respond(now)
+        self.agreements.respond(now, x)
         now.sign_prob = np.ones_like(now.utility)
         worth = now.accept
         if now.proposal.waiting is not None:
@@ -495,11 +499,12 @@ class NegotiationModel(mesa.Model):
         due, vote, x, which = book.sign(signed, now.proposal.x)
         ratified = due.copy()
         failing = np.zeros((self.n, self.n_parties), dtype=bool)
+        x_clean = np.nan_to_num(x)
         for i, party in enumerate(self.party_agents):
             if party.ratifies_always:
                 continue
             z = self.normal_shock(f"vote.{party.name}")
-            logit = party.approval_logit(np.nan_to_num(x)) + party.vote_noise_sd * z
+            logit = party.approval_logit(x_clean) + party.vote_noise_sd * z
             now.votes[:, i] = 1.0 / (1.0 + np.exp(-logit))
             # only a signatory's public votes on what its government signed
             # (the mediator places packages on the edge of a win-set, logit = threshold:
@@ -569,9 +574,13 @@ class NegotiationModel(mesa.Model):
             return still
         gap = now.aspiration - now.utility
         rejected = now.talking & still & ~self.decided(now.accept)
-        now.levers = self.mediator.press(rejected, now.accept, gap)
+        # the party furthest from accepting, the same for pressing and for leaving
+        blocking = self.mediator.blocking_party(now.accept, gap)
+        now.levers = self.mediator.press(rejected, now.accept, gap, blocking)
         negotiating = still & self.agreements.negotiating()
-        now.exited = self.mediator.consider_exit(now.talking, now.accept, gap, negotiating)
+        now.exited = self.mediator.consider_exit(
+            now.talking, now.accept, gap, negotiating, blocking
+        )
         self.mediator_exit_round[now.exited] = self.round
         if self.mediator.after_exit == "bilateral":
             return still

@@ -281,13 +281,20 @@ class EnsembleResult:
 
 def csv_text(table: pa.Table, header: bool) -> str:
     """A table's rows as CSV text (no quoting: labels and names hold no commas)."""
+    return csv_bytes(table, header).decode("utf-8")
+
+
+def csv_bytes(table: pa.Table, header: bool) -> bytes:
+    """:func:`csv_text` encoded in UTF-8, as pyarrow writes it: for a file, without the
+    round trip through a str (decoding and encoding again cost more than the write)."""
     import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 
     sink = io.BytesIO()
+    if header:
+        sink.write((",".join(table.column_names) + "\n").encode("utf-8"))
     if table.num_rows:
         pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False, quoting_style="none"))
-    text = sink.getvalue().decode("utf-8")
-    return (",".join(table.column_names) + "\n" + text) if header else text
+    return sink.getvalue()
 
 
 _ARRAY_FIELDS = (

@@ -129,7 +129,7 @@ def run_replicates(
     try:
         if out_dir is not None:
             tmp = out_dir / f".{REPLICATES_CSV}.tmp"
-            fh = open(tmp, "w", encoding="utf-8", newline="")
+            fh = open(tmp, "wb")  # the chunks come formatted, as UTF-8 bytes
         for out in iter_chunks(
             scenario,
             seed,

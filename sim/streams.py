@@ -82,14 +82,19 @@ def uniforms(keys: np.ndarray, counters: np.ndarray | int) -> np.ndarray:
     (N, M) (or (N,) for a scalar counter). The value for a pair never depends on the
     other pairs requested.
     """
-    scalar = np.ndim(counters) == 0
-    c = np.atleast_1d(np.asarray(counters, dtype=np.uint64))
-    z = _mix(keys[:, None] + (c[None, :] + np.uint64(1)) * _GAMMA_U)
+    if np.ndim(counters) == 0:
+        # one counter (a named shock, a parameter): its offset is one 64-bit number,
+        # the same wrap-around product worked out in Python rather than on arrays
+        offset = ((int(counters) + 1) * _GAMMA) & _MASK
+        z = _mix(keys + np.uint64(offset))
+    else:
+        c = np.atleast_1d(np.asarray(counters, dtype=np.uint64))
+        z = _mix(keys[:, None] + (c[None, :] + np.uint64(1)) * _GAMMA_U)
     z >>= np.uint64(11)
     u = z.astype(np.float64)
     u += 0.5
     u *= _TWO_M53
-    return u[:, 0] if scalar else u
+    return u
 
 
 def normals(keys: np.ndarray, counters: np.ndarray | int) -> np.ndarray:

@@ -78,6 +78,12 @@ class _InForce:
         return self.book.in_force == self.kind
 
 
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two float arrays hold the very same numbers, bit for bit (0.0 and -0.0,
+    or two NaNs, are not told apart by ``==``)."""
+    return a.shape == b.shape and bool(np.all(a.view(np.uint64) == b.view(np.uint64)))
+
+
 class AgreementBook:
     """The staged agreements of every replicate of a model."""
 
@@ -148,6 +154,9 @@ class AgreementBook:
         self.collapsed = np.zeros(n, dtype=bool)  # this round
         self.took_force = np.full(n, NONE, dtype=np.int64)  # kind that took force this round
         self.waiting = np.zeros(n, dtype=bool)  # signed this round, vote later
+        # each kind's package and its values to the parties as choose() judged them, and
+        # the round: respond() reuses the values on the rows offered that very package
+        self._valued: tuple[int, dict[int, tuple[np.ndarray, np.ndarray]]] = (0, {})
         self.ended_now = np.zeros(n, dtype=bool)  # a settlement that ends the replicate
 
     # ---- wiring ----------------------------------------------------------------------
@@ -252,6 +261,8 @@ class AgreementBook:
         m = self.model
         talking = now.talking
         self.kind_now = np.where(talking, 0, NONE)
+        valued: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._valued = (m.round, valued)
         if self.single or not talking.any():
             return
         x = now.proposal.x
@@ -263,6 +274,8 @@ class AgreementBook:
                 self.in_force == kind.index, kind.stage * 100 + kind.rank[1], rank_now
             )
         candidates = [k for k in self.kinds]
+        x_clean = np.nan_to_num(x)
+        packages: dict[int, np.ndarray] = {}  # each kind's package, by kind index, once made
         if self.choice == "in_order":
             chosen = np.full(m.n, NONE)
             for kind in candidates:
@@ -276,8 +289,9 @@ class AgreementBook:
             for kind in sorted(candidates, key=lambda k: (-k.rank[0], -k.rank[1], k.index)):
                 wider = kind.stage * 100 + kind.rank[1] > rank_now
                 fallback = np.where(wider & (fallback == NONE), kind.index, fallback)
-                xk = self.package(kind, np.nan_to_num(x))
+                xk = packages[kind.index] = self.package(kind, x_clean)
                 values = self.values(kind, xk)
+                valued[kind.index] = (xk, values)
                 enough = values >= seen - 1e-12
                 if kind.full:
                     # a settlement must also meet the demands the parties state at the table
@@ -290,7 +304,9 @@ class AgreementBook:
         for kind in self.kinds:
             rows = self.kind_now == kind.index
             if rows.any() and not kind.full:
-                out[rows] = self.package(kind, np.nan_to_num(x))[rows]
+                if kind.index not in packages:
+                    packages[kind.index] = self.package(kind, x_clean)
+                out[rows] = packages[kind.index][rows]
         now.proposal.x = np.where(talking[:, None], out, np.nan)
         now.talking = talking & (self.kind_now != NONE)
 
@@ -340,10 +356,12 @@ class AgreementBook:
             ok &= fine
         return ok
 
-    def respond(self, now: RoundState) -> None:
-        """Each party's value of the package and its answer; veto players' consent."""
+    def respond(self, now: RoundState, x: np.ndarray | None = None) -> None:
+        """Each party's value of the package and its answer; veto players' consent.
+        ``x``: the package with no NaN (``np.nan_to_num`` of the proposal), if the caller
+        has it already."""
         m = self.model
-        x = np.nan_to_num(now.proposal.x)
+        x = np.nan_to_num(now.proposal.x) if x is None else x
         if self.single:
             now.utility = np.stack([p.shape.utility(x) for p in m.party_agents], axis=1)
             now.accept = (
@@ -354,11 +372,19 @@ class AgreementBook:
         else:
             utility = np.zeros((m.n, m.n_parties))
             accept = np.zeros((m.n, m.n_parties), dtype=bool)
+            # the values choose() found this round, where these rows hold the package it
+            # valued (values are row by row, and nothing they read has moved since: only
+            # the package may have, bounded by the front)
+            valued = self._valued[1] if self._valued[0] == m.round else {}
             for kind in self.kinds:
                 rows = now.talking & (self.kind_now == kind.index)
                 if not rows.any():
                     continue
-                v = self.values(kind, x)
+                judged = valued.get(kind.index)
+                if judged is not None and _same_bits(x[rows], judged[0][rows]):
+                    v = judged[1]
+                else:
+                    v = self.values(kind, x)
                 utility = np.where(rows[:, None], v, utility)
                 if kind.full:
                     yes = (v >= now.aspiration - 1e-12) & (v >= now.batna - 1e-12)

@@ -34,6 +34,7 @@ import numpy as np
 
 from sim.bargaining import general
 from sim.bargaining.waiting import WaitingTerms, responder_floor, waiting_value
+from sim.indexing import take_pairs, take_rows
 
 _TINY = 1e-12
 
@@ -65,19 +66,38 @@ class PartyShape:
         ideal, sal = self.ideal, self.salience
         b, p = self.line_bound, self.line_penalty
         if rows is not None:
-            ideal, sal, b, p = ideal[rows], sal[rows], b[rows], p[rows]
+            ideal, sal = take_rows(ideal, rows), take_rows(sal, rows)
+            b, p = take_rows(b, rows), take_rows(p, rows)
         if x.ndim == 3:
             ideal, sal = ideal[:, None, :], sal[:, None, :]
-        dist = np.abs(x - ideal)
+        # in place where the arrays are our own temporaries (called thousands of times a
+        # round, often on a few rows, where each array made costs as much as the arithmetic)
+        dist = x - ideal
+        np.abs(dist, out=dist)
         loss = dist * dist if self.quadratic else dist
         u = 1.0 - np.einsum("...k,...k->...", sal, loss)
         if penalties and self.line_issue.size:
-            xs = x[..., self.line_issue]
             if x.ndim == 3:
                 b, p = b[:, None, :], p[:, None, :]
-            viol = np.maximum(0.0, self.line_sign * (xs - b))
-            u = u - np.einsum("...r,...r->...", p, viol)
+            viol = x.take(self.line_issue, axis=-1) - b  # on the lines' issues
+            viol *= self.line_sign
+            np.maximum(0.0, viol, out=viol)
+            u -= np.einsum("...r,...r->...", p, viol)
         return u
+
+    def at_rows(self, rows: np.ndarray) -> PartyShape:
+        """The same party's parameters at some replicate positions only: ``utility(x)`` of
+        the result is ``utility(x, rows=rows)`` of this one, with the parameters gathered
+        once for callers that evaluate the same rows several times."""
+        return PartyShape(
+            take_rows(self.ideal, rows),
+            take_rows(self.salience, rows),
+            self.quadratic,
+            self.line_issue,
+            self.line_sign,
+            take_rows(self.line_bound, rows),
+            take_rows(self.line_penalty, rows),
+        )
 
     def issue_values(self, c: np.ndarray) -> np.ndarray:
         """Per-issue utility terms f_k(c) for candidates c of shape (N, K, C)."""
@@ -347,15 +367,7 @@ def _nash_value(u: np.ndarray, d: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def _rows_of(p: PartyShape, rows: np.ndarray) -> PartyShape:
     """A party's utility parameters at some replicate positions."""
-    return PartyShape(
-        p.ideal[rows],
-        p.salience[rows],
-        p.quadratic,
-        p.line_issue,
-        p.line_sign,
-        p.line_bound[rows],
-        p.line_penalty[rows],
-    )
+    return p.at_rows(rows)
 
 
 class _SubGeometry:
@@ -434,7 +446,7 @@ def select_nash(
     every = rows.size == geometry.n
 
     def take(arr: np.ndarray) -> np.ndarray:
-        return arr if every else arr[rows]
+        return arr if every else take_rows(arr, rows)
 
     u0p, u1p, b0, b1 = take(pre["u0p"]), take(pre["u1p"]), take(pre["b0"]), take(pre["b1"])
     dd, ww = take(d), take(w)
@@ -459,7 +471,8 @@ def select_nash(
         v = np.where(ok, v, -np.inf)
         j = np.argmax(v, axis=1)
         r = np.arange(j.size)
-        return j, t[r, j], np.isfinite(v[r, j])
+        v_best = take_pairs(v, r, j)
+        return j, take_pairs(t, r, j), np.isfinite(v_best)
 
     best, t_best, found = best_on(lo, hi)
     rule = np.where(found, 1, 2).astype(np.int8)
@@ -474,13 +487,13 @@ def select_nash(
         hi_rule = np.where(fw[:, None], hi_w, hi)
     if not np.all(found):
         lost = np.flatnonzero(~found)
-        tm, vm = _maxmin2(a0[lost], b0[lost], a1[lost], b1[lost])
+        tm, vm = _maxmin2(*(take_rows(arr, lost) for arr in (a0, b0, a1, b1)))
         bm = np.argmax(vm, axis=1)
         best[lost] = bm
-        t_best[lost] = tm[np.arange(lost.size), bm]
+        t_best[lost] = take_pairs(tm, np.arange(lost.size), bm)
     v = geometry.vertices
-    xp = v[rows, best]
-    x = xp + t_best[:, None] * (v[rows, best + 1] - xp)
+    xp = take_pairs(v, rows, best)
+    x = xp + t_best[:, None] * (take_pairs(v, rows, best + 1) - xp)
     search = {"a0": a0, "a1": a1, "b0": b0, "b1": b1, "lo": lo_rule, "hi": hi_rule}
     return Pick(x=x, segment=best, rule=rule, search=search)
 
@@ -524,7 +537,7 @@ def best_for(
         return general.best_for(geometry, proposer, floors, rows)
     if ends is None:
         xp, xq, up, uq = geometry.ends()
-        xp, xq, up, uq = xp[rows], xq[rows], up[rows], uq[rows]
+        xp, xq, up, uq = (take_rows(arr, rows) for arr in (xp, xq, up, uq))
     else:
         xp, xq, up, uq = ends
     o = 1 - proposer  # a slice, not a list: no copy of the (R, S) arrays
@@ -542,8 +555,8 @@ def best_for(
     own = np.where(ok, np.maximum(own_p, own_q), -np.inf)
     best = np.argmax(own, axis=1)
     i = np.arange(rows.size)
-    found = np.isfinite(own[i, best])
-    t_best = np.where(found, t[i, best], 0.0)
+    found = np.isfinite(take_pairs(own, i, best))
+    t_best = np.where(found, take_pairs(t, i, best), 0.0)
     if not np.all(found):
         # the package coming closest to the other party's floor: a segment end
         at_q = a[..., 0] + b[..., 0] * 1.0
@@ -551,8 +564,9 @@ def best_for(
         tm = np.where(at_q > a[..., 0], 1.0, 0.0)
         bm = np.argmax(vm, axis=1)
         best = np.where(found, best, bm)
-        t_best = np.where(found, t_best, tm[i, bm])
-    x = xp[i, best] + t_best[:, None] * (xq[i, best] - xp[i, best])
+        t_best = np.where(found, t_best, take_pairs(tm, i, bm))
+    at_best = take_pairs(xp, i, best)
+    x = at_best + t_best[:, None] * (take_pairs(xq, i, best) - at_best)
     return x, found
 
 
@@ -580,43 +594,49 @@ def stationary_offer(
     if n != 2:
         return general.stationary_offer(geometry, proposer, d, delta, rows, iterations, terms)
     me, other = proposer, 1 - proposer
-    util = geometry.vertex_utility[rows]  # (R, J, 2)
+    util = take_rows(geometry.vertex_utility, rows)  # (R, J, 2)
     lo = np.min(util[..., me], axis=1)
     hi = np.max(util[..., me], axis=1)
     # the root search evaluates the same rows several times, often few of them, so that
     # numpy's per-call cost dominates: take the rows once and keep the search lean
     # (the same arithmetic as best_for, hence the same packages)
     xp, xq, up, uq = geometry.ends()
-    xp, xq, up, uq = xp[rows], xq[rows], up[rows], uq[rows]
+    xp, xq, up, uq = (take_rows(arr, rows) for arr in (xp, xq, up, uq))
     dx = xq - xp
     shape_me, shape_other = (_rows_of(geometry.parties[i], rows) for i in (me, other))
     i_rows = np.arange(rows.size)
-    search = {
-        who: (
+    search = {}
+    for who in (me, other):
+        oth_d = uq[..., 1 - who] - up[..., 1 - who]
+        # the other party's utility along each segment: its start and slope, and where
+        # the slope rises, falls or is flat (fixed for the search)
+        search[who] = (
             up[..., who],
             uq[..., who] - up[..., who],
             up[..., 1 - who],
-            uq[..., 1 - who] - up[..., 1 - who],
+            oth_d,
+            oth_d > 0,
+            oth_d < 0,
+            oth_d == 0,
         )
-        for who in (me, other)
-    }
 
     def best(who: int, floor: np.ndarray, at: np.ndarray) -> np.ndarray:
         # best_for(geometry, who, floors, rows[at])[0] with the floor of the other party
         whole = at.size == i_rows.size  # every row: no copies
-        own_p0, own_d, oth_p, oth_d = search[who] if whole else (arr[at] for arr in search[who])
+        own_p0, own_d, oth_p, oth_d, rises, falls, flat = (
+            search[who] if whole else (take_rows(arr, at) for arr in search[who])
+        )
         i_at = i_rows[: at.size]
         a = oth_p - floor[:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            root = (0.0 - a) / oth_d
-        lo = np.where(oth_d > 0, root, -np.inf)
-        hi = np.where(oth_d < 0, root, np.inf)
-        lo = np.where((oth_d == 0) & (a < 0.0), np.inf, lo)
+        # (divisions by a flat slope, and 0 * inf, are masked out: the caller silences them)
+        root = (0.0 - a) / oth_d
+        lo = np.where(rises, root, -np.inf)
+        hi = np.where(falls, root, np.inf)
+        lo = np.where(flat & (a < 0.0), np.inf, lo)
         lo = np.maximum(lo, 0.0)
         hi = np.minimum(hi, 1.0)
-        with np.errstate(invalid="ignore"):
-            own_p = own_p0 + own_d * lo
-            own_q = own_p0 + own_d * hi
+        own_p = own_p0 + own_d * lo
+        own_q = own_p0 + own_d * hi
         t = np.where(own_q > own_p, hi, lo)
         own = np.where(hi >= lo, np.maximum(own_p, own_q), -np.inf)
         j = np.argmax(own, axis=1)
@@ -634,7 +654,7 @@ def stationary_offer(
 
     def t_of(u: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         whole = at.size == i_rows.size
-        d_at, delta_at = (d, delta) if whole else (d[at], delta[at])
+        d_at, delta_at = (d, delta) if whole else (take_rows(d, at), take_rows(delta, at))
         r_at = None if whole else at
         t_at = None if terms is None else terms.at(r_at)
         floor_me = responder_floor(u, d_at[:, me], delta_at[:, me], t_at, me)
@@ -644,8 +664,11 @@ def stationary_offer(
         x_me = best(me, floor_other, at)
         return shape_me.utility(x_me, rows=r_at), x_me
 
-    u = _fixed_point(lambda u, at: t_of(u, at)[0], lo, hi, iterations)
-    _, x = t_of(u, i_rows)
+    # one warning filter for the whole search, not one per evaluation (entering numpy's
+    # errstate costs about as much as an arithmetic step on a few rows)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = _fixed_point(lambda u, at: t_of(u, at)[0], lo, hi, iterations)
+        _, x = t_of(u, i_rows)
     return x
 
 

@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
             progress=bar.update,
             stream_to=staging,
             record=record,
+            loaded=scenario,  # checked above: not loaded a second time
             **options,
         )
         bar.stage(WRITING)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.bargaining import Geometry, PartyShape
+from sim.indexing import take_pairs, take_rows
 
 
 def _log_surplus(s: np.ndarray) -> np.ndarray:
@@ -71,21 +72,34 @@ class InterestChooser:
         if sel.size == 0:
             return out
         r = rows[sel]
-        dd, ww, om = d[r], w[r], omega[r][:, None]
+        dd, ww, om = take_rows(d, r), take_rows(w, r), omega[r][:, None]
+        # the objective is evaluated at two packages per row (the Nash package and the
+        # mediator's pick): gather the utility parameters at these rows once for both
+        shapes = [p.at_rows(r) for p in g.parties] + [self.mediator.at_rows(r)]
         # the objective at the Nash package: the candidate to beat
-        u_nash = g.utilities(nash_x[sel], r)
-        s_nash = u_nash - dd
-        best_v = (1 - om[:, 0]) * np.sum(ww * _log_surplus(s_nash), axis=1) + om[
-            :, 0
-        ] * self.mediator.utility(nash_x[sel], rows=r)
-        best_v = np.where(np.all(s_nash > 0, axis=1), best_v, -np.inf)
+        best_v = self._objective(shapes, take_rows(nash_x, sel), dd, ww, om)
         if g.n_parties == 2 and g.segments:
-            x_new, v_new = self._two_party(r, dd, ww, om, rule[sel], winset, search, sel)
+            x_new = self._two_party(r, dd, ww, om, rule[sel], winset, search, sel)
+            v_new = self._objective(shapes, x_new, dd, ww, om)
         else:
             x_new, v_new = self._sampled(r, dd, ww, om, rule[sel], winset)
         better = v_new > best_v + 1e-12
         out[sel[better]] = x_new[better]
         return out
+
+    @staticmethod
+    def _objective(
+        shapes: list[PartyShape], x: np.ndarray, dd: np.ndarray, ww: np.ndarray, om: np.ndarray
+    ) -> np.ndarray:
+        """The mediator's objective at packages x (R, K), -inf where some party's surplus
+        is not positive; ``shapes``: the parties' and then the mediator's parameters at
+        the rows of x."""
+        *parties, mediator = shapes
+        s = np.stack([p.utility(x) for p in parties], axis=-1) - dd
+        value = (1 - om[:, 0]) * np.sum(ww * _log_surplus(s), axis=1) + om[:, 0] * mediator.utility(
+            x
+        )
+        return np.where(np.all(s > 0, axis=1), value, -np.inf)
 
     def _two_party(
         self,
@@ -97,9 +111,9 @@ class InterestChooser:
         winset: np.ndarray | None,
         search: dict[str, np.ndarray] | None = None,
         sel: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> np.ndarray:
         g = self.geometry
-        mp, mb = self.m_p[r], self.m_b[r]
+        mp, mb = take_rows(self.m_p, r), take_rows(self.m_b, r)
         c0 = (1 - om) * ww[:, 0:1]
         c1 = (1 - om) * ww[:, 1:2]
         mm = om * mb
@@ -108,7 +122,8 @@ class InterestChooser:
             # and admissible intervals are these (same arithmetic, same numbers)
             every = sel.size == search["a0"].shape[0]
             a0, a1, b0, b1, lo, hi = (
-                search[k] if every else search[k][sel] for k in ("a0", "a1", "b0", "b1", "lo", "hi")
+                search[k] if every else take_rows(search[k], sel)
+                for k in ("a0", "a1", "b0", "b1", "lo", "hi")
             )
         else:
             pre = g.pick_cache(winset)
@@ -156,16 +171,12 @@ class InterestChooser:
         best_t = t
         j = np.argmax(best_v, axis=1)
         i = np.arange(r.size)
-        t = best_t[i, j]
+        t = take_pairs(best_t, i, j)
         v = g.vertices
-        xp = v[r, j]
-        x = xp + t[:, None] * (v[r, j + 1] - xp)
-        # the objective at the package itself (the mediator's exact utility there)
-        s = g.utilities(x, r) - dd
-        value = (1 - om[:, 0]) * np.sum(ww * _log_surplus(s), axis=1) + om[
-            :, 0
-        ] * self.mediator.utility(x, rows=r)
-        return x, np.where(np.all(s > 0, axis=1), value, -np.inf)
+        xp = take_pairs(v, r, j)
+        # the caller evaluates the objective at the package itself (the mediator's exact
+        # utility there)
+        return xp + t[:, None] * (take_pairs(v, r, j + 1) - xp)
 
     def _sampled(
         self,
