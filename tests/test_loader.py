@@ -645,6 +645,14 @@ def test_dump_applies_extends_and_overrides(tmp_path):
     assert without_lines(load_scenario_text(text)) == without_lines(s)
 
 
+def test_dump_writes_a_single_report_date_as_a_list():
+    """report_dates takes only a list: one date must not come back as a bare date (found
+    by the mutation property test)."""
+    s = load_scenario(VALID / "full.yaml", overrides=["report_dates=[2026-06-30]"])
+    again = load_scenario_text(dump_scenario(s), path=str(VALID / "dumped.yaml"))
+    assert again.report_dates == s.report_dates == ("2026-06-30",)
+
+
 def test_dump_quotes_strings_the_loader_would_misread():
     s = load_scenario_text(
         with_actor_keys("ukraine", 'label: "no"\n').replace("zero: freeze", 'zero: "1e-3"')

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from sim import distributions as dist
+from sim.loader.agreements import Dates
 from sim.loader.kinds import Items, Kind, Named, Param, Real, Section, Table, Variants
 from sim.loader.schema import TOP
 from sim.loader.tree import JUDGEMENT, SOURCE, _join
@@ -103,6 +104,8 @@ def _value_yaml(kind: Kind, value: Any, path: str, quotes: _Quotes) -> Any:
                 for o in value
             },
         )
+    if isinstance(kind, Dates):  # a list even of one: the kind takes no single date
+        return list(value)
     if isinstance(value, tuple):  # a list of names (a truce's covers)
         return list(value) if len(value) != 1 else value[0]
     return value  # text, choices, flags, whole numbers, names
