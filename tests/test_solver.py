@@ -190,6 +190,33 @@ def test_warm_start_from_last_round_reaches_the_same_package(problem, shift):
     np.testing.assert_allclose(case.utility(warm.x[0]), case.utility(cold.x[0]), atol=TOL)
 
 
+def test_a_cold_start_reaches_an_optimum_on_the_box_edge():
+    """Six parties, three of them with their ideal at the box's lower edge of an issue: the
+    projected full Newton step promised a loss there (the box cut it short), so the search
+    stopped 0.01 in utility short of the Nash package, while a shorter step along the
+    projection arc still gained (found by the warm-start property test)."""
+    quarter = [0.25] * 4
+    case = Case(
+        [[0, 0, 0, 0], [0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1]],
+        [
+            quarter,
+            quarter,
+            [1 / 3, 1 / 6, 1 / 6, 1 / 3],
+            quarter,
+            quarter,
+            [4 / 23, 3 / 23, 8 / 23, 8 / 23],
+        ],
+        [False] * 6,
+        [0.0] * 4,
+        [1.0] * 4,
+    )
+    d = np.array([0.0, 0.0, 0.65625, 0.0, 0.0, 0.59375])
+    w = np.array([0.5, 0.5, 1.0, 1.0, 1.0, 1.0])
+    cold = select_nash(geometry_of(case), d[None], w[None], None, np.arange(1))
+    assert cold.rule[0] == 1
+    np.testing.assert_allclose(case.utility(cold.x[0]), case.utility(case.nash(d, w)), atol=TOL)
+
+
 def test_a_singular_newton_system_takes_the_pseudo_inverse_step_for_that_row_only():
     from sim.bargaining.concave import _newton_step
 

@@ -318,7 +318,10 @@ def maximise(
             a[:, diag, diag] += np.where(keep, 0.0, 1.0) + reg[:, None]
             step = _newton_step(a, gf)
             step /= np.maximum(1.0, np.max(np.abs(step), axis=1))[:, None]
-            promise = np.sum(grad * (np.clip(zz + step, sub_lo, sub_hi) - zz), axis=1)
+            # the Newton decrement, not the gain of the projected full step: a full step
+            # that the box cuts short can promise a loss while a shorter one along the
+            # projection arc still gains (the row would stop short of its optimum)
+            promise = np.sum(gf * step, axis=1)
             new, gain = _armijo(
                 sub, zz, f, grad, step, sub_lo, sub_hi, level, promise > stop, kinks, live
             )
