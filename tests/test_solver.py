@@ -130,6 +130,19 @@ def test_nash_within_win_sets_matches_reference(problem, data):
     np.testing.assert_allclose(case.utility(p.x[0]), case.utility(ref_x), atol=TOL)
 
 
+def test_a_win_set_of_values_near_1e_215_is_solved_without_a_division_by_zero():
+    """The barrier's Hessian squares each constraint's value: win-set values of order
+    1e-215 squared to zero (found by the win-set property test); they count as zero."""
+    case = Case([[0.0], [1.0], [0.5]], [[1.0], [1.0], [1.0]], [False] * 3, [0.0], [1.0])
+    g = geometry_of(case)
+    coefs, consts = np.zeros((3, 1)), np.ones(3)
+    coefs[0], consts[0] = -3.894572915996066e-215, 2.44774577e-215
+    winset = np.einsum("njk,nik->nji", g.vertices, coefs[None]) + consts[None, None, :]
+    d, w = np.zeros(3), np.ones(3)
+    p = select_nash(g, d[None], w[None], winset, np.arange(1))  # warnings are errors here
+    np.testing.assert_allclose(case.utility(p.x[0]), case.utility(case.nash(d, w)), atol=TOL)
+
+
 @SETTINGS
 @given(cases(min_n=3, max_n=8), st.data())
 def test_best_for_meets_floors_and_matches_reference(problem, data):

@@ -35,6 +35,10 @@ WARM_LEVELS = LEVELS[3:]
 WARM_MAX_MIN_LEVELS = BARRIER_LEVELS[4:]
 
 
+#: estimated win-set values closer to zero than this are zero (a numerical guard)
+WIN_SET_RESOLUTION = 1e-100
+
+
 def win_set_constraints(winset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each party's win-set constraint coef . x + const >= 0 from its values on the affine
     probes of :meth:`Geometry._affine_probes` (the origin, then the unit packages).
@@ -42,6 +46,9 @@ def win_set_constraints(winset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     winset: (R, K + 1, n). Returns coef (R, C, K), const (R, C) for the C parties whose
     constraint can bind in some replicate (a constant positive value never binds).
     """
+    # values of order 1e-215 would square to zero in the barrier's Hessian (a division
+    # by zero); on a scale where utilities are of order one they are zero
+    winset = np.where(np.abs(winset) < WIN_SET_RESOLUTION, 0.0, winset)
     const = winset[:, 0, :]
     coef = np.swapaxes(winset[:, 1:, :] - const[:, None, :], 1, 2)  # (R, n, K)
     binding = np.any(coef != 0.0, axis=(0, 2)) | np.any(const <= 0.0, axis=0)
