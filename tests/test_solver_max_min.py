@@ -117,6 +117,19 @@ def test_max_min_from_a_warm_start_near_its_barriers_is_exact():
     assert abs(cold[0] - reference) < TOL
 
 
+def test_max_min_with_a_subnormal_constraint_coefficient():
+    """A win-set coefficient of 2e-311 once overflowed the kink search's step ratio, a
+    RuntimeWarning (an error under the tests' warning filter)."""
+    util = linear_utilities(np.zeros((2, 2)), np.full((2, 2), 0.5), [])
+    lower, upper = np.zeros((1, 2)), np.ones((1, 2))
+    d = np.array([[0.5, 0.5]])
+    coef = np.array([[[0.0, 0.0], [0.0, 2.22507386e-311]]])
+    const = np.zeros((1, 2))
+    who = np.ones((1, 2), dtype=bool)
+    _, value = max_min(util, lower, upper, d, who, coef, const)
+    assert abs(value[0] - lp_max_min(util, lower, upper, d, coef, const)) < TOL
+
+
 unit = st.floats(0.0, 1.0).map(lambda v: round(v, 2))
 
 

@@ -455,7 +455,9 @@ def _first_kink(kinks: np.ndarray, x: np.ndarray, step: np.ndarray, level: float
     best = np.full(x.shape[0], np.inf)
     for offset in (-level, 0.0, level):
         dist = kinks + offset - x[:, None, :]
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # a subnormal step component (a win-set coefficient of 1e-311) overflows the
+        # ratio to inf, which is no kink ahead, as wanted
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             ratio = dist / p
         ratio = np.where((np.abs(dist) > 1e-15) & (ratio > 0), ratio, np.inf)
         best = np.minimum(best, np.min(ratio, axis=(1, 2)))
