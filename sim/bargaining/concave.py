@@ -22,9 +22,11 @@ for every replicate at once, by one projected Newton method:
   Newton step overshoots it). A narrower level lowers every smoothed utility, so the
   max-min's epigraph variable is moved back below its barriers where it no longer is.
 
-At the last level the smoothing and barrier error is about 1e-10 in utility; each
-replicate is an independent row, so the cost per replicate is O(n K^2 + K^3) per Newton
-step (n parties, K issues) and the memory O(n K) per replicate.
+At the last level the smoothing and barrier error is about 1e-10 in utility. With linear
+loss the max-min search can still end short of its optimum, crawling along a kink; the
+optimum being a vertex of a linear programme, it is then solved for exactly at the end
+(:func:`_polish`). Each replicate is an independent row, so the cost per replicate is
+O(n K^2 + K^3) per Newton step (n parties, K issues) and the memory O(n K) per replicate.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ SHRINK = 0.2
 #: a level before the last is left once the predicted gain is below level * LOOSE
 LOOSE = 1e-2
 _SNAP_CHECK_LEVEL = 1e-12  # a snapped point must be inside the barriers at this width
+#: how close to a kink a coordinate of the approximate max-min package is taken to be on it
+_POLISH_TOLERANCES = (1e-3, 1e-4, 1e-5, 1e-6)
 
 
 @dataclass
@@ -504,9 +508,85 @@ def max_min(
     )
     z = maximise(prog, z0, levels, max_steps, kink_steps)
     x = z[:, :-1]
+    value = _max_min_value(util, d, who, coef, const, x)
+    if len(levels) and levels[-1] == BARRIER_LEVELS[-1]:
+        x, value = _polish(util, lower, upper, d, who, coef, const, x, value)
+    return x, value
+
+
+def _max_min_value(
+    util: Utilities,
+    d: np.ndarray,
+    who: np.ndarray,
+    coef: np.ndarray | None,
+    const: np.ndarray | None,
+    x: np.ndarray,
+) -> np.ndarray:
     value = np.min(np.where(who, util.exact(x) - d, np.inf), axis=1)
     if coef is not None and const is not None:
         value = np.minimum(value, np.min(np.einsum("nck,nk->nc", coef, x) + const, axis=1))
+    return value
+
+
+def _polish(
+    util: Utilities,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    d: np.ndarray,
+    who: np.ndarray,
+    coef: np.ndarray | None,
+    const: np.ndarray | None,
+    x: np.ndarray,
+    value: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The vertex of the max-min's linear programme that the path-following search
+    approaches, solved for exactly.
+
+    With piecewise linear utilities the barrier path can crawl along a kink for many
+    Newton steps and end short of the optimum by more than its own error (up to 1e-5 in
+    utility). The optimum is a vertex: some coordinates at kinks or box bounds, and among
+    the surpluses (and constraint values) the smallest ones equal, as many as the free
+    coordinates plus one. Both are guessed from the approximate package (the coordinates
+    within a tolerance of a kink, for a few tolerances) and the equations solved; a guess
+    is kept only where its package's exact value is higher, so a wrong one changes nothing.
+    """
+    # with a quadratic utility the optimum need not be a vertex; there the objective is
+    # smooth away from the other parties' kinks and Newton's own convergence is kept
+    if np.any(util.quadratic):
+        return x, value
+    n_rows, k = x.shape
+    kinks = util.kinks(lower, upper)
+    gap = np.abs(kinks - x[:, None, :])
+    gap = np.where(np.isnan(gap), np.inf, gap)
+    near = np.argmin(gap, axis=1)
+    to = np.take_along_axis(kinks, near[:, None, :], axis=1)[:, 0, :]
+    dist = np.take_along_axis(gap, near[:, None, :], axis=1)[:, 0, :]
+    eye = np.broadcast_to(np.eye(k, k + 1), (n_rows, k, k + 1))
+    for tol in _POLISH_TOLERANCES:
+        pinned = dist < tol
+        xp = np.where(pinned, to, x)
+        terms = np.where(who, util.exact(xp) - d, np.inf)
+        slope = -util.salience * np.sign(xp[:, None, :] - util.ideal)
+        if util.line_party.size:
+            v = util.line_sign * (xp[:, util.line_issue] - util.line_bound)
+            push = util.line_penalty * util.line_sign * (v > 0)
+            slope = slope - (push @ util._line_to_cell()).reshape(slope.shape)
+        if coef is not None and const is not None:
+            terms = np.hstack([terms, np.einsum("nck,nk->nc", coef, xp) + const])
+            slope = np.concatenate([slope, coef], axis=1)
+        need = k + 1 - np.sum(pinned, axis=1)
+        rank = np.argsort(np.argsort(terms, axis=1), axis=1)
+        use = (rank < need[:, None]) & np.isfinite(terms)
+        # s_j(xp) + slope_j . dx = t for the terms used, dx_k = 0 where pinned
+        rows = np.concatenate([slope, -np.ones(terms.shape + (1,))], axis=2)
+        a = np.concatenate([eye * pinned[:, :, None], rows * use[:, :, None]], axis=1)
+        b = np.concatenate([np.zeros((n_rows, k)), np.where(use, -terms, 0.0)], axis=1)
+        sol = np.matmul(np.linalg.pinv(a), b[:, :, None])[:, :, 0]
+        cand = np.clip(xp + np.where(pinned, 0.0, sol[:, :k]), lower, upper)
+        got = _max_min_value(util, d, who, coef, const, cand)
+        better = got > value
+        x = np.where(better[:, None], cand, x)
+        value = np.where(better, got, value)
     return x, value
 
 
