@@ -56,6 +56,10 @@ LOOSE = 1e-2
 _SNAP_CHECK_LEVEL = 1e-12  # a snapped point must be inside the barriers at this width
 #: how close to a kink a coordinate of the approximate max-min package is taken to be on it
 _POLISH_TOLERANCES = (1e-3, 1e-4, 1e-5, 1e-6)
+#: a polished vertex replaces the search's package only when better by more than the
+#: barrier's own error: where the optimum is not unique the search ends near the middle
+#: of the optimal face, and a vertex of equal value is no reason to move to its corner
+_POLISH_GAIN = 1e-9
 
 
 @dataclass
@@ -548,7 +552,8 @@ def _polish(
     the surpluses (and constraint values) the smallest ones equal, as many as the free
     coordinates plus one. Both are guessed from the approximate package (the coordinates
     within a tolerance of a kink, for a few tolerances) and the equations solved; a guess
-    is kept only where its package's exact value is higher, so a wrong one changes nothing.
+    is kept only where its package's exact value is higher (by ``_POLISH_GAIN``), so a
+    wrong one changes nothing.
     """
     # with a quadratic utility the optimum need not be a vertex; there the objective is
     # smooth away from the other parties' kinks and Newton's own convergence is kept
@@ -584,7 +589,7 @@ def _polish(
         sol = np.matmul(np.linalg.pinv(a), b[:, :, None])[:, :, 0]
         cand = np.clip(xp + np.where(pinned, 0.0, sol[:, :k]), lower, upper)
         got = _max_min_value(util, d, who, coef, const, cand)
-        better = got > value
+        better = got > value + _POLISH_GAIN
         x = np.where(better[:, None], cand, x)
         value = np.where(better, got, value)
     return x, value
