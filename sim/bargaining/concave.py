@@ -560,38 +560,50 @@ def _polish(
     if np.any(util.quadratic):
         return x, value
     n_rows, k = x.shape
+    x, value = x.copy(), value.copy()
     kinks = util.kinks(lower, upper)
     gap = np.abs(kinks - x[:, None, :])
     gap = np.where(np.isnan(gap), np.inf, gap)
     near = np.argmin(gap, axis=1)
     to = np.take_along_axis(kinks, near[:, None, :], axis=1)[:, 0, :]
     dist = np.take_along_axis(gap, near[:, None, :], axis=1)[:, 0, :]
-    eye = np.broadcast_to(np.eye(k, k + 1), (n_rows, k, k + 1))
-    for tol in _POLISH_TOLERANCES:
-        pinned = dist < tol
-        xp = np.where(pinned, to, x)
-        terms = np.where(who, util.exact(xp) - d, np.inf)
-        slope = -util.salience * np.sign(xp[:, None, :] - util.ideal)
-        if util.line_party.size:
-            v = util.line_sign * (xp[:, util.line_issue] - util.line_bound)
-            push = util.line_penalty * util.line_sign * (v > 0)
-            slope = slope - (push @ util._line_to_cell()).reshape(slope.shape)
-        if coef is not None and const is not None:
-            terms = np.hstack([terms, np.einsum("nck,nk->nc", coef, xp) + const])
-            slope = np.concatenate([slope, coef], axis=1)
+    before = np.zeros((n_rows, k), dtype=bool)
+    for number, tol in enumerate(_POLISH_TOLERANCES):
+        near_kink = dist < tol
+        # a narrower tolerance that pins the same coordinates poses the same equations
+        go = np.flatnonzero(np.any(near_kink != before, axis=1) | (number == 0))
+        before = near_kink
+        if go.size == 0:
+            continue
+        sub = util.take(go)
+        lo, hi, dd, ww = lower[go], upper[go], d[go], who[go]
+        cc = None if coef is None else coef[go]
+        kk = None if const is None else const[go]
+        pinned = near_kink[go]
+        xp = np.where(pinned, to[go], x[go])
+        terms = np.where(ww, sub.exact(xp) - dd, np.inf)
+        slope = -sub.salience * np.sign(xp[:, None, :] - sub.ideal)
+        if sub.line_party.size:
+            v = sub.line_sign * (xp[:, sub.line_issue] - sub.line_bound)
+            push = sub.line_penalty * sub.line_sign * (v > 0)
+            slope = slope - (push @ sub._line_to_cell()).reshape(slope.shape)
+        if cc is not None and kk is not None:
+            terms = np.hstack([terms, np.einsum("nck,nk->nc", cc, xp) + kk])
+            slope = np.concatenate([slope, cc], axis=1)
         need = k + 1 - np.sum(pinned, axis=1)
         rank = np.argsort(np.argsort(terms, axis=1), axis=1)
         use = (rank < need[:, None]) & np.isfinite(terms)
         # s_j(xp) + slope_j . dx = t for the terms used, dx_k = 0 where pinned
         rows = np.concatenate([slope, -np.ones(terms.shape + (1,))], axis=2)
+        eye = np.broadcast_to(np.eye(k, k + 1), (go.size, k, k + 1))
         a = np.concatenate([eye * pinned[:, :, None], rows * use[:, :, None]], axis=1)
-        b = np.concatenate([np.zeros((n_rows, k)), np.where(use, -terms, 0.0)], axis=1)
+        b = np.concatenate([np.zeros((go.size, k)), np.where(use, -terms, 0.0)], axis=1)
         sol = np.matmul(np.linalg.pinv(a), b[:, :, None])[:, :, 0]
-        cand = np.clip(xp + np.where(pinned, 0.0, sol[:, :k]), lower, upper)
-        got = _max_min_value(util, d, who, coef, const, cand)
-        better = got > value + _POLISH_GAIN
-        x = np.where(better[:, None], cand, x)
-        value = np.where(better, got, value)
+        cand = np.clip(xp + np.where(pinned, 0.0, sol[:, :k]), lo, hi)
+        got = _max_min_value(sub, dd, ww, cc, kk, cand)
+        better = got > value[go] + _POLISH_GAIN
+        x[go[better]] = cand[better]
+        value[go[better]] = got[better]
     return x, value
 
 
