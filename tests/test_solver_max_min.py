@@ -9,6 +9,7 @@ method. Agreement is asked to 1e-6 in the max-min value.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
@@ -142,6 +143,29 @@ def test_max_min_crawling_along_a_kink_is_polished_to_the_vertex():
     who = np.ones((1, 5), dtype=bool)
     _, value = max_min(util, lower, upper, d, who, start=start)
     assert abs(value[0] - lp_max_min(util, lower, upper, d, None, None)) < 1e-9
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: next to a box bound the projection turns the Newton step downhill "
+    "(its predicted gain negative) and the row stops 2.5e-3 short, far from the vertex, "
+    "from the third barrier level on; a projected-gradient fallback reaches it here but "
+    "left other rows of the river basin's max-min searches worse (by up to 7e-3)",
+)
+def test_max_min_stopped_by_a_projected_step_going_downhill():
+    """Eight parties, four issues, five of them alike: found by the property test (seed 11,
+    600 examples)."""
+    ideal = np.zeros((8, 4))
+    ideal[0], ideal[5] = [1.0, 0.0, 1.0, 0.5], [0.0, 1.0, 0.0, 0.0]
+    sal = np.full((8, 4), 0.25)
+    sal[0] = [0.31746032, 0.25396825, 0.17460317, 0.25396825]
+    sal[5] = [0.29015544, 0.22797927, 0.15025907, 0.33160622]
+    sal[6] = [0.28571429, 0.28571429, 0.14285714, 0.28571429]
+    util = linear_utilities(ideal, sal, [])
+    lower, upper = np.array([[0.0, 0.0, 0.0, 0.0625]]), np.ones((1, 4))
+    d = np.array([[0.5, 0.5, 0.5, 0.5, 0.5, 0.75, 0.5, 0.5]])
+    _, value = max_min(util, lower, upper, d, np.ones((1, 8), dtype=bool))
+    assert abs(value[0] - lp_max_min(util, lower, upper, d, None, None)) < TOL
 
 
 def test_max_min_with_a_subnormal_constraint_coefficient():
