@@ -117,6 +117,70 @@ def test_max_min_from_a_warm_start_near_its_barriers_is_exact():
     assert abs(cold[0] - reference) < TOL
 
 
+def test_max_min_crawling_along_a_kink_is_polished_to_the_vertex():
+    """Five parties, two issues, linear loss: the barrier path crawls along the kink of
+    the second issue for every remaining Newton step and once ended 1.6e-5 short of the
+    max-min value; the vertex it approaches, solved for, is the linear programme's."""
+    util = linear_utilities(
+        np.array([[0.96, 0.0], [1.0, 0.63], [0.03, 0.21], [0.56, 0.08], [0.1, 0.0]]),
+        np.array(
+            [
+                [0.39260785526324643, 0.6073921447367535],
+                [0.5, 0.5],
+                [0.5155911390945237, 0.4844088609054762],
+                [0.3392267920485602, 0.6607732079514398],
+                [0.36472299323146096, 0.6352770067685389],
+            ]
+        ),
+        [(3, 1, 1.0, 0.0, 0.7312085768913265), (4, 0, -1.0, 0.0, 1.0336497521398382)],
+    )
+    lower = np.array([[2.861164228737738e-135, 0.2175909924562255]])
+    upper = np.array([[0.8110074598054156, 0.7544598488392381]])
+    d = np.array(
+        [[0.5080677710053634, 0.9170163296629978, 0.2, 0.23347806269263183, 0.7341763218373842]]
+    )
+    start = np.array([[0.8110074598054156, 0.2175909924562255]])
+    who = np.ones((1, 5), dtype=bool)
+    _, value = max_min(util, lower, upper, d, who, start=start)
+    assert abs(value[0] - lp_max_min(util, lower, upper, d, None, None)) < 1e-9
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: next to a box bound the projection turns the Newton step downhill "
+    "(its predicted gain negative) and the row stops 2.5e-3 short, far from the vertex, "
+    "from the third barrier level on; a projected-gradient fallback reaches it here but "
+    "left other rows of the river basin's max-min searches worse (by up to 7e-3)",
+)
+def test_max_min_stopped_by_a_projected_step_going_downhill():
+    """Eight parties, four issues, five of them alike: found by the property test (seed 11,
+    600 examples)."""
+    ideal = np.zeros((8, 4))
+    ideal[0], ideal[5] = [1.0, 0.0, 1.0, 0.5], [0.0, 1.0, 0.0, 0.0]
+    sal = np.full((8, 4), 0.25)
+    sal[0] = [0.31746032, 0.25396825, 0.17460317, 0.25396825]
+    sal[5] = [0.29015544, 0.22797927, 0.15025907, 0.33160622]
+    sal[6] = [0.28571429, 0.28571429, 0.14285714, 0.28571429]
+    util = linear_utilities(ideal, sal, [])
+    lower, upper = np.array([[0.0, 0.0, 0.0, 0.0625]]), np.ones((1, 4))
+    d = np.array([[0.5, 0.5, 0.5, 0.5, 0.5, 0.75, 0.5, 0.5]])
+    _, value = max_min(util, lower, upper, d, np.ones((1, 8), dtype=bool))
+    assert abs(value[0] - lp_max_min(util, lower, upper, d, None, None)) < TOL
+
+
+def test_max_min_with_a_subnormal_constraint_coefficient():
+    """A win-set coefficient of 2e-311 once overflowed the kink search's step ratio, a
+    RuntimeWarning (an error under the tests' warning filter)."""
+    util = linear_utilities(np.zeros((2, 2)), np.full((2, 2), 0.5), [])
+    lower, upper = np.zeros((1, 2)), np.ones((1, 2))
+    d = np.array([[0.5, 0.5]])
+    coef = np.array([[[0.0, 0.0], [0.0, 2.22507386e-311]]])
+    const = np.zeros((1, 2))
+    who = np.ones((1, 2), dtype=bool)
+    _, value = max_min(util, lower, upper, d, who, coef, const)
+    assert abs(value[0] - lp_max_min(util, lower, upper, d, coef, const)) < TOL
+
+
 unit = st.floats(0.0, 1.0).map(lambda v: round(v, 2))
 
 
@@ -153,13 +217,7 @@ def linear_cases(draw):
     return linear_utilities(ideal, sal, lines), lower, upper, d, coef, const, start
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known gap: on some kinked cases (two issues, linear loss, win-set constraints) "
-    "the max-min search stops 2e-6 to 3e-6 short of the linear programme, above the 1e-6 "
-    "asked for; more Newton steps per level reach it at three times the cost",
-)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(linear_cases())
 def test_max_min_matches_the_linear_programme(case):
     util, lower, upper, d, coef, const, start = case

@@ -22,9 +22,11 @@ for every replicate at once, by one projected Newton method:
   Newton step overshoots it). A narrower level lowers every smoothed utility, so the
   max-min's epigraph variable is moved back below its barriers where it no longer is.
 
-At the last level the smoothing and barrier error is about 1e-10 in utility; each
-replicate is an independent row, so the cost per replicate is O(n K^2 + K^3) per Newton
-step (n parties, K issues) and the memory O(n K) per replicate.
+At the last level the smoothing and barrier error is about 1e-10 in utility. With linear
+loss the max-min search can still end short of its optimum, crawling along a kink; the
+optimum being a vertex of a linear programme, it is then solved for exactly at the end
+(:func:`_polish`). Each replicate is an independent row, so the cost per replicate is
+O(n K^2 + K^3) per Newton step (n parties, K issues) and the memory O(n K) per replicate.
 """
 
 from __future__ import annotations
@@ -52,6 +54,12 @@ SHRINK = 0.2
 #: a level before the last is left once the predicted gain is below level * LOOSE
 LOOSE = 1e-2
 _SNAP_CHECK_LEVEL = 1e-12  # a snapped point must be inside the barriers at this width
+#: how close to a kink a coordinate of the approximate max-min package is taken to be on it
+_POLISH_TOLERANCES = (1e-3, 1e-4, 1e-5, 1e-6)
+#: a polished vertex replaces the search's package only when better by more than the
+#: barrier's own error: where the optimum is not unique the search ends near the middle
+#: of the optimal face, and a vertex of equal value is no reason to move to its corner
+_POLISH_GAIN = 1e-9
 
 
 @dataclass
@@ -458,7 +466,9 @@ def _first_kink(kinks: np.ndarray, x: np.ndarray, step: np.ndarray, level: float
     best = np.full(x.shape[0], np.inf)
     for offset in (-level, 0.0, level):
         dist = kinks + offset - x[:, None, :]
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # a subnormal step component (a win-set coefficient of 1e-311) overflows the
+        # ratio to inf, which is no kink ahead, as wanted
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             ratio = dist / p
         ratio = np.where((np.abs(dist) > 1e-15) & (ratio > 0), ratio, np.inf)
         best = np.minimum(best, np.min(ratio, axis=(1, 2)))
@@ -505,9 +515,98 @@ def max_min(
     )
     z = maximise(prog, z0, levels, max_steps, kink_steps)
     x = z[:, :-1]
+    value = _max_min_value(util, d, who, coef, const, x)
+    if len(levels) and levels[-1] == BARRIER_LEVELS[-1]:
+        x, value = _polish(util, lower, upper, d, who, coef, const, x, value)
+    return x, value
+
+
+def _max_min_value(
+    util: Utilities,
+    d: np.ndarray,
+    who: np.ndarray,
+    coef: np.ndarray | None,
+    const: np.ndarray | None,
+    x: np.ndarray,
+) -> np.ndarray:
     value = np.min(np.where(who, util.exact(x) - d, np.inf), axis=1)
     if coef is not None and const is not None:
         value = np.minimum(value, np.min(np.einsum("nck,nk->nc", coef, x) + const, axis=1))
+    return value
+
+
+def _polish(
+    util: Utilities,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    d: np.ndarray,
+    who: np.ndarray,
+    coef: np.ndarray | None,
+    const: np.ndarray | None,
+    x: np.ndarray,
+    value: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The vertex of the max-min's linear programme that the path-following search
+    approaches, solved for exactly.
+
+    With piecewise linear utilities the barrier path can crawl along a kink for many
+    Newton steps and end short of the optimum by more than its own error (up to 1e-5 in
+    utility). The optimum is a vertex: some coordinates at kinks or box bounds, and among
+    the surpluses (and constraint values) the smallest ones equal, as many as the free
+    coordinates plus one. Both are guessed from the approximate package (the coordinates
+    within a tolerance of a kink, for a few tolerances) and the equations solved; a guess
+    is kept only where its package's exact value is higher (by ``_POLISH_GAIN``), so a
+    wrong one changes nothing.
+    """
+    # with a quadratic utility the optimum need not be a vertex; there the objective is
+    # smooth away from the other parties' kinks and Newton's own convergence is kept
+    if np.any(util.quadratic):
+        return x, value
+    n_rows, k = x.shape
+    x, value = x.copy(), value.copy()
+    kinks = util.kinks(lower, upper)
+    gap = np.abs(kinks - x[:, None, :])
+    gap = np.where(np.isnan(gap), np.inf, gap)
+    near = np.argmin(gap, axis=1)
+    to = np.take_along_axis(kinks, near[:, None, :], axis=1)[:, 0, :]
+    dist = np.take_along_axis(gap, near[:, None, :], axis=1)[:, 0, :]
+    before = np.zeros((n_rows, k), dtype=bool)
+    for number, tol in enumerate(_POLISH_TOLERANCES):
+        near_kink = dist < tol
+        # a narrower tolerance that pins the same coordinates poses the same equations
+        go = np.flatnonzero(np.any(near_kink != before, axis=1) | (number == 0))
+        before = near_kink
+        if go.size == 0:
+            continue
+        sub = util.take(go)
+        lo, hi, dd, ww = lower[go], upper[go], d[go], who[go]
+        cc = None if coef is None else coef[go]
+        kk = None if const is None else const[go]
+        pinned = near_kink[go]
+        xp = np.where(pinned, to[go], x[go])
+        terms = np.where(ww, sub.exact(xp) - dd, np.inf)
+        slope = -sub.salience * np.sign(xp[:, None, :] - sub.ideal)
+        if sub.line_party.size:
+            v = sub.line_sign * (xp[:, sub.line_issue] - sub.line_bound)
+            push = sub.line_penalty * sub.line_sign * (v > 0)
+            slope = slope - (push @ sub._line_to_cell()).reshape(slope.shape)
+        if cc is not None and kk is not None:
+            terms = np.hstack([terms, np.einsum("nck,nk->nc", cc, xp) + kk])
+            slope = np.concatenate([slope, cc], axis=1)
+        need = k + 1 - np.sum(pinned, axis=1)
+        rank = np.argsort(np.argsort(terms, axis=1), axis=1)
+        use = (rank < need[:, None]) & np.isfinite(terms)
+        # s_j(xp) + slope_j . dx = t for the terms used, dx_k = 0 where pinned
+        rows = np.concatenate([slope, -np.ones(terms.shape + (1,))], axis=2)
+        eye = np.broadcast_to(np.eye(k, k + 1), (go.size, k, k + 1))
+        a = np.concatenate([eye * pinned[:, :, None], rows * use[:, :, None]], axis=1)
+        b = np.concatenate([np.zeros((go.size, k)), np.where(use, -terms, 0.0)], axis=1)
+        sol = np.matmul(np.linalg.pinv(a), b[:, :, None])[:, :, 0]
+        cand = np.clip(xp + np.where(pinned, 0.0, sol[:, :k]), lo, hi)
+        got = _max_min_value(sub, dd, ww, cc, kk, cand)
+        better = got > value[go] + _POLISH_GAIN
+        x[go[better]] = cand[better]
+        value[go[better]] = got[better]
     return x, value
 
 
