@@ -126,6 +126,16 @@ class Utilities:
             u -= (self.line_penalty * np.maximum(v, 0.0)) @ self._line_to_party()
         return u
 
+    def linear_slope(self, x: np.ndarray) -> np.ndarray:
+        """dU/dx of linear-loss utilities at x (N, K) -> (N, n, K): the slope of the piece
+        each coordinate lies on (0 from a party's own ideal where x is at it)."""
+        slope = -self.salience * np.sign(x[:, None, :] - self.ideal)
+        if self.line_party.size:
+            v = self.line_sign * (x[:, self.line_issue] - self.line_bound)
+            push = self.line_penalty * self.line_sign * (v > 0)
+            slope = slope - (push @ self._line_to_cell()).reshape(slope.shape)
+        return slope
+
     def _line_to_party(self) -> np.ndarray:
         """(L, n) 0/1: which party each soft red line penalises (a sum over lines as one
         matrix product instead of a Python loop)."""
@@ -386,6 +396,18 @@ def _newton_step(a: np.ndarray, g: np.ndarray) -> np.ndarray:
         return out
 
 
+def _nearest_kink(kinks: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each coordinate's nearest kink or bound (``kinks`` (N, M, K), NaN where none) and
+    its distance from x (N, K): two (N, K) arrays."""
+    gap = np.abs(kinks - x[:, None, :])
+    gap = np.where(np.isnan(gap), np.inf, gap)
+    near = np.argmin(gap, axis=1)[:, None, :]
+    return (
+        np.take_along_axis(kinks, near, axis=1)[:, 0, :],
+        np.take_along_axis(gap, near, axis=1)[:, 0, :],
+    )
+
+
 def _snap(prog: Programme, z: np.ndarray, level: float) -> np.ndarray:
     """Move each coordinate lying within ``level`` of a kink onto it.
 
@@ -394,12 +416,8 @@ def _snap(prog: Programme, z: np.ndarray, level: float) -> np.ndarray:
     """
     k = prog.lower.shape[1]
     x = z[:, :k]
-    kinks = prog.util.kinks(prog.lower, prog.upper)
-    gap = np.abs(kinks - x[:, None, :])
-    gap = np.where(np.isnan(gap), np.inf, gap)
-    near = np.argmin(gap, axis=1)
-    to = np.take_along_axis(kinks, near[:, None, :], axis=1)[:, 0, :]
-    close = np.take_along_axis(gap, near[:, None, :], axis=1)[:, 0, :] < level
+    to, dist = _nearest_kink(prog.util.kinks(prog.lower, prog.upper), x)
+    close = dist < level
     snapped = z.copy()
     snapped[:, :k] = np.where(close, to, x)
     f, _, _ = prog.evaluate(snapped, level, derivatives=False)
@@ -564,12 +582,7 @@ def _polish(
         return x, value
     n_rows, k = x.shape
     x, value = x.copy(), value.copy()
-    kinks = util.kinks(lower, upper)
-    gap = np.abs(kinks - x[:, None, :])
-    gap = np.where(np.isnan(gap), np.inf, gap)
-    near = np.argmin(gap, axis=1)
-    to = np.take_along_axis(kinks, near[:, None, :], axis=1)[:, 0, :]
-    dist = np.take_along_axis(gap, near[:, None, :], axis=1)[:, 0, :]
+    to, dist = _nearest_kink(util.kinks(lower, upper), x)
     before = np.zeros((n_rows, k), dtype=bool)
     for number, tol in enumerate(_POLISH_TOLERANCES):
         near_kink = dist < tol
@@ -585,11 +598,7 @@ def _polish(
         pinned = near_kink[go]
         xp = np.where(pinned, to[go], x[go])
         terms = np.where(ww, sub.exact(xp) - dd, np.inf)
-        slope = -sub.salience * np.sign(xp[:, None, :] - sub.ideal)
-        if sub.line_party.size:
-            v = sub.line_sign * (xp[:, sub.line_issue] - sub.line_bound)
-            push = sub.line_penalty * sub.line_sign * (v > 0)
-            slope = slope - (push @ sub._line_to_cell()).reshape(slope.shape)
+        slope = sub.linear_slope(xp)
         if cc is not None and kk is not None:
             terms = np.hstack([terms, np.einsum("nck,nk->nc", cc, xp) + kk])
             slope = np.concatenate([slope, cc], axis=1)
