@@ -57,6 +57,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import NegsimError
+from sim.stats import json_float as _f
 
 __all__ = [
     "DEFAULTS",
@@ -536,10 +537,6 @@ def analyze(
 
 
 # ---- text and files ------------------------------------------------------------------
-
-
-def _f(v: float | None) -> float | None:
-    return None if v is None or not np.isfinite(v) else float(v)
 
 
 def sensitivity_csv(res: SensitivityResult) -> str:

@@ -15,12 +15,22 @@ import numpy as np
 
 __all__ = [
     "difference_interval",
+    "json_float",
     "mean_and_se",
     "paired_difference_interval",
     "wilson_interval",
 ]
 
 ArrayLike = float | int | np.ndarray | Sequence[float]
+
+
+def json_float(x: float | np.floating | np.ndarray | None) -> float | None:
+    """``x`` as a float that JSON can hold: None for a missing or undefined value (NaN, for
+    example the standard error of a single replicate, or an infinity)."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if np.isfinite(x) else None
 
 
 def _z(confidence: float) -> float:

@@ -15,13 +15,13 @@ from sim.agreements.stages import SETTLEMENT, first_round
 from sim.agreements.summary import format_staged, staged_summary
 from sim.outcomes import EnsembleResult, Outcome
 from sim.scenario import Scenario
+from sim.stats import json_float as _f
 from sim.stats import mean_and_se, wilson_interval
 
 
-def _f(x: float | np.floating | np.ndarray) -> float | None:
-    """A JSON-safe float (None for NaN)."""
-    x = float(x)
-    return None if np.isnan(x) else x
+def _se(x: float | None, digits: int = 3) -> str:
+    """A standard error for the printed report ("n/a" with a single observation)."""
+    return "n/a" if x is None else f"{x:.{digits}f}"
 
 
 def summarize(result: EnsembleResult, scenario: Scenario, seed: int) -> dict[str, Any]:
@@ -177,7 +177,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     lines.append("")
     if t["agreements"]:
         lines.append(
-            f"time to agreement: mean round {t['mean_round']:.2f} (se {t['se_round'] or 0:.2f}), "
+            f"time to agreement: mean round {t['mean_round']:.2f} (se {_se(t['se_round'], 2)}), "
             f"median round {t['median_round']:g}, about {t['mean_days']:.0f} days"
         )
         lines.append("")
@@ -199,7 +199,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     lines.append("")
     lines.append("expected utility at the end (agreed package, or the war's package without one):")
     for actor, u in summary["utilities"].items():
-        lines.append(f"  {actor:<20}{u['mean']:.3f} (se {u['se']:.3f})")
+        lines.append(f"  {actor:<20}{u['mean']:.3f} (se {_se(u['se'])})")
     gains = summary.get("net_gains")
     if gains:
         lines.append("")
@@ -208,7 +208,7 @@ def format_summary(summary: dict[str, Any]) -> str:
             "war endings at the war's package then):"
         )
         for actor, u in gains.items():
-            lines.append(f"  {actor:<20}{u['mean']:.3f} (se {u['se']:.3f})")
+            lines.append(f"  {actor:<20}{u['mean']:.3f} (se {_se(u['se'])})")
     if summary.get("readings"):
         from sim.readings import format_readings
 

@@ -163,6 +163,18 @@ def test_quiet_prints_only_the_results_folder(tmp_path, capsys):
     assert {p.name for p in out.iterdir()} == FILES
 
 
+def test_a_single_replicate_has_no_standard_errors(tmp_path, capsys):
+    """One replicate: every standard error is undefined, stored as null in summary.json and
+    printed as n/a, and the run succeeds (it used to stop on a NaN the JSON writer refused)."""
+    out = tmp_path / "one"
+    assert main(["run", BASELINE, "--runs", "1", "--seed", "1", *QUICK, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    s = json.loads((out / "summary.json").read_text())
+    assert s["staged"]["ceasefires_mean"]["se"] is None
+    assert all(u["se"] is None for u in s["utilities"].values())
+    assert "(se n/a)" in printed
+
+
 class FakeTerminal(io.StringIO):
     def isatty(self) -> bool:
         return True

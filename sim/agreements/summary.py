@@ -9,7 +9,7 @@ import numpy as np
 
 from sim.agreements import stages as st
 from sim.agreements.calendar import Calendar
-from sim.stats import mean_and_se, wilson_interval
+from sim.stats import json_float, mean_and_se, wilson_interval
 
 DAYS_30 = 30.0
 
@@ -56,9 +56,9 @@ def staged_summary(
     means = {}
     for name in ("ceasefires", "collapses"):
         m, se = mean_and_se(cols[name].astype(float)) if n else (np.nan, np.nan)
-        means[f"{name}_mean"] = {"mean": float(m), "se": float(se)}
+        means[f"{name}_mean"] = {"mean": json_float(m), "se": json_float(se)}
     m, se = mean_and_se(cols["ceasefire_rounds"] * round_days) if n else (np.nan, np.nan)
-    means["ceasefire_days_mean"] = {"mean": float(m), "se": float(se)}
+    means["ceasefire_days_mean"] = {"mean": json_float(m), "se": json_float(se)}
     out.update(means)
     # how long ceasefires last: every spell, censored at the window's end or when it
     # turned into a settlement or the talks left
