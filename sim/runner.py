@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.allocator import reuse_large_blocks
 from sim.outcomes import EnsembleResult
 from sim.scenario import Scenario
 
@@ -43,6 +44,7 @@ def run_model(
     from sim.model import NegotiationModel
     from sim.readings import needs_drawing, run_drawn
 
+    reuse_large_blocks()
     if needs_drawing(scenario):  # readings or a parameter sample: split, run, merge
         return run_drawn(
             scenario,
