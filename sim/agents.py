@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import mesa  # type: ignore[import-untyped]  # mesa ships no type information
 import numpy as np
 
 from sim import concession
 from sim.bargaining import PartyShape
 from sim.mediation import PROPOSAL_RULES, ProposalRule
+from sim.mesa_import import mesa
 from sim.scenario import DEFAULT_BELIEVED_DEADLINE
 
 if TYPE_CHECKING:

@@ -33,7 +33,6 @@ import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from scipy import optimize
 
 from sim.analytic_protocols import (
     baron_ferejohn_shares,
@@ -352,6 +351,8 @@ def _minimize_slsqp(
     constraints: list[dict],
 ) -> np.ndarray:
     """SLSQP with analytic gradients; the final iterate whatever the exit status."""
+    from scipy import optimize  # the reference solvers only: a model run never loads it
+
     with warnings.catch_warnings():
         # SLSQP may step 1-2 ulp outside the bounds; scipy clips and warns (gh-11403).
         warnings.filterwarnings("ignore", message="Values in x were outside bounds")
@@ -392,6 +393,8 @@ def _epigraph(
     A linear program when every loss is linear; otherwise SLSQP from each start (the
     problem is convex), keeping the package with the best ``score``. Returns x.
     """
+    from scipy import optimize  # the reference solvers only: a model run never loads it
+
     m = c.shape[0]
     if prob.linear:
         c0, cm = prob.linear_form(d)

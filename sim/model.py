@@ -20,7 +20,6 @@ out. A single-run trace is the same model with N = 1. One round, as the phases o
 
 from __future__ import annotations
 
-import mesa  # type: ignore[import-untyped]  # mesa ships no type information
 import numpy as np
 
 from sim.agents import MediatorAgent, PartyAgent
@@ -32,6 +31,7 @@ from sim.concession import signs
 from sim.events import COUNTERS, RoundWorld, apply_events, build_events
 from sim.mediation import AlternatingOffers, ProposalRule
 from sim.mediation.legislative import LegislativeBargaining
+from sim.mesa_import import mesa
 from sim.outcomes import NO_ONE, EnsembleResult, Outcome
 from sim.recorder import RoundRecorder
 from sim.rounds import RoundRecord, RoundState

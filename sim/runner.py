@@ -80,7 +80,7 @@ def free_model(model: Any) -> None:
     a full garbage collection frees, about ten chunks late. Dropping the registry entry
     and the attributes frees the arrays at once.
     """
-    import mesa  # type: ignore[import-untyped]  # mesa ships no type information
+    from sim.mesa_import import mesa
 
     ids = getattr(mesa.Agent, "_ids", None)
     if isinstance(ids, dict):
