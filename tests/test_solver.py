@@ -230,6 +230,43 @@ def test_a_cold_start_reaches_an_optimum_on_the_box_edge():
     np.testing.assert_allclose(case.utility(cold.x[0]), case.utility(case.nash(d, w)), atol=TOL)
 
 
+def test_a_package_snapped_onto_a_soft_red_line_still_reaches_the_nash_package():
+    """Seven parties, one with a soft red line at 0.96 on issue 0, where the Nash package
+    lies. Snapped exactly onto the line, the coordinate saw the flat side's curvature (0),
+    so every Newton step crossed the line, Armijo cut it to a crawl, and the search ended
+    3e-4 short in utility (found by the property test above at a random seed)."""
+    case = Case(
+        [
+            [0.0, 0.98, 0.38, 0.0],
+            [0.57, 0.23, 0.32, 0.0],
+            [0.0, 0.08, 0.25, 0.0],
+            [1.0, 0.0, 0.15, 0.3],
+            [0.99, 0.7, 0.0, 0.0],
+            [0.35, 0.72, 0.0, 0.0],
+            [1.0, 0.65, 0.98, 0.7],
+        ],
+        [
+            [0.12155518555948953, 0.2092207909673027, 0.14538306832688858, 0.5238409551463191],
+            [0.2257454246972419, 0.35298927569570493, 0.2922565854268979, 0.12900871418015533],
+            [0.2709670651526454, 0.25969267460720336, 0.24335987211223706, 0.22598038812791427],
+            [0.2719616724207448, 0.12900758317583338, 0.28533554731691946, 0.31369519708650234],
+            [0.218872621027074, 0.26756268124018345, 0.26379756589879616, 0.24976713183394636],
+            [0.1666933403393884, 0.2760080220237238, 0.23596303353381914, 0.3213356041030688],
+            [0.25829728384366263, 0.26714079800993995, 0.2651842336164165, 0.2093776845299809],
+        ],
+        [True, False, False, False, True, True, False],
+        [0.0] * 4,
+        [0.99999, 0.7144539648988129, 0.7, 0.7],
+        [(5, 0, 1.0, 0.0, 0.0), (6, 0, -1.0, 0.96, 0.39118822650871377)],
+    )
+    d = np.array(
+        [0.2618673579837446, 0.0, 0.0, 0.2749413179330893, 0.0, -0.043428144574841954, 0.0]
+    )
+    w = np.array([0.6515313003207672, 1 / 3, 0.7941391237423026, 0.5426544687126105])
+    w = np.concatenate([w, [0.6725738685019698, 0.9105439814317267, 0.6208506898261474]])
+    check_nash((case, d, w))
+
+
 def test_a_singular_newton_system_takes_the_pseudo_inverse_step_for_that_row_only():
     from sim.bargaining.concave import _newton_step
 

@@ -190,7 +190,10 @@ class Utilities:
                 cells = self._line_to_cell()
                 shape = g.shape
                 g = g.reshape(shape[0], -1) - (pen * self.line_sign * cv) @ cells
-                inside = (cv > 0) & (cv < 1)
+                # at the kink itself (where the snap puts a coordinate) the curvature is
+                # the band's: with the flat side's 0 there, Newton would step across the
+                # kink as if the hinge were not there, and Armijo cut every step to a crawl
+                inside = (v >= 0) & (cv < 1)
                 h = h.reshape(shape[0], -1) - (pen * np.where(inside, 1.0 / eps, 0.0)) @ cells
                 g, h = g.reshape(shape), h.reshape(shape)
         return u, g, h
