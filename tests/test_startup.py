@@ -22,11 +22,19 @@ print(type(pandas.DataFrame({{"a": [1]}})).__name__, "pandas.core" in sys.module
 """
 
 
+def mesa_version() -> tuple[int, ...]:
+    from importlib.metadata import version
+
+    return tuple(int(p) for p in version("mesa").split(".")[:2])
+
+
 def test_a_chunk_runs_and_writes_its_table_without_loading_pandas_or_scipy_optimize():
     done = subprocess.run(
         [sys.executable, "-c", RUN], capture_output=True, text=True, check=True, cwd=ROOT
     )
-    assert done.stdout.splitlines() == ["[]", "DataFrame True"]
+    # Mesa 3.5 loads pandas during its own import (sim/mesa_import.py says why)
+    loaded = "[]" if mesa_version() < (3, 5) else "['pandas.core']"
+    assert done.stdout.splitlines() == [loaded, "DataFrame True"]
 
 
 def test_results_read_back_as_data_frames_load_pandas_on_first_use(tmp_path):
