@@ -15,7 +15,7 @@ off and leaves it at 128 KiB, and numpy then runs about four times slower
 (:mod:`sim.distributed` keeps dask's nanny from doing exactly that).
 
 Only on glibc, only once per process, and never where the user has set the allocator
-through its environment variables (``MALLOC_*_``, ``GLIBC_TUNABLES``).
+through its environment variables (any ``MALLOC_*``, ``GLIBC_TUNABLES``).
 """
 
 from __future__ import annotations

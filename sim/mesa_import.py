@@ -46,16 +46,14 @@ class _LazyFinder(importlib.abc.MetaPathFinder):
 
 
 def _import_mesa() -> Any:
-    if LAZY in sys.modules:
-        import mesa  # type: ignore[import-untyped]  # mesa ships no type information
-
-        return mesa
-    finder = _LazyFinder()
-    sys.meta_path.insert(0, finder)
+    finder = None if LAZY in sys.modules else _LazyFinder()
+    if finder is not None:
+        sys.meta_path.insert(0, finder)
     try:
-        import mesa
+        import mesa  # type: ignore[import-untyped]  # mesa ships no type information
     finally:
-        sys.meta_path.remove(finder)
+        if finder is not None:
+            sys.meta_path.remove(finder)
     return mesa
 
 

@@ -37,7 +37,7 @@ def test_a_chunk_runs_and_writes_its_table_without_loading_pandas_or_scipy_optim
     assert done.stdout.splitlines() == [loaded, "DataFrame True"]
 
 
-def test_results_read_back_as_data_frames_load_pandas_on_first_use(tmp_path):
+def test_results_read_back_as_data_frames():
     from sim import api
 
     result = api.run(BASELINE, runs=20, seed=1)
