@@ -44,6 +44,10 @@ if TYPE_CHECKING:
 LEVELS: tuple[float, ...] = (1e-2, 1e-4, 1e-6, 1e-8, 1e-10)
 #: barrier programmes (max-min, floors) follow the central path more closely
 BARRIER_LEVELS: tuple[float, ...] = tuple(10.0**-e for e in range(1, 11))
+#: the win-set constraints' barrier weight after the last level, as multiples of tau
+CONSTRAINT_SCALES: tuple[float, ...] = (1e-2, 1e-4)
+#: a constraint further than this from its bound moves the package by under 1e-7
+_NEAR_BOUND = 1e-3
 MAX_STEPS = 30  # Newton steps per level (rows stop earlier when converged)
 #: barrier levels of the max-min search for a start that clears the floors
 _START_LEVELS = 3
@@ -218,6 +222,8 @@ class Programme:
     coef: np.ndarray | None = None  # (N, C, K)
     const: np.ndarray | None = None  # (N, C)
     epigraph: bool = False
+    #: the constraints' barrier weight as a multiple of tau (see :func:`nash`)
+    constraint_scale: float = 1.0
 
     def take(self, idx: np.ndarray) -> Programme:
         return Programme(
@@ -231,6 +237,7 @@ class Programme:
             None if self.coef is None else self.coef[idx],
             None if self.const is None else self.const[idx],
             self.epigraph,
+            self.constraint_scale,
         )
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
@@ -257,10 +264,11 @@ class Programme:
         if self.alpha is not None:
             f = f + np.sum(self.alpha * u, axis=1)
         q = np.empty(0)
+        tau_c = level * self.constraint_scale
         if self.coef is not None and self.const is not None:
             q = np.einsum("nck,nk->nc", self.coef, x) + self.const - t[:, None]
             bad |= np.any(q <= 0, axis=1)
-            f = f + level * np.sum(np.log(np.where(q > 0, q, 1.0)), axis=1)
+            f = f + tau_c * np.sum(np.log(np.where(q > 0, q, 1.0)), axis=1)
         f = np.where(bad, -np.inf, f)
         if not derivatives:
             return f, np.empty(0), np.empty(0)
@@ -280,16 +288,16 @@ class Programme:
         coef = self.coef if self.coef is not None else np.zeros((z.shape[0], 0, k))
         qq = np.where(q > 0, q, 1.0) if q.size else np.ones((z.shape[0], 0))
         if q.size:
-            grad[:, :k] += level * np.einsum("nc,nck->nk", 1.0 / qq, coef)
-            hxx -= level * np.einsum("nc,nck,ncl->nkl", 1.0 / (qq * qq), coef, coef)
+            grad[:, :k] += tau_c * np.einsum("nc,nck->nk", 1.0 / qq, coef)
+            hxx -= tau_c * np.einsum("nc,nck,ncl->nkl", 1.0 / (qq * qq), coef, coef)
         if self.epigraph:
             grad[:, k] = 1.0 - np.sum(lin, axis=1)
             cross = np.einsum("ni,nik->nk", quad, g)
             tt = -np.sum(quad, axis=1)
             if q.size:
-                grad[:, k] -= level * np.sum(1.0 / qq, axis=1)
-                cross += level * np.einsum("nc,nck->nk", 1.0 / (qq * qq), coef)
-                tt -= level * np.sum(1.0 / (qq * qq), axis=1)
+                grad[:, k] -= tau_c * np.sum(1.0 / qq, axis=1)
+                cross += tau_c * np.einsum("nc,nck->nk", 1.0 / (qq * qq), coef)
+                tt -= tau_c * np.sum(1.0 / (qq * qq), axis=1)
             hess[:, :k, k] = cross
             hess[:, k, :k] = cross
             hess[:, k, k] = tt
@@ -639,7 +647,20 @@ def nash(
     can be skipped."""
     w = w / np.sum(w, axis=1, keepdims=True)
     prog = Programme(util, lower, upper, d, w, np.zeros_like(d), None, coef, const)
-    return maximise(prog, start, levels)
+    x = maximise(prog, start, levels)
+    if coef is None or levels[-1] != LEVELS[-1]:
+        return x
+    # a constraint's barrier of weight tau pushes the package by about tau / q (q the
+    # constraint's value), up to sqrt(tau / curvature), 1e-5 at the last level: above the
+    # solver's 1e-6 in utility where a win-set's bound passes near the package. There the
+    # constraints' weight alone goes on shrinking, at the last smoothing width
+    q = np.einsum("nck,nk->nc", coef, x) + const
+    near = np.flatnonzero(np.min(q, axis=1, initial=np.inf) < _NEAR_BOUND)
+    if near.size:
+        sub = prog.take(near)
+        for scale in CONSTRAINT_SCALES:
+            x[near] = maximise(replace(sub, constraint_scale=scale), x[near], levels[-1:])
+    return x
 
 
 def best_under_floors(
