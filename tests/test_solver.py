@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from solver_reference import Case
 
 from sim.bargaining import Geometry, PartyShape, best_for, select_nash
+from sim.bargaining.concave import Utilities, nash
 
 TOL = 1e-6
 unit = st.floats(0.0, 1.0).map(lambda v: round(v, 2))
@@ -309,3 +310,36 @@ def test_a_singular_newton_system_takes_the_pseudo_inverse_step_for_that_row_onl
     g = np.array([[1.0, 2.0], [3.0, 4.0], [2.0, 2.0]])
     step = _newton_step(a, g)
     np.testing.assert_allclose(step, [[1.0, 2.0], [0.0, 0.0], [1.0, 1.0]])
+
+
+def test_a_search_stalled_beside_kinks_restarts_on_them():
+    """Three linear parties with soft red lines and two win-set constraints, from a
+    mediator's round in the river-basin scenario. Started from the max-min package, the
+    Nash search's last levels each used all their steps crossing and recrossing the kink
+    at 0.3 of issue 4 and ended 0.018 short in utility; restarted on the kinks it reaches
+    the reference's package."""
+    case = Case(
+        [[0.2, 1.0, 0.4, 0.0], [0.6, 0.5, 1.0, 0.3], [1.0, 0.0, 1.0, 0.8]],
+        [[0.3, 0.4, 0.1, 0.2], [0.25, 0.2, 0.4, 0.15], [0.45, 0.25, 0.1, 0.2]],
+        [False] * 3,
+        [0.0] * 4,
+        [1.0] * 4,
+        [
+            (0, 0, 1.0, 0.7, 0.7387032784090439),
+            (0, 3, 1.0, 0.5, 0.29038306057754526),
+            (1, 2, -1.0, 0.5, 0.3444941018900737),
+            (2, 0, -1.0, 0.6, 1.4103153977660445),
+            (2, 1, 1.0, 0.6, 0.28593121863466536),
+        ],
+    )
+    d = np.array([0.6640390746963741, 0.4387478087462029, -0.08931005275113088])
+    w = np.ones(3)
+    coef = np.array([[0.0, 0.0, 1.0, 0.0], [1.2055882042687667, -0.9000209396769498, 0.0, 0.5]])
+    const = np.array([0.5, -0.31587159139274973])
+    g = geometry_of(case)
+    util = Utilities.of(g.parties, np.arange(1))
+    start = np.array([[0.7, 0.84004741, 0.4, 0.5]])  # the max-min package
+    x = nash(util, g.lower, g.upper, d[None], w[None], start, coef[None], const[None])
+    ref_x = case.nash(d, w, coef=coef, const=const)
+    assert np.all(coef @ x[0] + const >= -1e-9)
+    np.testing.assert_allclose(case.utility(x[0]), case.utility(ref_x), atol=TOL)

@@ -311,7 +311,21 @@ def maximise(
     max_steps: int = MAX_STEPS,
     kink_steps: bool = False,
 ) -> np.ndarray:
+    """Path-following projected Newton from a start z where the objective is finite
+    (:func:`_path`), the packages only."""
+    return _path(prog, z, levels, max_steps, kink_steps)[0]
+
+
+def _path(
+    prog: Programme,
+    z: np.ndarray,
+    levels: Sequence[float] = LEVELS,
+    max_steps: int = MAX_STEPS,
+    kink_steps: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """Path-following projected Newton from a start z where the objective is finite.
+    Returns the packages and which rows were still moving after ``max_steps`` at the last
+    level (stalled).
 
     Every decision is taken row by row (which rows are still moving, how far each
     backtracks), so a replicate's result does not depend on the others in the array.
@@ -327,6 +341,7 @@ def maximise(
     # every other search keeps plain backtracking (a max-min start for the floor search
     # found that way put the rotation's offers off their closed forms)
     kinks = prog.util.kinks(prog.lower, prog.upper) if kink_steps else None
+    stalled = np.zeros(z.shape[0], dtype=bool)
     for number, level in enumerate(levels):
         stop = _STOP if number == len(levels) - 1 else max(_STOP, level * LOOSE)
         if prog.epigraph:
@@ -359,7 +374,43 @@ def maximise(
             if not np.all(going):
                 live = live[going]
                 sub, sub_lo, sub_hi = prog.take(live), lower[live], upper[live]
+        stalled[:] = False
+        stalled[live] = True
         z = _snap(prog, z, level)
+    return z, stalled
+
+
+def _unstall(prog: Programme, z: np.ndarray, rows: np.ndarray, level: float) -> np.ndarray:
+    """Restart stalled ``rows`` from their packages with the coordinates near a kink put
+    on it, for a few distances, keeping a restart only where it ends higher.
+
+    Where the optimum has coordinates at kinks (with linear loss it often has), a row
+    whose coordinates hover just outside the kinks' narrow bands sees no curvature there:
+    each Newton step overshoots across a kink, backtracking cuts it to a crawl, and the
+    row stops short by up to 1e-2 in utility. Started on the kinks, Newton sees their
+    curvature and converges in a few steps.
+    """
+    if rows.size == 0:
+        return z
+    z = z.copy()
+    sub = prog.take(rows)
+    k = prog.lower.shape[1]
+    best = z[rows]
+    value, _, _ = sub.evaluate(best, level, derivatives=False)
+    to, dist = _nearest_kink(sub.util.kinks(sub.lower, sub.upper), best[:, :k])
+    for tol in _POLISH_TOLERANCES:
+        start = best.copy()
+        start[:, :k] = np.where(dist < tol, to, best[:, :k])
+        ok = np.isfinite(sub.evaluate(start, level, derivatives=False)[0])
+        if not np.any(ok):
+            continue
+        go = np.flatnonzero(ok)
+        tried = maximise(sub.take(go), start[go], (level,))
+        got, _, _ = sub.take(go).evaluate(tried, level, derivatives=False)
+        better = got > value[go]
+        best[go[better]] = tried[better]
+        value[go[better]] = got[better]
+    z[rows] = best
     return z
 
 
@@ -647,9 +698,9 @@ def nash(
     can be skipped."""
     w = w / np.sum(w, axis=1, keepdims=True)
     prog = Programme(util, lower, upper, d, w, np.zeros_like(d), None, coef, const)
-    x = maximise(prog, start, levels)
+    x, stalled = _path(prog, start, levels)
     if coef is None or levels[-1] != LEVELS[-1]:
-        return x
+        return _unstall(prog, x, np.flatnonzero(stalled), levels[-1])
     # a constraint's barrier of weight tau pushes the package by about tau / q (q the
     # constraint's value), up to sqrt(tau / curvature), 1e-5 at the last level: above the
     # solver's 1e-6 in utility where a win-set's bound passes near the package. There the
@@ -659,8 +710,10 @@ def nash(
     if near.size:
         sub = prog.take(near)
         for scale in CONSTRAINT_SCALES:
-            x[near] = maximise(replace(sub, constraint_scale=scale), x[near], levels[-1:])
-    return x
+            x[near], again = _path(replace(sub, constraint_scale=scale), x[near], levels[-1:])
+            stalled[near] |= again
+        prog = replace(prog, constraint_scale=CONSTRAINT_SCALES[-1])
+    return _unstall(prog, x, np.flatnonzero(stalled), levels[-1])
 
 
 def best_under_floors(
