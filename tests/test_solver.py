@@ -312,34 +312,89 @@ def test_a_singular_newton_system_takes_the_pseudo_inverse_step_for_that_row_onl
     np.testing.assert_allclose(step, [[1.0, 2.0], [0.0, 0.0], [1.0, 1.0]])
 
 
-def test_a_search_stalled_beside_kinks_restarts_on_them():
-    """Three linear parties with soft red lines and two win-set constraints, from a
-    mediator's round in the river-basin scenario. Started from the max-min package, the
-    Nash search's last levels each used all their steps crossing and recrossing the kink
-    at 0.3 of issue 4 and ended 0.018 short in utility; restarted on the kinks it reaches
-    the reference's package."""
+RIVER_BASIN_IDEAL = [[0.2, 1.0, 0.4, 0.0], [0.6, 0.5, 1.0, 0.3], [1.0, 0.0, 1.0, 0.8]]
+RIVER_BASIN_SALIENCE = [[0.3, 0.4, 0.1, 0.2], [0.25, 0.2, 0.4, 0.15], [0.45, 0.25, 0.1, 0.2]]
+#: (penalties of the five soft red lines, d, win-set coef row 2, const row 2, start,
+#: levels, how far short the search ended before)
+STALLED_ROUNDS = {
+    "crossing the kink at 0.3": (
+        [
+            0.7387032784090439,
+            0.29038306057754526,
+            0.3444941018900737,
+            1.4103153977660445,
+            0.28593121863466536,
+        ],
+        [0.6640390746963741, 0.4387478087462029, -0.08931005275113088],
+        [1.2055882042687667, -0.9000209396769498, 0.0, 0.5],
+        -0.31587159139274973,
+        [0.7, 0.84004741, 0.4, 0.5],
+        None,
+    ),
+    "a coordinate closing on its bound": (
+        [
+            0.4446693522642995,
+            0.3651021905248048,
+            0.5201491252347148,
+            1.2287351140601144,
+            0.6021864407489868,
+        ],
+        [0.591760858097823, 0.44303110457896505, 0.1883537526689686],
+        [2.0365574732768277, -0.8839029272784594, 0.0, 0.5],
+        -0.3465865040259771,
+        [0.6, 0.6, 1.0, 0.3],
+        (1e-08, 1e-10),
+    ),
+    "steps cut to nothing beside a kink": (
+        [
+            0.9866407561662507,
+            0.6351061648231847,
+            0.44996992067702823,
+            0.8160420594797643,
+            0.33750067885032126,
+        ],
+        [0.8220053351961221, 0.1763158767531759, 0.169799809861507],
+        [1.4636232925635246, -0.532188168707275, 0.0, 0.5],
+        -0.11082022911685727,
+        [0.6, 0.9792480795763592, 0.5580950810954556, 0.0],
+        (1e-08, 1e-10),
+    ),
+}
+
+
+@pytest.mark.parametrize("round_", list(STALLED_ROUNDS))
+def test_a_stalled_nash_search_is_restarted_until_it_converges(round_):
+    """Three linear parties with soft red lines and two win-set constraints, from
+    mediators' rounds of the river-basin scenario, where the Nash search stopped short
+    (by 0.018, 0.075 and 1.4e-4 in utility): its last level used every step crossing and
+    recrossing a kink, or its line search cut the step to almost nothing while Newton
+    still promised a gain. Restarted (as it is and on the kinks nearby, with more steps)
+    it reaches the reference's package."""
+    penalty, d, coef2, const2, start, levels = STALLED_ROUNDS[round_]
+    lines = [
+        (0, 0, 1.0, 0.7),
+        (0, 3, 1.0, 0.5),
+        (1, 2, -1.0, 0.5),
+        (2, 0, -1.0, 0.6),
+        (2, 1, 1.0, 0.6),
+    ]
     case = Case(
-        [[0.2, 1.0, 0.4, 0.0], [0.6, 0.5, 1.0, 0.3], [1.0, 0.0, 1.0, 0.8]],
-        [[0.3, 0.4, 0.1, 0.2], [0.25, 0.2, 0.4, 0.15], [0.45, 0.25, 0.1, 0.2]],
+        RIVER_BASIN_IDEAL,
+        RIVER_BASIN_SALIENCE,
         [False] * 3,
         [0.0] * 4,
         [1.0] * 4,
-        [
-            (0, 0, 1.0, 0.7, 0.7387032784090439),
-            (0, 3, 1.0, 0.5, 0.29038306057754526),
-            (1, 2, -1.0, 0.5, 0.3444941018900737),
-            (2, 0, -1.0, 0.6, 1.4103153977660445),
-            (2, 1, 1.0, 0.6, 0.28593121863466536),
-        ],
+        [(*line, pen) for line, pen in zip(lines, penalty, strict=True)],
     )
-    d = np.array([0.6640390746963741, 0.4387478087462029, -0.08931005275113088])
-    w = np.ones(3)
-    coef = np.array([[0.0, 0.0, 1.0, 0.0], [1.2055882042687667, -0.9000209396769498, 0.0, 0.5]])
-    const = np.array([0.5, -0.31587159139274973])
+    d, w = np.array(d), np.ones(3)
+    coef = np.array([[0.0, 0.0, 1.0, 0.0], coef2])
+    const = np.array([0.5, const2])
     g = geometry_of(case)
     util = Utilities.of(g.parties, np.arange(1))
-    start = np.array([[0.7, 0.84004741, 0.4, 0.5]])  # the max-min package
-    x = nash(util, g.lower, g.upper, d[None], w[None], start, coef[None], const[None])
+    more = {} if levels is None else {"levels": levels}
+    x = nash(
+        util, g.lower, g.upper, d[None], w[None], np.array([start]), coef[None], const[None], **more
+    )
     ref_x = case.nash(d, w, coef=coef, const=const)
     assert np.all(coef @ x[0] + const >= -1e-9)
     np.testing.assert_allclose(case.utility(x[0]), case.utility(ref_x), atol=TOL)

@@ -8,6 +8,8 @@ method. Agreement is asked to 1e-6 in the max-min value.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -224,3 +226,56 @@ def test_max_min_matches_the_linear_programme(case):
     if coef is not None and const is not None:
         own = min(own, float(np.min(np.einsum("nck,nk->nc", coef, x) + const)))
     assert abs(own - value[0]) < 1e-12
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(linear_cases(), st.sampled_from([1.0, -1.0]), st.floats(-5.0, -2.0))
+def test_a_max_min_asked_only_whether_there_is_room_answers_as_the_linear_programme(
+    case, sign, exponent
+):
+    """``decide``: each row stops once its answer is settled, with a package that clears
+    every floor or with a Lagrangian bound below the threshold. The floors (and the
+    constraints) are shifted so that the LP's max-min value is +-1e-5 to 1e-2, where a
+    loose bound or a wrong early stop would answer wrongly."""
+    util, lower, upper, d, coef, const, start = case
+    target = sign * 10.0**exponent
+    shift = lp_max_min(util, lower, upper, d, coef, const) - target
+    d = d + shift
+    const = None if const is None else const - shift
+    who = np.ones(d.shape, dtype=bool)
+    x, value = max_min(util, lower, upper, d, who, coef, const, start, decide=1e-12)
+    own = np.min(util.exact(x) - d)
+    if coef is not None and const is not None:
+        own = min(own, float(np.min(np.einsum("nck,nk->nc", coef, x) + const)))
+    assert abs(own - value[0]) < 1e-12
+    assert (value[0] > 1e-12) == (target > 0)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(linear_cases(), st.data())
+def test_the_weighted_bound_is_the_maximum_of_a_weighted_sum_of_utilities(case, data):
+    """An upper bound, and a tight one: a separable concave maximum, checked on a grid of
+    each issue joined with its kinks (exact there for linear pieces; a quadratic piece's
+    top lies between grid points by at most its curvature times the step squared)."""
+    util, lower, upper, _, _, _, _ = case
+    n, k = util.ideal.shape[1:]
+    quadratic = np.array([data.draw(st.booleans()) for _ in range(n)])
+    util = replace(util, quadratic=quadratic[None, :, None])
+    mu = np.array([[data.draw(st.floats(0.0, 1.0)) for _ in range(n)]])
+    c = np.array([[data.draw(st.floats(-2.0, 2.0)) for _ in range(k)]])
+    bound = util.weighted_bound(mu, c, lower, upper)[0]
+    x0 = lower.copy()
+
+    def total(x):
+        return util.exact(x) @ mu[0] + x @ c[0]
+
+    best = total(x0)[0]
+    kinks = util.kinks(lower, upper)[0]
+    for j in range(k):
+        grid = np.concatenate([np.linspace(lower[0, j], upper[0, j], 4001), kinks[:, j]])
+        grid = grid[np.isfinite(grid) & (grid >= lower[0, j]) & (grid <= upper[0, j])]
+        xs = np.repeat(x0, grid.size, axis=0)
+        xs[:, j] = grid
+        best += np.max(total(xs)) - total(x0)[0]
+    assert bound >= best - 1e-12
+    assert bound <= best + 1e-6

@@ -64,6 +64,14 @@ _POLISH_TOLERANCES = (1e-3, 1e-4, 1e-5, 1e-6)
 #: barrier's own error: where the optimum is not unique the search ends near the middle
 #: of the optimal face, and a vertex of equal value is no reason to move to its corner
 _POLISH_GAIN = 1e-9
+#: a row that stops while Newton promises more than this has stalled
+_STUCK = 1e-12
+#: Newton steps of each restart of a stalled row (:func:`_unstall`)
+_UNSTALL_STEPS = 10 * MAX_STEPS
+#: bisection steps of :meth:`Utilities.weighted_bound`: brackets of 2^-44 of the box
+_BISECTIONS = 44
+#: a max-min search asked only whether there is room (``decide``) stops at this value
+DECIDED = 1e-6
 
 
 @dataclass
@@ -129,6 +137,44 @@ class Utilities:
             v = self.line_sign * (x[:, self.line_issue] - self.line_bound)
             u -= (self.line_penalty * np.maximum(v, 0.0)) @ self._line_to_party()
         return u
+
+    def weighted_bound(
+        self, mu: np.ndarray, c: np.ndarray, lower: np.ndarray, upper: np.ndarray
+    ) -> np.ndarray:
+        """An upper bound on the maximum over the box of sum_i mu_i U_i(x) + c . x, for
+        weights mu >= 0 (N, n) and c (N, K), within about 1e-12 of it.
+
+        The function is concave and separable, so each issue's maximum is found by
+        bisection on the right derivative; concavity bounds the function on the last
+        bracket [a, b] by its value at a plus its slope there times b - a.
+        """
+        k = lower.shape[1]
+        ms = mu[:, :, None] * self.salience
+        to_issue = (self.line_issue[:, None] == np.arange(k)[None, :]).astype(float)
+        on_line = mu[:, self.line_party] * self.line_penalty  # (N, L)
+
+        def issue_terms(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            r = x[:, None, :] - self.ideal
+            loss = np.where(self.quadratic, r * r, np.abs(r))
+            slope = np.where(self.quadratic, 2.0 * r, np.where(r >= 0.0, 1.0, -1.0))
+            phi = c * x - np.sum(ms * loss, axis=1)
+            right = c - np.sum(ms * slope, axis=1)
+            if self.line_party.size:
+                xl, bound = x[:, self.line_issue], self.line_bound
+                phi -= (on_line * np.maximum(self.line_sign * (xl - bound), 0.0)) @ to_issue
+                past = np.where(self.line_sign > 0, xl >= bound, -1.0 * (xl < bound))
+                right -= (on_line * past) @ to_issue
+            return phi, right
+
+        phi_lo, right_lo = issue_terms(lower)
+        a, b = lower, upper
+        for _ in range(_BISECTIONS):
+            mid = 0.5 * (a + b)
+            up = issue_terms(mid)[1] > 0.0
+            a, b = np.where(up, mid, a), np.where(up, b, mid)
+        phi_a, right_a = issue_terms(a)
+        top = np.where(right_lo > 0.0, phi_a + np.maximum(right_a, 0.0) * (b - a), phi_lo)
+        return np.sum(mu, axis=1) + np.sum(top, axis=1)
 
     def linear_slope(self, x: np.ndarray) -> np.ndarray:
         """dU/dx of linear-loss utilities at x (N, K) -> (N, n, K): the slope of the piece
@@ -322,10 +368,13 @@ def _path(
     levels: Sequence[float] = LEVELS,
     max_steps: int = MAX_STEPS,
     kink_steps: bool = False,
+    final: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Path-following projected Newton from a start z where the objective is finite.
-    Returns the packages and which rows were still moving after ``max_steps`` at the last
-    level (stalled).
+    Returns the packages and which rows stalled at the last level: still moving after
+    ``max_steps``, or stopped while Newton still promised more than :data:`_STUCK`. Not
+    ``final``: the path goes on in another call, so its last level here is left as the
+    others are.
 
     Every decision is taken row by row (which rows are still moving, how far each
     backtracks), so a replicate's result does not depend on the others in the array.
@@ -343,10 +392,12 @@ def _path(
     kinks = prog.util.kinks(prog.lower, prog.upper) if kink_steps else None
     stalled = np.zeros(z.shape[0], dtype=bool)
     for number, level in enumerate(levels):
-        stop = _STOP if number == len(levels) - 1 else max(_STOP, level * LOOSE)
+        last = final and number == len(levels) - 1
+        stop = _STOP if last else max(_STOP, level * LOOSE)
         if prog.epigraph:
             z = _lower_epigraph(prog, z, level)
         live = np.arange(z.shape[0])
+        stuck = np.zeros(z.shape[0], dtype=bool)
         sub, sub_lo, sub_hi = prog, lower, upper
         for _ in range(max_steps):
             if live.size == 0:
@@ -371,18 +422,23 @@ def _path(
             )
             z[live] = new
             going = (gain > stop) & (np.max(np.abs(new - zz), axis=1) > 1e-13)
+            # a row stopping where Newton still promised a gain has not converged: its line
+            # search cut the step to almost nothing (beside a kink whose band every trial
+            # step leaves, or where the step runs across kinks of other coordinates)
+            stuck[live[~going & (promise > _STUCK)]] = True
             if not np.all(going):
                 live = live[going]
                 sub, sub_lo, sub_hi = prog.take(live), lower[live], upper[live]
-        stalled[:] = False
+        stalled = stuck.copy()
         stalled[live] = True
         z = _snap(prog, z, level)
     return z, stalled
 
 
 def _unstall(prog: Programme, z: np.ndarray, rows: np.ndarray, level: float) -> np.ndarray:
-    """Restart stalled ``rows`` from their packages with the coordinates near a kink put
-    on it, for a few distances, keeping a restart only where it ends higher.
+    """Restart stalled ``rows`` from their packages, as they are and with the coordinates
+    near a kink put on it (for a few distances), with more steps, keeping a restart only
+    where it ends higher.
 
     Where the optimum has coordinates at kinks (with linear loss it often has), a row
     whose coordinates hover just outside the kinks' narrow bands sees no curvature there:
@@ -398,14 +454,14 @@ def _unstall(prog: Programme, z: np.ndarray, rows: np.ndarray, level: float) -> 
     best = z[rows]
     value, _, _ = sub.evaluate(best, level, derivatives=False)
     to, dist = _nearest_kink(sub.util.kinks(sub.lower, sub.upper), best[:, :k])
-    for tol in _POLISH_TOLERANCES:
+    for tol in (0.0, *_POLISH_TOLERANCES):
         start = best.copy()
         start[:, :k] = np.where(dist < tol, to, best[:, :k])
         ok = np.isfinite(sub.evaluate(start, level, derivatives=False)[0])
         if not np.any(ok):
             continue
         go = np.flatnonzero(ok)
-        tried = maximise(sub.take(go), start[go], (level,))
+        tried = maximise(sub.take(go), start[go], (level,), _UNSTALL_STEPS)
         got, _, _ = sub.take(go).evaluate(tried, level, derivatives=False)
         better = got > value[go]
         best[go[better]] = tried[better]
@@ -576,6 +632,7 @@ def max_min(
     max_steps: int = MAX_STEPS,
     margin: float = 1.0,
     kink_steps: bool = True,
+    decide: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The package maximising the smallest of U_i - d_i (parties with ``who``, (N, n) bool)
     and of the constraint values coef_c . x + const_c. Returns (x (N, K), value (N,)).
@@ -583,7 +640,13 @@ def max_min(
     Shorter ``levels`` give a package near the max-min one (a start for other searches).
     The epigraph variable starts ``margin`` below the start's smallest value: from a start
     already near the optimum (last round's package) with fine ``levels``, a margin of the
-    order of the first level puts it near the central path."""
+    order of the first level puts it near the central path.
+
+    With ``decide``, only whether the max-min value is above ``decide`` is asked: a row
+    leaves the search once that is settled, with a package whose value is above
+    :data:`DECIDED`, or with a proof that no package's is above ``decide`` (a Lagrangian
+    bound, :func:`_max_min_bound`). Such a row's package is not the max-min one.
+    """
     x0 = _start(util, lower, upper) if start is None else start
     u = util.exact(x0)
     low = np.min(np.where(who, u - d, np.inf), axis=1)
@@ -593,12 +656,84 @@ def max_min(
     prog = Programme(
         util, lower, upper, d, np.zeros_like(d), who.astype(float), None, coef, const, True
     )
-    z = maximise(prog, z0, levels, max_steps, kink_steps)
+    if decide is None:
+        z = maximise(prog, z0, levels, max_steps, kink_steps)
+        settled = np.zeros(z.shape[0], dtype=bool)
+    else:
+        z, settled = _decide(prog, z0, levels, max_steps, kink_steps, decide)
     x = z[:, :-1]
     value = _max_min_value(util, d, who, coef, const, x)
-    if len(levels) and levels[-1] == BARRIER_LEVELS[-1]:
-        x, value = _polish(util, lower, upper, d, who, coef, const, x, value)
+    todo = np.flatnonzero(~settled)
+    if len(levels) and levels[-1] == BARRIER_LEVELS[-1] and todo.size:
+        x[todo], value[todo] = _polish(
+            util.take(todo),
+            lower[todo],
+            upper[todo],
+            d[todo],
+            who[todo],
+            None if coef is None else coef[todo],
+            None if const is None else const[todo],
+            x[todo],
+            value[todo],
+        )
     return x, value
+
+
+def _decide(
+    prog: Programme,
+    z: np.ndarray,
+    levels: Sequence[float],
+    max_steps: int,
+    kink_steps: bool,
+    floor: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The max-min search level by level, each row leaving it once the sign of its value
+    against ``floor`` is settled (see :func:`max_min`). Returns (z, settled)."""
+    z = z.copy()
+    settled = np.zeros(z.shape[0], dtype=bool)
+    rows = np.arange(z.shape[0])
+    k = prog.lower.shape[1]
+    for number, level in enumerate(levels):
+        sub = prog if rows.size == z.shape[0] else prog.take(rows)
+        last = number == len(levels) - 1
+        z[rows] = _path(sub, z[rows], (level,), max_steps, kink_steps, final=last)[0]
+        if last:
+            break
+        x = z[rows, :k]
+        who = sub.barrier > 0
+        above = _max_min_value(sub.util, sub.d, who, sub.coef, sub.const, x) > DECIDED
+        below = _max_min_bound(sub, who, x, z[rows, k]) < floor
+        done = above | below
+        settled[rows[done]] = True
+        rows = rows[~done]
+        if rows.size == 0:
+            break
+    return z, settled
+
+
+def _max_min_bound(prog: Programme, who: np.ndarray, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """An upper bound on the max-min value: for any weights mu on the terms (surpluses
+    and constraint values) summing to one, max_x min_j g_j(x) <= max_x sum_j mu_j g_j(x),
+    a separable concave maximum (:meth:`Utilities.weighted_bound`). The weights are the
+    log barriers' multipliers at the package, 1 / (g_j - t): at the central point they
+    are the optimal ones, and the bound meets the max-min value as tau shrinks."""
+    tiny = 1e-300
+    gap = prog.util.exact(x) - prog.d - t[:, None]
+    mu = np.where(who, 1.0 / np.maximum(gap, tiny), 0.0)
+    total = np.sum(mu, axis=1)
+    shift = -np.sum(mu * prog.d, axis=1)
+    c = np.zeros_like(x)
+    if prog.coef is not None and prog.const is not None:
+        q = np.einsum("nck,nk->nc", prog.coef, x) + prog.const - t[:, None]
+        nu = 1.0 / np.maximum(q, tiny)
+        total = total + np.sum(nu, axis=1)
+        c = np.einsum("nc,nck->nk", nu, prog.coef)
+        shift = shift + np.sum(nu * prog.const, axis=1)
+    scale = 1.0 / total
+    bound = prog.util.weighted_bound(
+        mu * scale[:, None], c * scale[:, None], prog.lower, prog.upper
+    )
+    return bound + shift * scale
 
 
 def _max_min_value(

@@ -83,6 +83,9 @@ def _nash_or_max_min(
         # package (the fallback) searched for exactly
         sub = _rows(cold, util, lower, upper, d, coef, const)
         who = np.ones((cold.size, d.shape[1]), dtype=bool)
+        # within the win-sets only whether there is room matters: a row without goes on
+        # to the search without them, which gives its package
+        decide = None if coef is None else _ROOM
         xm = np.empty((cold.size, lower.shape[1]))
         vm = np.empty(cold.size)
         known = np.all(np.isfinite(start[cold]), axis=1)
@@ -96,6 +99,7 @@ def _nash_or_max_min(
                 start=start[cold[again]],
                 levels=WARM_MAX_MIN_LEVELS,
                 margin=d.shape[1] * WARM_MAX_MIN_LEVELS[0],
+                decide=decide,
             )
         if new.size:
             rest = _rows(new, *sub)
@@ -109,6 +113,7 @@ def _nash_or_max_min(
                     *more[4:],
                     start=xn[short],
                     levels=BARRIER_LEVELS[2:],
+                    decide=decide,
                 )
             xm[new], vm[new] = xn, vn
         x[cold] = xm
