@@ -106,19 +106,34 @@ def test_nash_package_matches_reference_many(lines):
     given(cases(min_n=3, lines=lines))(MANY(lambda problem: check_nash(problem)))()
 
 
-@SETTINGS
-@given(cases(min_n=3, max_n=6), st.data())
-def test_nash_within_win_sets_matches_reference(problem, data):
+@pytest.mark.parametrize("lines", [False, True], ids=["plain", "soft-red-lines"])
+def test_nash_within_win_sets_matches_reference(lines):
+    given(cases(min_n=3, max_n=6, lines=lines), st.data())(
+        SETTINGS(lambda problem, data: check_within_win_sets(problem, data))
+    )()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lines", [False, True], ids=["plain", "soft-red-lines"])
+def test_nash_within_win_sets_matches_reference_many(lines):
+    given(cases(min_n=3, max_n=6, lines=lines), st.data())(
+        MANY(lambda problem, data: check_within_win_sets(problem, data))
+    )()
+
+
+def check_within_win_sets(problem, data):
     case, d, w = problem
     d = np.minimum(d, 0.2)
-    # one party's win-set: a half-space through a random package
-    at = case.lower + (case.upper - case.lower) * data.draw(st.floats(0.2, 0.8))
-    coef = np.array([data.draw(st.floats(-1.0, 1.0)) for _ in range(case.k)])
-    const = -coef @ at
-    who = data.draw(st.integers(0, case.n - 1))
-    coefs = np.zeros((case.n, case.k))
-    consts = np.ones(case.n)
-    coefs[who], consts[who] = coef, const
+    # one or two parties' win-sets: half-spaces through random packages
+    count = data.draw(st.integers(1, 2))
+    who = data.draw(st.permutations(range(case.n)))[:count]
+    coef, const = np.zeros((count, case.k)), np.zeros(count)
+    coefs, consts = np.zeros((case.n, case.k)), np.ones(case.n)
+    for c, party in enumerate(who):
+        at = case.lower + (case.upper - case.lower) * data.draw(st.floats(0.2, 0.8))
+        coef[c] = [data.draw(st.floats(-1.0, 1.0)) for _ in range(case.k)]
+        const[c] = -coef[c] @ at
+        coefs[party], consts[party] = coef[c], const[c]
     g = geometry_of(case)
     winset = np.einsum("njk,nik->nji", g.vertices, coefs[None]) + consts[None, None, :]
     p = select_nash(g, d[None], w[None], winset, np.arange(1))
@@ -126,17 +141,18 @@ def test_nash_within_win_sets_matches_reference(problem, data):
 
 
 def check_nash_within(case, d, w, coef, const, p):
-    ref_x = case.nash(d, w, coef=coef[None], const=np.array([const]))
+    """coef (C, K), const (C,): the win-set constraints."""
+    ref_x = case.nash(d, w, coef=coef, const=const)
     if ref_x is None:
         if p.rule[0] == 0:
             # the reference finds no package giving everyone a surplus where the max-min
             # value is at most 1e-9, the engine where it is at most 1e-12: in between,
             # win-sets that barely meet, both answers are right
-            _, ref_val = case.max_min(d, coef=coef[None], const=np.array([const]))
+            _, ref_val = case.max_min(d, coef=coef, const=const)
             assert ref_val > -1e-10
         return
     assert p.rule[0] == 0
-    assert coef @ p.x[0] + const >= -1e-9
+    assert np.all(coef @ p.x[0] + const >= -1e-9)
     np.testing.assert_allclose(case.utility(p.x[0]), case.utility(ref_x), atol=TOL)
 
 
@@ -163,7 +179,7 @@ def test_a_win_set_bound_passing_near_the_nash_package_does_not_push_it(problem,
     g = geometry_of(case)
     winset = np.einsum("njk,nik->nji", g.vertices, coefs[None]) + consts[None, None, :]
     p = select_nash(g, d[None], w[None], winset, np.arange(1))
-    check_nash_within(case, d, w, coef, const, p)
+    check_nash_within(case, d, w, coef[None], np.array([const]), p)
 
 
 def test_a_win_set_of_values_near_1e_215_is_solved_without_a_division_by_zero():

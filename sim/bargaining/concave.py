@@ -22,10 +22,15 @@ for every replicate at once, by one projected Newton method:
   Newton step overshoots it). A narrower level lowers every smoothed utility, so the
   max-min's epigraph variable is moved back below its barriers where it no longer is.
 
-At the last level the smoothing and barrier error is about 1e-10 in utility. With linear
-loss the max-min search can still end short of its optimum, crawling along a kink; the
-optimum being a vertex of a linear programme, it is then solved for exactly at the end
-(:func:`_polish`). Each replicate is an independent row, so the cost per replicate is
+At the last level the smoothing and barrier error is about 1e-10 in utility; the barrier
+of a win-set constraint passing near the package shrinks further (:func:`nash`). With
+linear loss the max-min search can still end short of its optimum, crawling along a kink;
+the optimum being a vertex of a linear programme, it is then solved for exactly at the end
+(:func:`_polish`). A Nash search that stalls beside kinks (out of steps, or stopped while
+Newton still promises a gain) is restarted there and on the kinks nearby
+(:func:`_unstall`). Where only whether some package clears every floor matters, the
+max-min search stops as soon as one does or a Lagrangian bound proves none can
+(:func:`_decide`). Each replicate is an independent row, so the cost per replicate is
 O(n K^2 + K^3) per Newton step (n parties, K issues) and the memory O(n K) per replicate.
 """
 
