@@ -375,6 +375,20 @@ STALLED_ROUNDS = {
         [0.6, 0.9792480795763592, 0.5580950810954556, 0.0],
         (1e-08, 1e-10),
     ),
+    "crawling beside a kink 1.5e-4 away": (
+        [
+            0.457927314449992,
+            0.5982566921570427,
+            0.45283837032948454,
+            0.5802790464612275,
+            0.6743756120229947,
+        ],
+        [0.6523559938321741, 0.40243123608354153, -0.08039464182638488],
+        [2.2869154004179073, -0.9925463935488518, 0.0, 0.5],
+        -0.3664274125720385,
+        [0.6002337976288583, 0.61800779863, 1.0, 0.0],
+        (1e-08, 1e-10),
+    ),
 }
 
 
@@ -382,10 +396,10 @@ STALLED_ROUNDS = {
 def test_a_stalled_nash_search_is_restarted_until_it_converges(round_):
     """Three linear parties with soft red lines and two win-set constraints, from
     mediators' rounds of the river-basin scenario, where the Nash search stopped short
-    (by 0.018, 0.075 and 1.4e-4 in utility): its last level used every step crossing and
-    recrossing a kink, or its line search cut the step to almost nothing while Newton
-    still promised a gain. Restarted (as it is and on the kinks nearby, with more steps)
-    it reaches the reference's package."""
+    (by 0.018, 0.075, 1.4e-4 and 0.16 in utility): its last level used every step crossing
+    and recrossing a kink, or its line search cut the step to almost nothing while Newton
+    still promised a gain. Restarted (as it is and on the kinks nearby, with more steps,
+    trying the step to the first kink ahead) it reaches the reference's package."""
     penalty, d, coef2, const2, start, levels = STALLED_ROUNDS[round_]
     lines = [
         (0, 0, 1.0, 0.7),

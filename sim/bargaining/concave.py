@@ -442,7 +442,8 @@ def _path(
 
 def _unstall(prog: Programme, z: np.ndarray, rows: np.ndarray, level: float) -> np.ndarray:
     """Restart stalled ``rows`` from their packages, as they are and with the coordinates
-    near a kink put on it (for a few distances), with more steps, keeping a restart only
+    near a kink put on it (for a few distances, from the best package so far), with more
+    steps and a failed full step retried at the first kink ahead, keeping a restart only
     where it ends higher.
 
     Where the optimum has coordinates at kinks (with linear loss it often has), a row
@@ -458,15 +459,16 @@ def _unstall(prog: Programme, z: np.ndarray, rows: np.ndarray, level: float) -> 
     k = prog.lower.shape[1]
     best = z[rows]
     value, _, _ = sub.evaluate(best, level, derivatives=False)
-    to, dist = _nearest_kink(sub.util.kinks(sub.lower, sub.upper), best[:, :k])
+    kinks = sub.util.kinks(sub.lower, sub.upper)
     for tol in (0.0, *_POLISH_TOLERANCES):
         start = best.copy()
+        to, dist = _nearest_kink(kinks, best[:, :k])
         start[:, :k] = np.where(dist < tol, to, best[:, :k])
         ok = np.isfinite(sub.evaluate(start, level, derivatives=False)[0])
         if not np.any(ok):
             continue
         go = np.flatnonzero(ok)
-        tried = maximise(sub.take(go), start[go], (level,), _UNSTALL_STEPS)
+        tried = maximise(sub.take(go), start[go], (level,), _UNSTALL_STEPS, kink_steps=True)
         got, _, _ = sub.take(go).evaluate(tried, level, derivatives=False)
         better = got > value[go]
         best[go[better]] = tried[better]
