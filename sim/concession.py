@@ -50,9 +50,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr  # type: ignore[import-untyped]
 
 from sim.analytic import fsj_aspiration
+from sim.mesa_import import special
 
 __all__ = [
     "ConcessionStep",
@@ -357,7 +357,7 @@ def ratification_probability(
     gap = np.asarray(approval_logit, dtype=float) - logit_threshold
     sd = np.asarray(vote_noise_sd, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        smooth = ndtr(gap / sd)
+        smooth = special.ndtr(gap / sd)
     return np.where(sd > 0.0, smooth, (gap >= 0.0).astype(float))
 
 

@@ -1,5 +1,6 @@
-"""What a process loads to run a model: Mesa without pandas until pandas is used, and no
-scipy.optimize (start-up is paid by every command and by every worker process)."""
+"""What a process loads to run a model: Mesa without pandas or networkx until they are
+used, scipy.special without numpy.f2py, and no scipy.optimize (start-up is paid by every
+command and by every worker process)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from sim.ensemble import Chunk, run_chunk
 from sim.loader import load_scenario
 out = run_chunk(load_scenario({str(BASELINE)!r}, []), 1, Chunk(0, 0, 50), with_table=True)
 assert out.table.num_rows == 50 and out.csv_rows.count(b"\\n") == 51
-print(sorted(m for m in ("pandas.core", "scipy.optimize") if m in sys.modules))
+heavy = ("pandas.core", "scipy.optimize", "numpy.f2py.crackfortran")
+print(sorted(m for m in heavy if m in sys.modules))
+print(type(sys.modules["networkx"]).__name__)
 import pandas
 print(type(pandas.DataFrame({{"a": [1]}})).__name__, "pandas.core" in sys.modules)
 """
@@ -32,9 +35,25 @@ def test_a_chunk_runs_and_writes_its_table_without_loading_pandas_or_scipy_optim
     done = subprocess.run(
         [sys.executable, "-c", RUN], capture_output=True, text=True, check=True, cwd=ROOT
     )
-    # Mesa 3.5 loads pandas during its own import (sim/mesa_import.py says why)
-    loaded = "[]" if mesa_version() < (3, 5) else "['pandas.core']"
-    assert done.stdout.splitlines() == [loaded, "DataFrame True"]
+    # Mesa 3.5 loads pandas and networkx during its own import: its modules use them
+    old = mesa_version() < (3, 5)
+    loaded = "[]" if old else "['pandas.core']"
+    networkx = "_LazyModule" if old else "module"
+    assert done.stdout.splitlines() == [loaded, networkx, "DataFrame True"]
+
+
+def test_mesa_logging_reads_names_from_the_frames_as_inspect_does():
+    import inspect
+
+    from sim.mesa_import import _FrameNames, mesa
+
+    frame = inspect.currentframe()
+    assert _FrameNames.getmodule(frame) is inspect.getmodule(frame)
+    # the line of the running frame moves on between the two calls; its callers' do not
+    ours = [(f.function, f.filename, f.lineno) for f in _FrameNames.getouterframes(frame)]
+    theirs = [(f.function, f.filename, f.lineno) for f in inspect.getouterframes(frame)]
+    assert ours[0][:2] == theirs[0][:2] and ours[1:] == theirs[1:]
+    assert mesa.model._mesa_logger.name == "MESA.mesa.model"
 
 
 def test_results_read_back_as_data_frames():
