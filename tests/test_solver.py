@@ -428,3 +428,43 @@ def test_a_stalled_nash_search_is_restarted_until_it_converges(round_):
     ref_x = case.nash(d, w, coef=coef, const=const)
     assert np.all(coef @ x[0] + const >= -1e-9)
     np.testing.assert_allclose(case.utility(x[0]), case.utility(ref_x), atol=TOL)
+
+
+def test_a_nash_search_left_outside_its_barriers_by_a_narrower_smoothing_goes_back_inside():
+    """A mediator's round of the river basin: the Nash search moved, at the coarsest
+    smoothing, to a package that the exact utilities leave party 0 below its floor
+    (smoothing raises utilities by up to half its width); at every narrower level each
+    trial step was -inf and the search stopped there, 0.0015 below the floor. It now
+    steps back towards its start and reaches the reference's package."""
+    lines = [
+        (0, 0, 1.0, 0.7),
+        (0, 3, 1.0, 0.5),
+        (1, 2, -1.0, 0.5),
+        (2, 0, -1.0, 0.6),
+        (2, 1, 1.0, 0.6),
+    ]
+    penalty = [
+        0.8664266695645144,
+        0.47087648558769785,
+        0.2376229188337023,
+        1.766046324042057,
+        0.35244349831640365,
+    ]
+    case = Case(
+        RIVER_BASIN_IDEAL,
+        RIVER_BASIN_SALIENCE,
+        [False] * 3,
+        [0.0] * 4,
+        [1.0] * 4,
+        [(*line, pen) for line, pen in zip(lines, penalty, strict=True)],
+    )
+    d, w = np.array([0.7332977619703286, 0.3906557655079356, 0.2329419948511839]), np.ones(3)
+    coef = np.array([[0.0, 0.0, 1.0, 0.0], [1.3607591615232004, -0.9491468078402402, 0.0, 0.5]])
+    const = np.array([0.5, -0.2916699066423424])
+    g = geometry_of(case)
+    util = Utilities.of(g.parties, np.arange(1))
+    start = np.array([[0.7, 0.9590991263248616, 0.4, 0.5]])  # the max-min package
+    x = nash(util, g.lower, g.upper, d[None], w[None], start, coef[None], const[None])
+    assert np.all(case.utility(x[0]) > d)
+    ref_x = case.nash(d, w, coef=coef, const=const)
+    np.testing.assert_allclose(case.utility(x[0]), case.utility(ref_x), atol=TOL)

@@ -69,6 +69,8 @@ _POLISH_TOLERANCES = (1e-3, 1e-4, 1e-5, 1e-6)
 #: barrier's own error: where the optimum is not unique the search ends near the middle
 #: of the optimal face, and a vertex of equal value is no reason to move to its corner
 _POLISH_GAIN = 1e-9
+#: how far back towards the start of the path a package outside the barriers moves
+_BACK_SHARES = (1e-3, 1e-2, 0.1, 0.5, 1.0)
 #: a row that stops while Newton promises more than this has stalled
 _STUCK = 1e-12
 #: Newton steps of each restart of a stalled row (:func:`_unstall`)
@@ -395,12 +397,15 @@ def _path(
     # every other search keeps plain backtracking (a max-min start for the floor search
     # found that way put the rotation's offers off their closed forms)
     kinks = prog.util.kinks(prog.lower, prog.upper) if kink_steps else None
+    anchor = z.copy()
     stalled = np.zeros(z.shape[0], dtype=bool)
     for number, level in enumerate(levels):
         last = final and number == len(levels) - 1
         stop = _STOP if last else max(_STOP, level * LOOSE)
         if prog.epigraph:
             z = _lower_epigraph(prog, z, level)
+        elif number:
+            z = _back_inside(prog, z, anchor, level)
         live = np.arange(z.shape[0])
         stuck = np.zeros(z.shape[0], dtype=bool)
         sub, sub_lo, sub_hi = prog, lower, upper
@@ -502,6 +507,31 @@ def _lower_epigraph(prog: Programme, z: np.ndarray, level: float) -> np.ndarray:
         terms += q.shape[1]
     z = z.copy()
     z[out, k] = low - level * np.maximum(terms, 1.0)
+    return z
+
+
+def _back_inside(prog: Programme, z: np.ndarray, anchor: np.ndarray, level: float) -> np.ndarray:
+    """Move the rows that lie outside the barriers at this level back towards the start.
+
+    A narrower smoothing lowers the utilities, so a package that left a party a small
+    surplus at one level can leave it none at the next; every trial step then has a value
+    of -inf and Newton would stop there, with that party below its floor (by up to 0.004
+    in the river basin). The start of the path gives every party a surplus in exact terms,
+    so at every level: the first of a few points towards it that does is taken.
+    """
+    f, _, _ = prog.evaluate(z, level, derivatives=False)
+    out = np.flatnonzero(~np.isfinite(f))
+    if out.size == 0:
+        return z
+    z = z.copy()
+    sub = prog.take(out)
+    for share in _BACK_SHARES:
+        trial = z[out] + share * (anchor[out] - z[out])
+        ok = np.isfinite(sub.evaluate(trial, level, derivatives=False)[0])
+        z[out[ok]] = trial[ok]
+        out, sub = out[~ok], sub.take(np.flatnonzero(~ok))
+        if out.size == 0:
+            break
     return z
 
 
