@@ -29,10 +29,11 @@ the optimum being a vertex of a linear programme, it is then solved for exactly 
 (:func:`_polish`). A narrower level can leave a package outside the barriers (the
 smoothing raised utilities); it steps back towards the path's start (:func:`_back_inside`).
 A Nash search that stalls beside kinks (out of steps, or stopped while Newton still
-promises a gain) is restarted there and on the kinks nearby (:func:`_unstall`). Where only whether some package clears every floor matters, the
-max-min search stops as soon as one does or a Lagrangian bound proves none can
-(:func:`_decide`). Each replicate is an independent row, so the cost per replicate is
-O(n K^2 + K^3) per Newton step (n parties, K issues) and the memory O(n K) per replicate.
+promises a gain) is restarted there and on the kinks nearby (:func:`_unstall`). Where
+only whether some package clears every floor matters, the max-min search stops as soon
+as one does or a Lagrangian bound proves none can (:func:`_decide`). Each replicate is an
+independent row, so the cost per replicate is O(n K^2 + K^3) per Newton step (n parties,
+K issues) and the memory O(n K) per replicate.
 """
 
 from __future__ import annotations
