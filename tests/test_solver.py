@@ -330,8 +330,42 @@ def test_a_singular_newton_system_takes_the_pseudo_inverse_step_for_that_row_onl
 
 RIVER_BASIN_IDEAL = [[0.2, 1.0, 0.4, 0.0], [0.6, 0.5, 1.0, 0.3], [1.0, 0.0, 1.0, 0.8]]
 RIVER_BASIN_SALIENCE = [[0.3, 0.4, 0.1, 0.2], [0.25, 0.2, 0.4, 0.15], [0.45, 0.25, 0.1, 0.2]]
+#: the scenario's five soft red lines: (party, issue, sign, bound)
+RIVER_BASIN_LINES = [
+    (0, 0, 1.0, 0.7),
+    (0, 3, 1.0, 0.5),
+    (1, 2, -1.0, 0.5),
+    (2, 0, -1.0, 0.6),
+    (2, 1, 1.0, 0.6),
+]
+
+
+def river_basin_round(penalty, d, coef2, const2, start, levels=None):
+    """A mediator's round of the river basin as the model posed it (the lines' penalties,
+    BATNAs, the second win-set, the Nash search's start and levels): the case, the
+    engine's Nash package and the reference's, and the round's d, coef and const."""
+    case = Case(
+        RIVER_BASIN_IDEAL,
+        RIVER_BASIN_SALIENCE,
+        [False] * 3,
+        [0.0] * 4,
+        [1.0] * 4,
+        [(*line, pen) for line, pen in zip(RIVER_BASIN_LINES, penalty, strict=True)],
+    )
+    d, w = np.array(d), np.ones(3)
+    coef = np.array([[0.0, 0.0, 1.0, 0.0], coef2])
+    const = np.array([0.5, const2])
+    g = geometry_of(case)
+    util = Utilities.of(g.parties, np.arange(1))
+    more = {} if levels is None else {"levels": levels}
+    x = nash(
+        util, g.lower, g.upper, d[None], w[None], np.array([start]), coef[None], const[None], **more
+    )
+    return case, x[0], case.nash(d, w, coef=coef, const=const), d, coef, const
+
+
 #: (penalties of the five soft red lines, d, win-set coef row 2, const row 2, start,
-#: levels, how far short the search ended before)
+#: levels)
 STALLED_ROUNDS = {
     "crossing the kink at 0.3": (
         [
@@ -400,34 +434,9 @@ def test_a_stalled_nash_search_is_restarted_until_it_converges(round_):
     and recrossing a kink, or its line search cut the step to almost nothing while Newton
     still promised a gain. Restarted (as it is and on the kinks nearby, with more steps,
     trying the step to the first kink ahead) it reaches the reference's package."""
-    penalty, d, coef2, const2, start, levels = STALLED_ROUNDS[round_]
-    lines = [
-        (0, 0, 1.0, 0.7),
-        (0, 3, 1.0, 0.5),
-        (1, 2, -1.0, 0.5),
-        (2, 0, -1.0, 0.6),
-        (2, 1, 1.0, 0.6),
-    ]
-    case = Case(
-        RIVER_BASIN_IDEAL,
-        RIVER_BASIN_SALIENCE,
-        [False] * 3,
-        [0.0] * 4,
-        [1.0] * 4,
-        [(*line, pen) for line, pen in zip(lines, penalty, strict=True)],
-    )
-    d, w = np.array(d), np.ones(3)
-    coef = np.array([[0.0, 0.0, 1.0, 0.0], coef2])
-    const = np.array([0.5, const2])
-    g = geometry_of(case)
-    util = Utilities.of(g.parties, np.arange(1))
-    more = {} if levels is None else {"levels": levels}
-    x = nash(
-        util, g.lower, g.upper, d[None], w[None], np.array([start]), coef[None], const[None], **more
-    )
-    ref_x = case.nash(d, w, coef=coef, const=const)
-    assert np.all(coef @ x[0] + const >= -1e-9)
-    np.testing.assert_allclose(case.utility(x[0]), case.utility(ref_x), atol=TOL)
+    case, x, ref_x, _, coef, const = river_basin_round(*STALLED_ROUNDS[round_])
+    assert np.all(coef @ x + const >= -1e-9)
+    np.testing.assert_allclose(case.utility(x), case.utility(ref_x), atol=TOL)
 
 
 def test_a_nash_search_left_outside_its_barriers_by_a_narrower_smoothing_goes_back_inside():
@@ -436,35 +445,18 @@ def test_a_nash_search_left_outside_its_barriers_by_a_narrower_smoothing_goes_ba
     (smoothing raises utilities by up to half its width); at every narrower level each
     trial step was -inf and the search stopped there, 0.0015 below the floor. It now
     steps back towards its start and reaches the reference's package."""
-    lines = [
-        (0, 0, 1.0, 0.7),
-        (0, 3, 1.0, 0.5),
-        (1, 2, -1.0, 0.5),
-        (2, 0, -1.0, 0.6),
-        (2, 1, 1.0, 0.6),
-    ]
-    penalty = [
-        0.8664266695645144,
-        0.47087648558769785,
-        0.2376229188337023,
-        1.766046324042057,
-        0.35244349831640365,
-    ]
-    case = Case(
-        RIVER_BASIN_IDEAL,
-        RIVER_BASIN_SALIENCE,
-        [False] * 3,
-        [0.0] * 4,
-        [1.0] * 4,
-        [(*line, pen) for line, pen in zip(lines, penalty, strict=True)],
+    case, x, ref_x, d, _, _ = river_basin_round(
+        [
+            0.8664266695645144,
+            0.47087648558769785,
+            0.2376229188337023,
+            1.766046324042057,
+            0.35244349831640365,
+        ],
+        [0.7332977619703286, 0.3906557655079356, 0.2329419948511839],
+        [1.3607591615232004, -0.9491468078402402, 0.0, 0.5],
+        -0.2916699066423424,
+        [0.7, 0.9590991263248616, 0.4, 0.5],  # the max-min package
     )
-    d, w = np.array([0.7332977619703286, 0.3906557655079356, 0.2329419948511839]), np.ones(3)
-    coef = np.array([[0.0, 0.0, 1.0, 0.0], [1.3607591615232004, -0.9491468078402402, 0.0, 0.5]])
-    const = np.array([0.5, -0.2916699066423424])
-    g = geometry_of(case)
-    util = Utilities.of(g.parties, np.arange(1))
-    start = np.array([[0.7, 0.9590991263248616, 0.4, 0.5]])  # the max-min package
-    x = nash(util, g.lower, g.upper, d[None], w[None], start, coef[None], const[None])
-    assert np.all(case.utility(x[0]) > d)
-    ref_x = case.nash(d, w, coef=coef, const=const)
-    np.testing.assert_allclose(case.utility(x[0]), case.utility(ref_x), atol=TOL)
+    assert np.all(case.utility(x) > d)
+    np.testing.assert_allclose(case.utility(x), case.utility(ref_x), atol=TOL)

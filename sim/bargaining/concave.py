@@ -702,8 +702,12 @@ def max_min(
         z, settled = _decide(prog, z0, levels, max_steps, kink_steps, decide)
     x = z[:, :-1]
     value = _max_min_value(util, d, who, coef, const, x)
-    todo = np.flatnonzero(~settled)
-    if len(levels) and levels[-1] == BARRIER_LEVELS[-1] and todo.size:
+    if not (len(levels) and levels[-1] == BARRIER_LEVELS[-1]):
+        return x, value
+    if decide is None:
+        return _polish(util, lower, upper, d, who, coef, const, x, value)
+    todo = np.flatnonzero(~settled)  # a settled row's package is not the max-min one
+    if todo.size:
         x[todo], value[todo] = _polish(
             util.take(todo),
             lower[todo],
