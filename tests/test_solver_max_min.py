@@ -279,3 +279,22 @@ def test_the_weighted_bound_is_the_maximum_of_a_weighted_sum_of_utilities(case, 
         best += np.max(total(xs)) - total(x0)[0]
     assert bound >= best - 1e-12
     assert bound <= best + 1e-6
+
+
+def test_max_min_with_a_kink_just_outside_the_box():
+    """A soft red line bending at 0 while the box starts at 1e-12 (found by the property
+    test at a random seed): the kink was a place to snap and pin coordinates to, outside
+    the box, and the search ended 0.033 short of the linear programme."""
+    util = linear_utilities(
+        np.array([[0.0, 0.0, 0.75], [0.0, 1.0, 0.62]]),
+        np.array([[0.45744681, 0.11702128, 0.42553191], [0.09022556, 0.4887218, 0.42105263]]),
+        [(0, 2, 1.0, 0.0, 0.0)],
+    )
+    lower, upper = np.array([[0.2578125, 0.0, 1e-12]]), np.array([[1.0, 0.75, 1.0]])
+    d = np.array([[0.625, 0.75]])
+    coef = np.array([[[-1.5, 1.0, 1.046875], [0.90625, -0.7578125, -1.5]]])
+    const = np.array([[0.5, 0.0]])
+    who = np.ones(d.shape, dtype=bool)
+    x, value = max_min(util, lower, upper, d, who, coef, const)
+    assert np.all((x >= lower) & (x <= upper))
+    assert abs(value[0] - lp_max_min(util, lower, upper, d, coef, const)) < TOL

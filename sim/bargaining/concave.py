@@ -127,7 +127,8 @@ class Utilities:
         )
 
     def kinks(self, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-        """Where each issue's utilities bend, with the box bounds: (N, C, K), NaN padded."""
+        """Where each issue's utilities bend inside the box, with the box bounds: (N, C, K),
+        NaN padded."""
         cols = [lower[:, None, :], upper[:, None, :]]
         if not np.all(self.quadratic):
             cols.append(np.where(self.quadratic, np.nan, self.ideal))
@@ -135,7 +136,11 @@ class Utilities:
             lines = np.full((lower.shape[0], self.line_party.size, lower.shape[1]), np.nan)
             lines[:, np.arange(self.line_party.size), self.line_issue] = self.line_bound
             cols.append(lines)
-        return np.concatenate(cols, axis=1)
+        kinks = np.concatenate(cols, axis=1)
+        # a kink outside the box bends nothing a package can reach; a snap or a polish
+        # pinning a coordinate on it would put the coordinate outside the box
+        outside = (kinks < lower[:, None, :]) | (kinks > upper[:, None, :])
+        return np.where(outside, np.nan, kinks)
 
     def exact(self, x: np.ndarray) -> np.ndarray:
         """U(x): x (N, K) -> (N, n)."""
