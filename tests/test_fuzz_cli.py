@@ -142,3 +142,16 @@ def test_mutated_scenarios_give_a_result_or_one_line(tmp_path, text):
 @given(text=mutated_scenarios())
 def test_mutated_scenarios_thoroughly(tmp_path, text):
     _scenario_case(tmp_path, text)
+
+
+def test_validate_reports_a_file_name_with_a_nul_as_that_file_s_error():
+    """Found by the options fuzzer: a NUL in the second of two bad file names escaped the
+    per-file report and came out as a second, command-wide line."""
+    argv = ["validate", str(MINIMAL), "-1", "\x00"]
+    code, err = run_cli(argv)
+    assert code == 2
+    assert err.strip().splitlines() == [
+        "-1: file not found",
+        "\\x00: cannot read file: a file name cannot contain a NUL character",
+    ]
+    assert_result_or_one_line(code, err, argv)

@@ -43,6 +43,8 @@ def _read_file(file: str, via: Node | None) -> str:
         _fail("file not found", Mark(file), None)
     except UnicodeDecodeError:
         reason = "not UTF-8 text"
+    except ValueError:  # os.stat refuses a path with a NUL in it
+        reason = "a file name cannot contain a NUL character"
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
     if via is not None:
