@@ -62,3 +62,47 @@ def test_results_read_back_as_data_frames():
     result = api.run(BASELINE, runs=20, seed=1)
     frame = result.replicates
     assert len(frame) == 20 and "outcome" in frame.columns
+
+
+SPATIAL = """
+import sys
+import numpy as np
+import sim.model
+print("scipy.spatial" in sys.modules)
+from mesa.experimental.continuous_space import continuous_space
+import scipy.spatial
+from scipy.spatial.distance import cdist
+points = np.array([[0.0, 0.0], [3.0, 4.0]])
+print(np.array_equal(continuous_space.cdist(points, points), cdist(points, points)))
+print(type(scipy.spatial.KDTree(points)).__module__, "stand-in" in (scipy.spatial.__doc__ or ""))
+"""
+
+
+def test_mesa_calls_scipy_spatial_through_forwarders_that_load_it_on_first_use():
+    done = subprocess.run(
+        [sys.executable, "-c", SPATIAL], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.splitlines() == [
+        "False",
+        "True",
+        "scipy.spatial._kdtree False",
+    ]
+
+
+FALLBACK = """
+import sys
+import sim.mesa_import as m
+for name in [k for k in sys.modules if k == "mesa" or k.startswith("mesa.")]:
+    del sys.modules[name]
+m.STAND_INS["scipy.spatial.distance"] = ()  # as if Mesa imported a name not stood in for
+mesa, _ = m._import()
+from mesa.experimental.continuous_space import continuous_space
+print(type(sys.modules["scipy.spatial"]).__name__, continuous_space.cdist.__module__)
+"""
+
+
+def test_a_mesa_importing_more_of_scipy_spatial_gets_the_real_package():
+    done = subprocess.run(
+        [sys.executable, "-c", FALLBACK], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.split() == ["module", "scipy.spatial.distance"]
