@@ -27,6 +27,17 @@ STARTUP_LIMIT = 120  # seconds to wait for the run to start writing (a guard, no
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
 
+#: ``python -m sim`` as a terminal's foreground job starts it: with Ctrl-C's default action.
+#: A job started in the background of a non-interactive shell (``cmd &``, as scripts and
+#: some CI runners start the suite) inherits SIGINT ignored, and Python then never turns
+#: Ctrl-C into KeyboardInterrupt; so the run resets it before it starts.
+SIM = [
+    sys.executable,
+    "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.executable, [sys.executable, '-m', 'sim', *sys.argv[1:]])",
+]
+
 
 def all_entries(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
@@ -57,9 +68,7 @@ def interrupt_run(
     and return how it ended. No process of the run may outlive it."""
     proc = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "sim",
+            *SIM,
             "run",
             BASELINE,
             "--runs",
@@ -198,7 +207,7 @@ def test_stop_signals_while_workers_start_leave_nothing(tmp_path, sig, times, gr
 def test_sigterm_under_results_removes_the_folders_it_made(tmp_path):
     """The default destination: results/<scenario>/ did not exist, and must not after."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "run", BASELINE, "--runs", RUNS, "--no-plots", "--jobs", "2"],
+        [*SIM, "run", BASELINE, "--runs", RUNS, "--no-plots", "--jobs", "2"],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
