@@ -63,7 +63,7 @@ def _children_map() -> dict[int, list[int]]:
         except OSError:
             continue
         # the command name is in parentheses and may hold spaces: split after the last ')'
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
         children.setdefault(ppid, []).append(int(entry.name))
     return children
 
@@ -101,8 +101,9 @@ def run_measured(argv: list[str]) -> tuple[float, float, int, subprocess.Complet
     can_sample = Path("/proc/self/status").exists()
     cpu0 = _children_cpu()
     t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     peak = 0
     while proc.poll() is None:
         if can_sample:
@@ -121,8 +122,7 @@ def ensemble_rate(scenario, runs: int, seed: int) -> tuple[float, float]:
     from sim.ensemble import iter_chunks
 
     t0, c0 = time.perf_counter(), time.process_time()
-    done = sum(len(out.result) for out in iter_chunks(scenario, seed, runs, jobs=1,
-                                                       with_csv=False))
+    done = sum(len(out.result) for out in iter_chunks(scenario, seed, runs, jobs=1, with_csv=False))
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     assert done == runs
     return runs / wall, runs / cpu
@@ -154,9 +154,24 @@ def negsim_run(
     """``negsim run`` of the baseline as a subprocess (in the project folder): wall time,
     CPU time and peak memory of its process tree, and the command as shown. ``extra``:
     more options (``bench/record_rounds.py`` adds ``--record rounds``)."""
-    argv = [sys.executable, "-m", "sim", "run", str(BASELINE.relative_to(ROOT)),
-            "--runs", str(runs), "--seed", str(seed), "--jobs", str(jobs), "--no-plots",
-            *(extra or []), "--quiet", "--out", str(out)]
+    argv = [
+        sys.executable,
+        "-m",
+        "sim",
+        "run",
+        str(BASELINE.relative_to(ROOT)),
+        "--runs",
+        str(runs),
+        "--seed",
+        str(seed),
+        "--jobs",
+        str(jobs),
+        "--no-plots",
+        *(extra or []),
+        "--quiet",
+        "--out",
+        str(out),
+    ]
     wall, cpu, peak, proc = run_measured(argv)
     if proc.returncode != 0:
         raise SystemExit(f"negsim run failed ({proc.returncode}): {proc.stderr.strip()}")
@@ -187,18 +202,28 @@ def versions() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skip-1m", action="store_true", help="skip the 1,000,000-replicate run")
-    parser.add_argument("--runs", type=int, default=100_000,
-                        help="replicates of the one-process figures (default 100,000)")
-    parser.add_argument("--big", type=int, default=1_000_000,
-                        help="replicates of the --jobs 1, 2 and 4 runs (default 1,000,000)")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=100_000,
+        help="replicates of the one-process figures (default 100,000)",
+    )
+    parser.add_argument(
+        "--big",
+        type=int,
+        default=1_000_000,
+        help="replicates of the --jobs 1, 2 and 4 runs (default 1,000,000)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
 
     from sim.loader import load_scenario
 
     scenario = load_scenario(str(BASELINE), [])
-    print(f"negsim bench: {BASELINE.relative_to(ROOT)} ({scenario.rounds} rounds, "
-          f"{len(scenario.issues)} issues), seed {args.seed}")
+    print(
+        f"negsim bench: {BASELINE.relative_to(ROOT)} ({scenario.rounds} rounds, "
+        f"{len(scenario.issues)} issues), seed {args.seed}"
+    )
     print(f"machine: {os.cpu_count()} cores, {platform.machine()}, {versions()}")
     print(f"load average at start (1, 5, 15 min): {load()}")
     print(f"command: {shlex.join([Path(sys.executable).name, *sys.argv])}")
@@ -219,24 +244,33 @@ def main(argv: list[str] | None = None) -> int:
         model_runs.append(ensemble_rate(scenario, args.runs // 2, args.seed))
     rate, rate_cpu = max(model_runs, key=lambda r: r[1])
     k_rate, k_cpu = max(kernel_runs, key=lambda r: r[1])
-    report(f"one process, {args.runs // 2:,} replicates twice, model only (best of two)",
-           f"{rate:,.0f} replicate-runs/s (per CPU second: {rate_cpu:,.0f})",
-           "at least 20,000 per CPU second")
-    report("bare-numpy kernel of one round (bench/kernel.py), same replicates, interleaved",
-           f"{k_rate:,.0f} replicate-runs/s (per CPU second: {k_cpu:,.0f})", "-")
-    report("model only as a share of the kernel (CPU)", f"{rate_cpu / k_cpu:.2f}",
-           "at least 0.8")
+    report(
+        f"one process, {args.runs // 2:,} replicates twice, model only (best of two)",
+        f"{rate:,.0f} replicate-runs/s (per CPU second: {rate_cpu:,.0f})",
+        "at least 20,000 per CPU second",
+    )
+    report(
+        "bare-numpy kernel of one round (bench/kernel.py), same replicates, interleaved",
+        f"{k_rate:,.0f} replicate-runs/s (per CPU second: {k_cpu:,.0f})",
+        "-",
+    )
+    report("model only as a share of the kernel (CPU)", f"{rate_cpu / k_cpu:.2f}", "at least 0.8")
 
     with tempfile.TemporaryDirectory(prefix="negsim-bench-") as tmp:
         wall, cpu, peak, shown = negsim_run(args.runs, 1, args.seed, Path(tmp) / "e2e")
-        report(f"`{shown}` end to end",
-               f"{args.runs / cpu:,.0f} replicates per CPU second ({cpu:.1f} s CPU, "
-               f"{wall:.1f} s wall), peak {peak / GIB:.2f} GiB",
-               "at least 20,000 per CPU second (floor 10,000)")
+        report(
+            f"`{shown}` end to end",
+            f"{args.runs / cpu:,.0f} replicates per CPU second ({cpu:.1f} s CPU, "
+            f"{wall:.1f} s wall), peak {peak / GIB:.2f} GiB",
+            "at least 20,000 per CPU second (floor 10,000)",
+        )
 
     busy, bare = worker_startup()
-    report("worker start-up: a fresh interpreter importing the model (numpy, mesa)",
-           f"{busy:.2f} s CPU ({bare:.2f} s for an empty interpreter)", "-")
+    report(
+        "worker start-up: a fresh interpreter importing the model (numpy, mesa)",
+        f"{busy:.2f} s CPU ({bare:.2f} s for an empty interpreter)",
+        "-",
+    )
 
     if not args.skip_1m:
         walls = {}
@@ -246,14 +280,20 @@ def main(argv: list[str] | None = None) -> int:
                 wall, cpu, peak, shown = negsim_run(args.big, jobs, args.seed, out)
                 walls[jobs] = wall
                 size = (out / "replicates.csv").stat().st_size
-                report(f"`{shown}`",
-                       f"{wall:.1f} s wall ({args.big / wall:,.0f} replicate-runs/s), "
-                       f"{cpu:.1f} s CPU (all processes), peak {peak / GIB:.2f} GiB "
-                       f"(process tree), replicates.csv {size / GIB:.2f} GiB",
-                       "1M: < 60 s wall idle; <= 1 GiB" if jobs == 2 else
-                       ("never slower than --jobs 2 (capped at the cores)" if jobs > 2 else "-"))
-        report("--jobs 2 speed-up over --jobs 1 (wall)", f"{walls[1] / walls[2]:.2f}x",
-               "at least 1.8x on an idle two-core machine")
+                report(
+                    f"`{shown}`",
+                    f"{wall:.1f} s wall ({args.big / wall:,.0f} replicate-runs/s), "
+                    f"{cpu:.1f} s CPU (all processes), peak {peak / GIB:.2f} GiB "
+                    f"(process tree), replicates.csv {size / GIB:.2f} GiB",
+                    "1M: < 60 s wall idle; <= 1 GiB"
+                    if jobs == 2
+                    else ("never slower than --jobs 2 (capped at the cores)" if jobs > 2 else "-"),
+                )
+        report(
+            "--jobs 2 speed-up over --jobs 1 (wall)",
+            f"{walls[1] / walls[2]:.2f}x",
+            "at least 1.8x on an idle two-core machine",
+        )
 
     print()
     print(f"load average at end (1, 5, 15 min): {load()}")
