@@ -268,11 +268,18 @@ class Geometry:
 
     # ---- picking a package on the frontier --------------------------------------------
     def ends(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Segment end packages and utilities: XP, XQ (N, S, K); UP, UQ (N, S, n)."""
-        v, u = self.vertices, self.vertex_utility
-        if self.segments:
-            return v[:, :-1], v[:, 1:], u[:, :-1], u[:, 1:]
-        return v, v, u, u
+        """Segment end packages and utilities: XP, XQ (N, S, K); UP, UQ (N, S, n).
+
+        Contiguous copies, made once: callers gather a few rows of them many times a round,
+        and numpy's ``take`` copies the whole of a non-contiguous array (a slice of the
+        vertices) before it gathers (about 70 us against 0.4 us for 30 rows of 4,000)."""
+        cached: tuple[np.ndarray, ...] | None = getattr(self, "_ends", None)
+        if cached is None:
+            v, u = self.vertices, self.vertex_utility
+            ends = (v[:, :-1], v[:, 1:], u[:, :-1], u[:, 1:]) if self.segments else (v, v, u, u)
+            cached = self._ends = tuple(np.ascontiguousarray(e) for e in ends)
+        xp, xq, up, uq = cached
+        return xp, xq, up, uq
 
     def pick_cache(self, winset: np.ndarray | None) -> dict[str, np.ndarray]:
         """Per-segment quantities that do not change between rounds (two parties)."""
@@ -281,9 +288,9 @@ class Geometry:
         if cached is not None and cached[0] == key:
             return cached[1]
         u = self.vertex_utility
-        pre = {
-            "u0p": u[:, :-1, 0],
-            "u1p": u[:, :-1, 1],
+        pre = {  # contiguous: rows of these are gathered every round (see ends)
+            "u0p": np.ascontiguousarray(u[:, :-1, 0]),
+            "u1p": np.ascontiguousarray(u[:, :-1, 1]),
             "b0": u[:, 1:, 0] - u[:, :-1, 0],
             "b1": u[:, 1:, 1] - u[:, :-1, 1],
         }

@@ -41,7 +41,7 @@ class InterestChooser:
         self.mediator = mediator
         mv = mediator.utility(geometry.vertices)  # (N, J): the mediator's value at vertices
         if geometry.segments:
-            self.m_p = mv[:, :-1]
+            self.m_p = np.ascontiguousarray(mv[:, :-1])  # gathered by rows every round
             self.m_b = mv[:, 1:] - mv[:, :-1]
         else:
             self.m_p = mv
