@@ -17,7 +17,8 @@ and most of it was spent loading modules nothing here uses:
   discrete spaces; scipy.spatial loads scipy.linalg, scipy.sparse's array classes and
   scipy.spatial.transform with it, none of which negsim's model uses.
 
-While these two are imported, pandas, networkx and numpy.f2py are imported through
+While these two are imported, pandas, networkx, numpy.f2py and asyncio (which tqdm's
+asyncio wrapper, imported by Mesa's batch runner, uses only when called) are imported through
 importlib's :class:`~importlib.util.LazyLoader`: the module object exists at once and is
 loaded in full on first use (by negsim's result tables, by the user, or by a Mesa feature
 that needs it), so what changes is only when it loads. Mesa's logging module is given
@@ -26,9 +27,10 @@ themselves. scipy.spatial and scipy.spatial.distance are stood in for by modules
 names (:data:`STAND_INS`) forward each call to the real function or class, imported on
 the first call; the stand-ins leave ``sys.modules`` when Mesa is imported, so any later
 ``import scipy.spatial`` gets the real package. A module already loaded is left as it is.
-Measured on the development machine: importing the model went from 0.52 to 0.40 CPU
-seconds and from 945 to 628 modules with the lazy modules, and from 0.51 to 0.48 CPU
-seconds and about 520 modules with the stand-ins.
+Measured on the development machine: the first three lazy modules took importing the
+model from 0.52 to 0.40 CPU seconds and from 945 to 628 modules; on a later, slower day
+the stand-ins and a lazy asyncio took it from 0.515 to 0.43 CPU seconds (interleaved) and
+to about 520 modules.
 """
 
 from __future__ import annotations
