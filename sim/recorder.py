@@ -80,10 +80,9 @@ class RoundRecorder:
         self._add("move", model.move[rows])
         talking = now.talking[rows]
         self._add("talking", talking)
-        proposer = (
-            MEDIATOR if now.proposal.proposer is None else self.parties[now.proposal.proposer]
-        )
-        self._add("proposer", np.where(talking, proposer, "").astype(object))
+        names = np.array([*self.parties, MEDIATOR], dtype=object)
+        by = now.proposed_by if now.proposed_by is not None else np.full(model.n, len(self.parties))
+        self._add("proposer", np.where(talking, names[by[rows]], "").astype(object))
         for k, issue in enumerate(self.issues):
             self._add(f"proposal.{issue}", now.proposal.x[rows, k])
         no_offer = np.where(talking, 0.0, np.nan)

@@ -34,6 +34,8 @@ class RoundState:
     sign_prob: np.ndarray | None = None
     # (N, P) change of each party's conceded share from a failed vote (<= 0)
     rebound: np.ndarray | None = None
+    # (N,) who put each replicate's package forward: a party's index, P for the mediator
+    proposed_by: np.ndarray | None = None
 
     @property
     def all_accept(self) -> np.ndarray:
