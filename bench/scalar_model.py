@@ -3,13 +3,16 @@
 This is the bench's fair comparator (bench/README.md): what a Mesa user who wanted these
 rules would write, one ``mesa.Model`` per replicate with ``mesa.Agent`` objects for the
 parties and the mediator, floats and lists instead of arrays, and ``model.random`` for
-its random numbers. It implements the rules of docs/model.md for two parties with linear
-loss and a mediator (or none): the front, strikes through their six channels, BATNAs,
-concession, beliefs, the mediator's Nash package with win-sets and its own interests, its
-frustration, pressure, ultimatum and exit, alternating offers after the exit (or without
-a mediator), staged agreements with vote delays, collapse and veto players, signing with
-the anticipation of ratification, the vote and walk-outs. It is not part of negsim: the
-simulator itself is the ensemble model of ``sim/model.py``.
+its random numbers. It implements the rules of docs/model.md with linear loss: the front,
+strikes through their six channels, truces, offensives and aid changes, BATNAs,
+concession, beliefs, the mediator's Nash package with win-sets and (two parties) its own
+interests, its frustration, pressure, ultimatum and exit, alternating offers between two
+parties after the exit or without a mediator, staged agreements with vote delays,
+collapse and veto players, signing with the anticipation of ratification, the vote and
+walk-outs. With two parties it walks the frontier polyline as the ensemble does; with
+three or more it finds the Nash and max-min packages with scipy (SLSQP and HiGHS), one
+replicate at a time, as a Mesa user would. It is not part of negsim: the simulator
+itself is the ensemble model of ``sim/model.py``.
 
 Two sources of randomness:
 
@@ -20,8 +23,9 @@ Two sources of randomness:
   the comparator and the ensemble can be compared replicate by replicate
   (``bench/scalar_check.py``).
 
-Scenario features outside that set (three or more parties, quadratic loss, truces,
-offensives, outside options, known deadlines, recognition, quotas) are refused.
+Scenario features outside that set (quadratic loss, outside options and bargaining
+costs, known deadlines, recognition, quotas, three or more parties without a mediator
+or after its exit, a mediator's own interests with three or more parties) are refused.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ WAR, TRUCE, CEASEFIRE, SETTLEMENT, OVER = 0, 1, 2, 3, 4
 O_SETTLEMENT, O_BREAKDOWN, O_MEDIATOR_EXIT, O_STALEMATE, O_CEASEFIRE = 0, 1, 2, 3, 4
 OUTCOME_NAMES = ("settlement", "breakdown", "mediator_exit", "stalemate", "ceasefire")
 TIE = 1e-9
+SHIFTS = ("offensive", "aid_change")
 RATIFICATION_TOLERANCE = 1e-9
 DEFAULT_BELIEVED_DEADLINE = 26.0
 
@@ -88,6 +93,9 @@ class StreamDraws:
     def belief(self, name: str) -> float:
         return float(self._ndtri(self._uniform(self.BELIEFS, name)))
 
+    def parameter(self, name: str) -> float:
+        return self._uniform(self.PARAMETERS, name)
+
 
 class RandomDraws:
     """The model's own generator: a uniform or a normal per use."""
@@ -103,6 +111,9 @@ class RandomDraws:
 
     def belief(self, name: str) -> float:
         return self.rng.gauss(0.0, 1.0)
+
+    def parameter(self, name: str) -> float:
+        return self.rng.random()
 
 
 def sample_parameters(scenario: Any, rng: random.Random) -> dict[str, float]:
@@ -196,6 +207,14 @@ class Shape:
                 if violated:
                     d -= sign * p
         return d
+
+
+class _Box:
+    """Three or more parties: only whether absolute red lines leave a package."""
+
+    def __init__(self, lower: list[float], upper: list[float]) -> None:
+        self.feasible = all(lo <= hi + 1e-12 for lo, hi in zip(lower, upper, strict=True))
+        self.vertices: list[list[float]] = []
 
 
 class Frontier:
@@ -369,6 +388,7 @@ class Party(mesa.Agent):
 
     def clear_event_effects(self) -> None:
         self.cost_multiplier = 1.0
+        self.extra_optimism = 0.0
         self.extra_cost = 0.0
         self.backlash = 0.0
         self.walkout_bump = 0.0
@@ -396,6 +416,7 @@ class Party(mesa.Agent):
                 self.shape.utility(war, penalties=False)
                 - self.expected_cost(gain) * self.discounted_rounds
                 + self.optimism
+                + self.extra_optimism
             )
         self.batna = value - self.pressure
 
@@ -593,6 +614,8 @@ class Mediator(mesa.Agent):
     # ---- the proposal: the Nash package, with win-sets and the mediator's interests ----
     def propose(self, batna: list[float]) -> tuple[list[float], int]:
         m = self.model
+        if len(m.parties) > 2:
+            return self._propose_n(batna)
         fr = m.frontier
         seen = [b + m.belief_error[i][-1] for i, b in enumerate(batna)]
         w0, w1 = self.weights(m.round)
@@ -643,6 +666,27 @@ class Mediator(mesa.Agent):
         if self.interest_weight > 0 and rule != 2:
             x = self._with_interest(x, seen, (w0, w1), segs, bounds)
         return x, rule
+
+    def _propose_n(self, batna: list[float]) -> tuple[list[float], int]:
+        """Three or more parties: Nash within the expected win-sets, else ignoring them,
+        else the max-min package (docs/model.md §5)."""
+        m = self.model
+        seen = [b + m.belief_error[i][-1] for i, b in enumerate(batna)]
+        w = self.weights(m.round)
+        prog = m.programme
+        stages = []
+        if self.respect_win_sets and m.any_win_set:
+            stages.append((0, m.win_set_constraints))
+        stages.append((1, None))
+        fallback = None
+        for rule, ws in stages:
+            x, margin, z = prog.max_min(seen, ws)
+            if ws is None:
+                fallback = x
+            if margin > 1e-9:
+                return prog.nash(seen, w, z, ws), rule
+        assert fallback is not None
+        return fallback, 2
 
     def _objective(self, x: list[float], seen: list[float], w: tuple[float, float]) -> float:
         parties = self.model.parties
@@ -695,6 +739,108 @@ class Mediator(mesa.Agent):
         if self._objective(x_new, seen, w) > self._objective(nash_x, seen, w) + 1e-12:
             return x_new
         return nash_x
+
+
+class Programme:
+    """Three or more parties: the Nash package (or the max-min package) as a plain Mesa
+    model would find it, one replicate at a time with scipy: the max-min package by a
+    linear programme (HiGHS), the Nash package by SLSQP from it. Each party's utility
+    is concave and piecewise linear, so both are written over its epigraph: e_ik >=
+    |x_k − a_ik| and v_r >= the red line's violation, which makes them smooth."""
+
+    def __init__(self, parties: list[Shape], lower: list[float], upper: list[float]) -> None:
+        import numpy as np
+
+        self.np = np
+        k_n, n = len(lower), len(parties)
+        lines = [(i, line) for i, p in enumerate(parties) for line in p.lines]
+        self.size = k_n + n * k_n + len(lines)  # x, e, v
+        rows, rhs = [], []
+        for i, p in enumerate(parties):
+            for k in range(k_n):
+                e = k_n + i * k_n + k
+                for sign in (1.0, -1.0):  # sign (x_k − a_ik) − e_ik <= 0
+                    row = np.zeros(self.size)
+                    row[k], row[e] = sign, -1.0
+                    rows.append(row)
+                    rhs.append(sign * p.ideal[k])
+        for r, (_, (k, sign, bound, _)) in enumerate(lines):
+            row = np.zeros(self.size)  # sign (x_k − bound) − v_r <= 0
+            row[k], row[k_n + n * k_n + r] = sign, -1.0
+            rows.append(row)
+            rhs.append(sign * bound)
+        self.a_ub, self.b_ub = np.array(rows), np.array(rhs)
+        # U_i = 1 − g_i · z: g holds the saliences on e and the penalties on v
+        g = np.zeros((n, self.size))
+        for i, p in enumerate(parties):
+            g[i, k_n + i * k_n : k_n + (i + 1) * k_n] = p.salience
+        for r, (i, (_, _, _, pen)) in enumerate(lines):
+            g[i, k_n + n * k_n + r] = pen
+        self.g = g
+        self.bounds = list(zip(lower, upper, strict=True)) + [(0.0, None)] * (self.size - k_n)
+        self.k_n, self.n = k_n, n
+
+    def _constraints(self, winset: list[tuple[list[float], float]] | None) -> tuple[Any, Any]:
+        np = self.np
+        if not winset:
+            return self.a_ub, self.b_ub
+        extra = np.zeros((len(winset), self.size))  # −coef · x <= const
+        for c, (coef, _) in enumerate(winset):
+            extra[c, : self.k_n] = -np.asarray(coef)
+        return np.vstack([self.a_ub, extra]), np.concatenate(
+            [self.b_ub, [const for _, const in winset]]
+        )
+
+    def max_min(self, d: list[float], winset: Any = None) -> tuple[list[float], float, Any]:
+        """The package maximising the smallest surplus U_i − d_i: (x, that surplus, z)."""
+        from scipy.optimize import linprog
+
+        np = self.np
+        a, b = self._constraints(winset)
+        # variables z and m: maximise m subject to m + g_i · z <= 1 − d_i
+        top = np.hstack([self.g, np.ones((self.n, 1))])
+        a_all = np.vstack([np.hstack([a, np.zeros((a.shape[0], 1))]), top])
+        b_all = np.concatenate([b, 1.0 - np.asarray(d)])
+        cost = np.zeros(self.size + 1)
+        cost[-1] = -1.0
+        res = linprog(cost, A_ub=a_all, b_ub=b_all, bounds=[*self.bounds, (None, None)])
+        if res.status != 0:
+            return [], -INF, None
+        z = res.x[:-1]
+        return [float(v) for v in z[: self.k_n]], float(res.x[-1]), z
+
+    def nash(self, d: list[float], w: list[float], z0: Any, winset: Any = None) -> list[float]:
+        """The (weighted) Nash package, by SLSQP from a package with every surplus > 0."""
+        from scipy.optimize import minimize
+
+        np = self.np
+        a, b = self._constraints(winset)
+        g, dd, ww = self.g, np.asarray(d), np.asarray(w)
+
+        def surplus(z: Any) -> Any:
+            return 1.0 - g @ z - dd
+
+        def f(z: Any) -> float:
+            s = surplus(z)
+            return 1e10 if np.any(s <= 0) else -float(ww @ np.log(s))
+
+        def grad(z: Any) -> Any:
+            s = np.maximum(surplus(z), 1e-12)
+            return (ww / s) @ g
+
+        res = minimize(
+            f,
+            z0,
+            jac=grad,
+            method="SLSQP",
+            bounds=self.bounds,
+            constraints=[{"type": "ineq", "fun": lambda z: b - a @ z, "jac": lambda z: -a}],
+            options={"ftol": 1e-13, "maxiter": 200},
+        )
+        z = res.x if f(res.x) <= f(z0) else z0
+        lo = [lo_ for lo_, _ in self.bounds[: self.k_n]]
+        hi = [hi_ for _, hi_ in self.bounds[: self.k_n]]
+        return [_clip(float(v), l_, h_) for v, l_, h_ in zip(z[: self.k_n], lo, hi, strict=True)]
 
 
 def _interval2(a0: float, b0: float, a1: float, b1: float, eps: float) -> tuple[float, float]:
@@ -840,13 +986,14 @@ class Strike:
         self.backlash_until = 0.0
         self.struck = False
         self.count = 0
-        self.covered_by: list[tuple[int, float]] = []  # (agreement kind, probability)
+        # (whether a truce or an agreement that stops it is in force, its probability then)
+        self.covered_by: list[tuple[Callable[[ScalarNegotiation], bool], float]] = []
 
     def apply(self, model: ScalarNegotiation, violator: list[bool]) -> None:
         t = model.round
         prob, in_truce = self.prob, False
-        for kind, strike_prob in self.covered_by:
-            if model.in_force == kind:
+        for in_force, strike_prob in self.covered_by:
+            if in_force(model):
                 prob, in_truce = strike_prob, True
         struck = self.start <= t <= self.end and model.draws.shock(f"strike.{self.name}", t) < prob
         self.capacity_out = self.capacity_out * self.repair + (self.loss if struck else 0.0)
@@ -865,6 +1012,73 @@ class Strike:
         if struck and in_truce:
             violator[self.by] = True
         self.struck = struck
+
+
+def _kind_in_force(index: int) -> Callable[[ScalarNegotiation], bool]:
+    return lambda model: model.in_force == index
+
+
+class Truce:
+    """While in force, the strikes it covers have its probability, and other salient
+    violations fall on one of the parties it binds."""
+
+    def __init__(self, model: ScalarNegotiation, spec: Any, strikes: list[Strike]) -> None:
+        p, path = model.param, f"events.{spec.name}"
+        names = model.party_names
+        self.name = spec.name
+        self.start = float(round(p(f"{path}.start_round", 1.0)))
+        self.end = float(round(p(f"{path}.end_round"))) if spec.end_round is not None else INF
+        self.violation_prob = p(f"{path}.violation_prob")
+        covers = (spec.covers,) if isinstance(spec.covers, str) else spec.covers
+        self.strikes = [s for name in covers for s in strikes if s.name == name]
+        for strike in self.strikes:
+            strike.covered_by.append((self.in_force, p(f"{path}.strike_prob")))
+        bound = [names.index(q) for q in spec.parties or ()]
+        if not bound:
+            for s in self.strikes:
+                bound += [i for i in (s.by, s.target) if i not in bound]
+        self.bound = bound
+
+    def in_force(self, model: ScalarNegotiation) -> bool:
+        return self.start <= model.round <= self.end
+
+    def apply(self, model: ScalarNegotiation, violator: list[bool]) -> None:
+        t = model.round
+        if not self.in_force(model):
+            return
+        if model.draws.shock(f"violation.{self.name}", t) < self.violation_prob:
+            draw = model.draws.shock(f"violator.{self.name}", t)
+            n = len(self.bound)
+            violator[self.bound[min(int(draw * n), n - 1)]] = True
+
+
+class Shift:
+    """An offensive or a change of aid: if it happens (once per replicate), it multiplies
+    the front's drift and parties' costs, and moves their optimism, in its rounds."""
+
+    def __init__(self, model: ScalarNegotiation, spec: Any) -> None:
+        p, path = model.param, f"events.{spec.name}"
+        names = model.party_names
+        self.start = float(round(p(f"{path}.start_round", 1.0)))
+        self.end = float(round(p(f"{path}.end_round"))) if spec.end_round is not None else INF
+        self.occurs = model.draws.parameter(f"{path}.occurs") < p(f"{path}.probability")
+        self.drift = p(f"{path}.drift_multiplier")
+        fronts = [f.name for f in model.scenario.all_fronts]
+        self.fronts = None if spec.fronts is None else [fronts.index(f) for f in spec.fronts]
+        self.cost = {names.index(k): p(f"{path}.cost_multiplier.{k}") for k in spec.cost_multiplier}
+        self.optimism = {names.index(k): p(f"{path}.optimism.{k}") for k in spec.optimism}
+
+    def apply(self, model: ScalarNegotiation, violator: list[bool]) -> None:
+        if not (self.occurs and self.start <= model.round <= self.end):
+            return
+        if self.fronts is None:
+            model.drift_multiplier *= self.drift
+        for j in self.fronts or ():
+            model.front_multiplier[j] *= self.drift
+        for i, m in self.cost.items():
+            model.parties[i].cost_multiplier *= m
+        for i, o in self.optimism.items():
+            model.parties[i].extra_optimism += o
 
 
 class ScalarNegotiation(mesa.Model):
@@ -903,10 +1117,15 @@ class ScalarNegotiation(mesa.Model):
         self.bounds_table = [f.bounds_table for f in fronts]
         self.moves = [0.0] * len(fronts)
         self.drift_multiplier = 1.0
+        self.front_multiplier = [1.0] * len(fronts)
         self.under_war = [self.param(f"issues.{k}.under_war", 0.0) for k in self.issues]
         for party in self.parties:
             party.direction = [float(f.side_of(party.name, names)) for f in fronts]
-        self.strikes = [Strike(self, e) for e in scenario.events]
+        # events in negsim's order: strikes, truces, shifts (each kind in file order)
+        self.strikes = [Strike(self, e) for e in scenario.events if e.type == "strike"]
+        truces = [Truce(self, e, self.strikes) for e in scenario.events if e.type == "truce"]
+        shifts = [Shift(self, e) for e in scenario.events if e.type in SHIFTS]
+        self.events: list[Any] = [*self.strikes, *truces, *shifts]
         # the box: absolute red lines
         lower, upper = [0.0] * len(self.issues), [1.0] * len(self.issues)
         for party in self.parties:
@@ -918,19 +1137,35 @@ class ScalarNegotiation(mesa.Model):
                         lower[k] = max(lower[k], bound)
                     else:
                         upper[k] = min(upper[k], bound)
-        self.frontier = Frontier([p.shape for p in self.parties], lower, upper)
+        shapes = [p.shape for p in self.parties]
+        if len(self.parties) == 2:
+            self.frontier = Frontier(shapes, lower, upper)
+        else:
+            self.frontier = _Box(lower, upper)
+            self.programme = Programme(
+                shapes, lower, [max(h, lo) for lo, h in zip(lower, upper, strict=True)]
+            )
+            self.win_set_constraints = [
+                (p.rat_coef, p.rat_intercept - p.rat_logit_threshold)
+                for p in self.parties
+                if not p.ratifies_always
+            ]
         # the win-sets, at each frontier vertex: coef . x + const >= 0
         self.any_win_set = any(not p.ratifies_always for p in self.parties)
-        self.vertex_winset = [
-            [
-                1.0
-                if p.ratifies_always
-                else sum(c * v for c, v in zip(p.rat_coef, vert, strict=True))
-                + (p.rat_intercept - p.rat_logit_threshold)
-                for p in self.parties
+        self.vertex_winset = (
+            []
+            if len(self.parties) > 2
+            else [
+                [
+                    1.0
+                    if p.ratifies_always
+                    else sum(c * v for c, v in zip(p.rat_coef, vert, strict=True))
+                    + (p.rat_intercept - p.rat_logit_threshold)
+                    for p in self.parties
+                ]
+                for vert in self.frontier.vertices
             ]
-            for vert in self.frontier.vertices
-        ]
+        )
         # beliefs: belief_error[seen][seer], the mediator last
         observers = [*names, "mediator"]
         self.belief_error = [
@@ -965,7 +1200,7 @@ class ScalarNegotiation(mesa.Model):
         by_name = {s.name: s for s in self.strikes}
         for kind in self.kinds:
             for event, prob in kind.stops.items():
-                by_name[event].covered_by.append((kind.index, prob))
+                by_name[event].covered_by.append((_kind_in_force(kind.index), prob))
         self.in_force, self.in_force_stage, self.since = NONE, WAR, 0.0
         for kind in self.kinds:
             if kind.spec.in_force_at_start:
@@ -993,8 +1228,10 @@ class ScalarNegotiation(mesa.Model):
 
     def expected_drifts(self) -> list[float]:
         return [
-            d * self.drift_multiplier * 1.0 * (1.0 - s * f)
-            for d, s, f in zip(self.drift, self.slowdown, self.positions, strict=True)
+            d * self.drift_multiplier * m * (1.0 - s * f)
+            for d, m, s, f in zip(
+                self.drift, self.front_multiplier, self.slowdown, self.positions, strict=True
+            )
         ]
 
     def war_package(self, positions: list[float]) -> list[float]:
@@ -1045,11 +1282,12 @@ class ScalarNegotiation(mesa.Model):
         t = self.round
         violator = [False] * len(self.parties)
         self.drift_multiplier = 1.0
+        self.front_multiplier = [1.0] * len(self.positions)
         for party in self.parties:
             party.clear_event_effects()
             party.pressure = 0.0
-        for strike in self.strikes:
-            strike.apply(self, violator)
+        for event in self.events:
+            event.apply(self, violator)
         # an agreement in force: violations, collapse, what holds slows the war
         self.fighting = 1.0
         if self.in_force != NONE:
@@ -1058,7 +1296,10 @@ class ScalarNegotiation(mesa.Model):
                 for s in self.strikes:
                     if s.struck:
                         violator[s.by] = True
-            violations = sum(violator)
+            offensive = self.in_force_stage != TRUCE and (
+                self.drift_multiplier > 1.0 or any(m > 1.0 for m in self.front_multiplier)
+            )
+            violations = sum(violator) + offensive
             h = _clip(kind.hazard * kind.per_violation**violations, 0.0, 1.0)
             if self.draws.shock("collapse", t) < h:
                 self.paused_until = max(self.paused_until, t)
@@ -1325,12 +1566,15 @@ class ScalarNegotiation(mesa.Model):
 
 def _refuse_unsupported(scenario: Any) -> None:
     why = []
-    if len(scenario.parties) != 2:
-        why.append("two parties only")
+    many = len(scenario.parties) > 2
+    if many and (scenario.mediator is None or scenario.mediator.after_exit == "bilateral"):
+        why.append("alternating offers between two parties only")
+    if many and scenario.mediator is not None and scenario.mediator.interest_weight != 0.0:
+        why.append("a mediator's own interests with two parties only")
     if any(p.loss == "quadratic" for p in scenario.parties):
         why.append("linear loss only")
-    if any(getattr(e, "type", "") != "strike" for e in scenario.events):
-        why.append("strike events only")
+    if any(e.type not in ("strike", "truce", *SHIFTS) for e in scenario.events):
+        why.append("strikes, truces, offensives and aid changes only")
     if scenario.deadline is not None or scenario.recognition or scenario.quota is not None:
         why.append("no known deadline, recognition or quota")
     if any(p.outside_option is not None or p.bargaining_cost != 0.0 for p in scenario.parties):

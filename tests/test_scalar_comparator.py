@@ -36,9 +36,17 @@ def test_the_comparator_matches_the_ensemble_replicate_by_replicate(name: str) -
 
 
 def test_the_comparator_refuses_what_it_does_not_model() -> None:
-    scenario = load_scenario(ROOT / "scenarios" / "river_basin_water_treaty.yaml")
-    with pytest.raises(ValueError, match="two parties only"):
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml", ["loss=quadratic"])
+    with pytest.raises(ValueError, match="linear loss only"):
         scalar_model.ScalarNegotiation(scenario, seed=1)
+
+
+def test_the_comparator_matches_the_ensemble_with_three_parties() -> None:
+    # three parties and a mediator: the comparator finds the Nash and max-min packages
+    # with scipy (SLSQP, HiGHS), the ensemble with its own batched solver
+    scenario = load_scenario(ROOT / "scenarios" / "river_basin_water_treaty.yaml")
+    out = scalar_check.paired(scenario, seed=3, runs=12)
+    assert out["mismatches"] == []
 
 
 @settings(max_examples=60, deadline=None)
