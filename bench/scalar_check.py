@@ -4,7 +4,8 @@ Two checks, and the speed of each:
 
 1. replicate by replicate: the comparator runs each replicate on negsim's own random
    streams and parameter draws (``StreamDraws``), so both models should put it in the
-   same end state, round by round (the ``stages`` record); every mismatch is listed;
+   same end state, round by round (the ``stages`` record), with the same mediator's exit
+   round and the same agreed terms (to 1e-7); every mismatch is listed;
 2. in distribution: the comparator draws everything from its own ``random.Random``
    (``RandomDraws``), as a Mesa model would, and its shares of the end states are compared
    with the ensemble's, class by class, within Monte Carlo error (a two-proportion z and a
@@ -84,7 +85,16 @@ def paired(scenario: Any, seed: int, runs: int) -> dict[str, Any]:
             outcome_s[rep] = one.outcome
             stages_s = one.stage_record()
             stages_e = [int(v) for v in stage_e[pos]]
-            if one.outcome != int(result.outcome[pos]) or stages_s != stages_e:
+            exit_e = result.mediator_exit_round[pos]
+            exit_s = math.nan if one.mediator_exit_round is None else one.mediator_exit_round
+            same_exit = exit_e == exit_s or (math.isnan(exit_e) and math.isnan(exit_s))
+            same_terms = np.allclose(result.terms[pos], one.terms, atol=1e-7, equal_nan=True)
+            if (
+                one.outcome != int(result.outcome[pos])
+                or stages_s != stages_e
+                or not same_exit
+                or not same_terms
+            ):
                 mismatches.append(
                     (int(rep), r, int(result.outcome[pos]), one.outcome, stages_e, stages_s)
                 )
@@ -153,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     out = paired(scenario, args.seed, args.runs)
     bad = out["mismatches"]
     print(f"{args.scenario}: {args.runs} replicates on the same streams")
-    print(f"  end state and stages differ in {len(bad)} replicates")
+    print(f"  end state, stages, exit round or terms differ in {len(bad)} replicates")
     for rep, r, oe, os_, se, ss in bad[: args.show]:
         print(f"  replicate {rep} (reading {r}): ensemble {OUTCOME_NAMES[oe]} {se}")
         print(f"  {'':{len(str(rep)) + 22}s}scalar   {OUTCOME_NAMES[os_]} {ss}")

@@ -1215,6 +1215,7 @@ class ScalarNegotiation(mesa.Model):
         self.walkout_by = NONE
         self.mediator_exit_round: int | None = None
         self.failed_ratifications = 0
+        self.terms = [math.nan] * len(self.issues)
         self.stages: list[int] = []
         self.active = True
         self.running = True
@@ -1304,6 +1305,7 @@ class ScalarNegotiation(mesa.Model):
             if self.draws.shock("collapse", t) < h:
                 self.paused_until = max(self.paused_until, t)
                 self.in_force, self.in_force_stage, self.pending = NONE, WAR, NONE
+                self.terms = [math.nan] * len(self.issues)
             else:
                 self.fighting = kind.fighting
                 self.drift_multiplier *= kind.fighting
@@ -1430,10 +1432,14 @@ class ScalarNegotiation(mesa.Model):
         vetoed = bool(self.vetoes) and not self._veto_ok(x)
         return utility, accept, vetoed
 
-    def _take_force(self, kind: Kind, stage: int | None = None) -> None:
+    def _take_force(
+        self, kind: Kind, stage: int | None = None, package: list[float] | None = None
+    ) -> None:
         self.in_force = kind.index
         self.in_force_stage = kind.stage if stage is None else stage
         self.since = float(self.round)
+        if package is not None:  # the agreed terms: the issues it settles
+            self.terms = [x if s else math.nan for x, s in zip(package, kind.settled, strict=True)]
 
     def _ratification(
         self, x: list[float] | None, k: int, accept: list[bool], vetoed: bool
@@ -1483,7 +1489,7 @@ class ScalarNegotiation(mesa.Model):
                     failing.append(p)
         if ratified:
             kind = self.kinds[which]
-            self._take_force(kind)
+            self._take_force(kind, package=package)
             if kind.full and kind.hazard <= 0.0:
                 self.final = SETTLEMENT
                 self._end(O_SETTLEMENT)
