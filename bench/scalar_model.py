@@ -116,11 +116,22 @@ class RandomDraws:
         return self.rng.random()
 
 
+_PARAMETERS: dict[int, tuple[Any, list[tuple[str, Any]]]] = {}
+
+
+def _parameters(scenario: Any) -> list[tuple[str, Any]]:
+    """The scenario's parameters (path, number or distribution), listed once per scenario."""
+    held = _PARAMETERS.get(id(scenario))
+    if held is None or held[0] is not scenario:
+        held = _PARAMETERS[id(scenario)] = (scenario, list(scenario.parameters().items()))
+    return held[1]
+
+
 def sample_parameters(scenario: Any, rng: random.Random) -> dict[str, float]:
     """One replicate's parameter values, drawn with Python's ``random`` (the way a Mesa
     model draws them) from the scenario's distributions."""
     out: dict[str, float] = {}
-    for path, value in scenario.parameters().items():
+    for path, value in _parameters(scenario):
         if isinstance(value, int | float):
             out[path] = float(value)
             continue
@@ -539,6 +550,7 @@ class Mediator(mesa.Agent):
         self.gone = False
         self.pressure_used = 0
         self.rank = [sorted(names).index(name) for name in names]
+        self.vertex_values: list[float] = []  # set once the model has built its frontier
 
     def weights(self, t: int) -> list[float]:
         w = [
@@ -710,7 +722,7 @@ class Mediator(mesa.Agent):
         fr = self.model.frontier
         om = self.interest_weight
         c0, c1 = (1 - om) * w[0], (1 - om) * w[1]
-        mvals = [self.shape.utility(v) for v in fr.vertices]
+        mvals = self.vertex_values  # its utility at the frontier's vertices
         best_j, best_t, best_v = 0, 0.0, -INF
         for j, (a0, a1, b0, b1, _, _, _) in enumerate(segs):
             lo, hi = bounds[j]
@@ -1149,6 +1161,10 @@ class ScalarNegotiation(mesa.Model):
                 (p.rat_coef, p.rat_intercept - p.rat_logit_threshold)
                 for p in self.parties
                 if not p.ratifies_always
+            ]
+        if self.mediator is not None:
+            self.mediator.vertex_values = [
+                self.mediator.shape.utility(v) for v in self.frontier.vertices
             ]
         # the win-sets, at each frontier vertex: coef . x + const >= 0
         self.any_win_set = any(not p.ratifies_always for p in self.parties)
