@@ -11,6 +11,7 @@ whatever the number of workers or the executor.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -49,6 +50,9 @@ class ChunkOutput:
     # the same columns as a pyarrow table, for ``replicates.parquet`` (when asked for)
     table: Any = None
     rounds: Any = None  # the chunk's rounds (a pyarrow Table) when they are recorded
+    # with ``spill``: the files holding ``csv_rows`` and ``table`` instead (see run_chunk)
+    csv_file: str | None = None
+    table_file: str | None = None
 
 
 def plan_chunks(runs: int, chunk_size: int = CHUNK_SIZE) -> list[Chunk]:
@@ -68,10 +72,19 @@ def run_chunk(
     keep_params: bool = False,
     with_table: bool = False,
     record_rounds: bool = False,
+    spill: str | None = None,
 ) -> ChunkOutput:
     """Run one chunk as one ensemble model (built, run and freed by :mod:`sim.runner`).
     With ``with_table`` (pyarrow installed) the CSV rows and the returned table come from
-    the same columns."""
+    the same columns.
+
+    ``spill`` (a path prefix in the output folder, for worker processes on this machine):
+    the CSV rows go to the file ``<spill><index>.csv`` and the table to
+    ``<spill><index>.arrow`` (Arrow IPC) instead of into the returned output, which names
+    them; the caller appends and removes them. The pipe to the parent then carries a few
+    MiB a chunk, not the 30 MiB of CSV and 17 MiB of table of the baseline's chunk, which
+    the parent had to receive, copy and unpickle while the workers needed its core.
+    """
     from sim.runner import run_model
 
     sink: list[Any] | None = [] if record_rounds else None
@@ -92,7 +105,52 @@ def run_chunk(
         rows = result.to_csv_text(header=chunk.index == 0).encode("utf-8") if with_csv else b""
     if not keep_params:
         result = result.without_params()
-    return ChunkOutput(chunk.index, result, rows, table, sink[0] if sink else None)
+    rounds = sink[0] if sink else None
+    if spill is None:
+        return ChunkOutput(chunk.index, result, rows, table, rounds)
+    csv_file = table_file = None
+    if with_csv:
+        csv_file = f"{spill}{chunk.index}.csv"
+        write_new_file(csv_file, rows)
+    if table is not None:
+        table_file = f"{spill}{chunk.index}.arrow"
+        write_arrow_file(table_file, table)
+    return ChunkOutput(chunk.index, result, b"", None, rounds, csv_file, table_file)
+
+
+def _open_new(path: str) -> int:
+    """A new file for writing (one left by an earlier run under the same name replaced; a
+    link there removed, never followed)."""
+    import os
+
+    with suppress(FileNotFoundError):
+        os.unlink(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+    return os.open(path, flags, 0o600)
+
+
+def write_new_file(path: str, data: bytes) -> None:
+    """``data`` into a new file at ``path``."""
+    with open(_open_new(path), "wb") as fh:
+        fh.write(data)
+
+
+def write_arrow_file(path: str, table: Any) -> None:
+    """``table`` into a new Arrow IPC file at ``path`` (read back by
+    :func:`read_arrow_file` without a copy)."""
+    import pyarrow as pa
+
+    with open(_open_new(path), "wb") as fh, pa.ipc.new_file(fh, table.schema) as writer:
+        writer.write_table(table)
+
+
+def read_arrow_file(path: str) -> Any:
+    """The table of an Arrow IPC file, memory-mapped (its pages are read as used)."""
+    import pyarrow as pa
+
+    # not closed here: the table's buffers keep the mapping alive, the file is closed
+    # when its object goes
+    return pa.ipc.open_file(pa.memory_map(path)).read_all()
 
 
 def iter_chunks(
@@ -108,19 +166,35 @@ def iter_chunks(
     chunk_size: int = CHUNK_SIZE,
     with_table: bool = False,
     record_rounds: bool = False,
+    spill: str | None = None,
 ) -> Iterator[ChunkOutput]:
-    """Run every chunk and yield the outputs in chunk order."""
+    """Run every chunk and yield the outputs in chunk order. ``spill``: see
+    :func:`run_chunk`; used only when the chunks run in worker processes on this
+    machine (:func:`spills`)."""
     from sim.executors import map_ordered
 
+    chunks = plan_chunks(runs, chunk_size)
+    if not spills(len(chunks), jobs=jobs, executor=executor):
+        spill = None
     work = partial(
         run_chunk,
         with_csv=with_csv,
         keep_params=keep_params,
         with_table=with_table,
         record_rounds=record_rounds,
+        spill=spill,
     )
-    tasks = [(scenario, seed, chunk) for chunk in plan_chunks(runs, chunk_size)]
+    tasks = [(scenario, seed, chunk) for chunk in chunks]
     yield from map_ordered(work, tasks, jobs=jobs, executor=executor, scheduler=scheduler)
+
+
+def spills(chunks: int, *, jobs: int, executor: str) -> bool:
+    """Whether chunks handed to :func:`iter_chunks` with ``spill`` come back in files:
+    only from worker processes on this machine (in this process nothing is copied; a
+    dask worker may not share the output folder)."""
+    from sim.executors import worker_processes
+
+    return worker_processes(jobs, chunks, executor=executor) > 0
 
 
 def run_ensemble(

@@ -36,6 +36,19 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def worker_processes(
+    jobs: int, tasks: int, *, executor: str = "local", serial: bool = False
+) -> int:
+    """How many local worker processes :func:`map_ordered` starts for ``tasks`` tasks: 0
+    when they run in this process or on a dask cluster. More workers than cores only adds
+    start-up (each imports numpy and mesa, about half a second) and contention; the
+    numbers never depend on the count."""
+    if executor != "local" or serial or jobs <= 1 or tasks <= 1:
+        return 0
+    workers = min(jobs, tasks, usable_cores())
+    return workers if workers > 1 else 0
+
+
 def map_ordered(
     func: Callable[..., Any],
     tasks: Sequence[tuple[Any, ...]],
@@ -58,7 +71,8 @@ def map_ordered(
 
         yield from map_dask(func, tasks, jobs=jobs, scheduler=scheduler)
         return
-    if serial or jobs <= 1 or len(tasks) <= 1:
+    workers = worker_processes(jobs, len(tasks), serial=serial)
+    if workers <= 1:
         for task in tasks:
             yield func(*task)
         return
@@ -67,13 +81,6 @@ def map_ordered(
 
     # spawn: never fork a process that has imported threaded numerical libraries
     ctx = multiprocessing.get_context("spawn")
-    # more workers than cores only adds start-up (each imports numpy and mesa, about half
-    # a second) and contention; the numbers never depend on the count
-    workers = min(jobs, len(tasks), usable_cores())
-    if workers <= 1:
-        for task in tasks:
-            yield func(*task)
-        return
     start_resource_tracker()  # before the pool's queues register with it
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
     try:

@@ -10,7 +10,10 @@ bounded by the chunks in flight.
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -117,22 +120,25 @@ def run_replicates(
     numbers depend on the scenario, ``runs`` and ``seed`` only, never on ``jobs`` or
     ``executor``.
     """
-    from sim.ensemble import iter_chunks
+    from sim.ensemble import iter_chunks, read_arrow_file
     from sim.recorder import RoundsWriter
 
     parts = []
     fh = None
     tmp = None
+    spill = None  # the prefix of the files worker processes leave each chunk's rows in
     # replicates.parquet is written from the same columns as replicates.csv, chunk by chunk
     with_table = out_dir is not None and parquet and _has_pyarrow()
     pq_writer: Any = None
     pq_tmp = None if out_dir is None else out_dir / f".{REPLICATES_PARQUET}.tmp"
     rounds = None if rounds_to is None else RoundsWriter(rounds_to)
+    chunks = None
     try:
         if out_dir is not None:
             tmp = out_dir / f".{REPLICATES_CSV}.tmp"
             fh = open(tmp, "wb")  # the chunks come formatted, as UTF-8 bytes
-        for out in iter_chunks(
+            spill = str(out_dir / f".{REPLICATES_CSV}.part-{os.getpid()}-")
+        chunks = iter_chunks(
             scenario,
             seed,
             runs,
@@ -143,23 +149,39 @@ def run_replicates(
             keep_params=keep_params,
             with_table=with_table,
             record_rounds=rounds is not None,
-        ):
+            spill=spill,
+        )
+        for out in chunks:
             parts.append(out.result)
             if fh is not None:
-                fh.write(out.csv_rows)
-            if out.table is not None:
+                if out.csv_file is not None:
+                    append_file(fh, out.csv_file)
+                else:
+                    fh.write(out.csv_rows)
+            table = out.table
+            if out.table_file is not None:
+                table = read_arrow_file(out.table_file)
+                os.unlink(out.table_file)  # its pages stay mapped until the table goes
+            if table is not None:
                 if pq_writer is None:
                     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
                     pq_writer = pq.ParquetWriter(
-                        pq_tmp, out.table.schema, use_dictionary=dictionary_columns(out.table)
+                        pq_tmp, table.schema, use_dictionary=dictionary_columns(table)
                     )
-                pq_writer.write_table(out.table)
+                pq_writer.write_table(table)
+            del table
             if rounds is not None:
                 rounds.write(out.rounds)
             if progress is not None:
                 progress(len(out.result))
     except BaseException:
+        try:
+            if chunks is not None:
+                chunks.close()  # the workers are stopped before their files are removed
+        finally:
+            if spill is not None:
+                remove_spilled(spill)
         if rounds is not None:
             rounds.abort()
         if fh is not None:
@@ -186,6 +208,56 @@ def run_replicates(
         elif parquet:
             write_parquet_copy(out_dir)
     return EnsembleResult.concatenate(parts)
+
+
+def append_file(fh: Any, path: str) -> None:
+    """Append the file at ``path`` to the open file ``fh`` and remove it; the kernel
+    copies the bytes where it can (``copy_file_range``, ``sendfile``)."""
+    fh.flush()
+    out = fh.fileno()
+    with open(path, "rb") as src:
+        size = os.fstat(src.fileno()).st_size
+        done = 0
+        for copy in (_copy_file_range, _sendfile):
+            try:
+                while done < size:
+                    n = copy(src.fileno(), out, size - done)
+                    if n == 0:
+                        break
+                    done += n
+                break
+            except (AttributeError, OSError) as exc:
+                if isinstance(exc, OSError) and exc.errno not in _NO_KERNEL_COPY:
+                    raise
+        if done < size:  # no kernel copy here (or the file changed under us)
+            src.seek(done)
+            for block in iter(lambda: src.read(1 << 20), b""):
+                fh.write(block)
+                done += len(block)
+        if done != size:
+            raise OSError(errno.EIO, f"{path}: {size} bytes expected, {done} copied")
+    os.unlink(path)
+
+
+_NO_KERNEL_COPY = (errno.ENOSYS, errno.EXDEV, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP)
+
+
+def _copy_file_range(src: int, dst: int, count: int) -> int:
+    return os.copy_file_range(src, dst, count)  # AttributeError where it is missing
+
+
+def _sendfile(src: int, dst: int, count: int) -> int:
+    return os.sendfile(dst, src, None, count)
+
+
+def remove_spilled(prefix: str) -> None:
+    """Remove every file a run's workers left under ``prefix`` (see sim.ensemble.run_chunk)."""
+    folder, name = os.path.split(prefix)
+    with suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith(name):
+                with suppress(FileNotFoundError):
+                    os.unlink(entry.path)
 
 
 def _has_pyarrow() -> bool:
