@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import gc
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from sim.executors import usable_cores
 from sim.global_sensitivity import evaluate_model, make_design, problem_from_scenario
 from sim.loader import load_scenario
 from sim.model import NegotiationModel
@@ -78,3 +80,65 @@ def test_the_runner_gives_the_same_numbers_in_chunks(baseline, monkeypatch):
     pieces = run_replicates(baseline, 40, 8, keep_params=True)
     np.testing.assert_array_equal(whole.outcome, pieces.outcome)
     np.testing.assert_array_equal(whole.terms, pieces.terms)
+
+
+def _small_chunks(monkeypatch, size: int) -> None:
+    """Chunks of ``size`` replicates (planned in this process; workers run what they get)."""
+    import sim.ensemble
+
+    original = sim.ensemble.plan_chunks
+    monkeypatch.setattr(
+        sim.ensemble, "plan_chunks", lambda runs, chunk_size=0: original(runs, size)
+    )
+
+
+two_cores = pytest.mark.skipif(usable_cores() < 2, reason="needs two usable cores")
+
+
+@two_cores
+def test_workers_hand_their_rows_over_in_files_and_leave_none(baseline, tmp_path, monkeypatch):
+    import sim.runner
+
+    _small_chunks(monkeypatch, 7)
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    run_replicates(baseline, 30, 4, out_dir=one)
+    appended = []
+    append = sim.runner.append_file
+
+    def counted(fh, path):
+        appended.append(path)
+        append(fh, path)
+
+    monkeypatch.setattr(sim.runner, "append_file", counted)
+    run_replicates(baseline, 30, 4, out_dir=two, jobs=2)
+    assert len(appended) == 5  # every chunk came back in a file
+    for name in ("replicates.csv", "replicates.parquet"):
+        assert (one / name).read_bytes() == (two / name).read_bytes()
+    assert sorted(p.name for p in two.iterdir()) == ["replicates.csv", "replicates.parquet"]
+
+
+@two_cores
+def test_a_failed_run_on_workers_leaves_no_file(baseline, tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    _small_chunks(monkeypatch, 7)
+    write = pq.ParquetWriter.write_table
+    calls = []
+
+    def fail_on_the_second(self, table, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            # once the next chunks (submitted with the first ones) have left their files
+            deadline = time.monotonic() + 60
+            while len(list(tmp_path.glob(".replicates.csv.part-*"))) < 4:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            raise OSError("disk full")
+        return write(self, table, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", fail_on_the_second)
+    with pytest.raises(OSError, match="disk full"):
+        run_replicates(baseline, 30, 4, out_dir=tmp_path, jobs=2)
+    assert list(tmp_path.iterdir()) == []
