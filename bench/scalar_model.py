@@ -1075,7 +1075,7 @@ class Shift:
         self.end = float(round(p(f"{path}.end_round"))) if spec.end_round is not None else INF
         self.occurs = model.draws.parameter(f"{path}.occurs") < p(f"{path}.probability")
         self.drift = p(f"{path}.drift_multiplier")
-        fronts = [f.name for f in model.scenario.all_fronts]
+        fronts = [f.name for f in model.negotiation.all_fronts]
         self.fronts = None if spec.fronts is None else [fronts.index(f) for f in spec.fronts]
         self.cost = {names.index(k): p(f"{path}.cost_multiplier.{k}") for k in spec.cost_multiplier}
         self.optimism = {names.index(k): p(f"{path}.optimism.{k}") for k in spec.optimism}
@@ -1106,7 +1106,8 @@ class ScalarNegotiation(mesa.Model):
     ) -> None:
         super().__init__(rng=seed)
         _refuse_unsupported(scenario)
-        self.scenario = scenario
+        # not ``self.scenario``: Mesa 3.5 reserves that name for its own Scenario object
+        self.negotiation = scenario
         self.issues = list(scenario.issue_names)
         self.party_names = list(scenario.party_names)
         self.draws = draws if draws is not None else RandomDraws(self.random)
@@ -1333,7 +1334,7 @@ class ScalarNegotiation(mesa.Model):
             drift = self.expected_drifts()
             moves = []
             for j in range(len(self.positions)):
-                name = "front" if j == 0 else f"front.{self.scenario.all_fronts[j].name}"
+                name = "front" if j == 0 else f"front.{self.negotiation.all_fronts[j].name}"
                 noise = self.noise_sd[j] * self.fighting * self.draws.normal_shock(name, t)
                 new = _clip(self.positions[j] + drift[j] + noise, 0.0, 1.0)
                 moves.append(new - self.positions[j])
@@ -1557,7 +1558,7 @@ class ScalarNegotiation(mesa.Model):
     def _close(self, still: bool) -> None:
         self.active = still
         self.stages.append(self.final if self.final != NONE else self.in_force_stage)
-        if still and self.round >= self.scenario.rounds:
+        if still and self.round >= self.negotiation.rounds:
             stage = self.in_force_stage
             outcome = (
                 O_SETTLEMENT
@@ -1576,7 +1577,7 @@ class ScalarNegotiation(mesa.Model):
 
     def stage_record(self) -> list[int]:
         """The stage of every round of the window (rounds after the end keep the last)."""
-        rounds = self.scenario.rounds
+        rounds = self.negotiation.rounds
         last = self.stages[-1] if self.stages else WAR
         return (self.stages + [last] * rounds)[:rounds]
 
