@@ -23,9 +23,9 @@ from sim.outcomes import EnsembleResult
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = str(ROOT / "scenarios" / "baseline.yaml")
-# The CLI runs below are cut into chunks of SMALL_CHUNK replicates, a quarter of the
-# production size, so that three chunks (the last one short: more chunks than workers)
-# take a quarter of the replicates; the chunk size itself changes no number (tested below).
+# The CLI runs below are cut into chunks of at most SMALL_CHUNK replicates, a quarter of
+# the production size, so that four chunks (more chunks than workers) take a quarter of
+# the replicates; the chunk size itself changes no number (tested below).
 SMALL_CHUNK = CHUNK_SIZE // 4
 RUNS = 2 * SMALL_CHUNK + 700
 
@@ -36,7 +36,7 @@ def runs(tmp_path_factory):
     base = tmp_path_factory.mktemp("repro")
     out = {}
     plan = ensemble.plan_chunks
-    assert len(plan(RUNS, SMALL_CHUNK)) == 3
+    assert len(plan(RUNS, SMALL_CHUNK)) == 4
     with pytest.MonkeyPatch.context() as patch:
         # the chunks are planned in this process; the workers run the chunks they are sent
         patch.setattr(ensemble, "plan_chunks", lambda runs, chunk_size=0: plan(runs, SMALL_CHUNK))

@@ -151,9 +151,9 @@ def test_rounds_are_streamed_chunk_by_chunk(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chunked", "whole"]  # no leftovers
     parts = sorted(chunked.iterdir())
     assert [p.name for p in parts] == [f"part-{i:05d}.parquet" for i in range(4)]
-    for i, part in enumerate(parts):
+    for chunk, part in zip(plan(200, 64), parts, strict=True):
         reps = pq.read_table(part, columns=["replicate"]).column("replicate").to_numpy()
-        assert reps.min() == 64 * i and reps.max() == min(64 * i + 63, 199)
+        assert reps.min() == chunk.start and reps.max() == chunk.stop - 1
         assert (np.diff(reps) >= 0).all()
     a, b = read_rounds(whole), read_rounds(chunked)
     assert (b["replicate"].diff().dropna() >= 0).all()

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.executors import usable_cores
 from sim.global_sensitivity import evaluate_model, make_design, problem_from_scenario
@@ -92,6 +94,23 @@ def _small_chunks(monkeypatch, size: int) -> None:
     )
 
 
+@settings(max_examples=300, deadline=None)
+@given(runs=st.integers(0, 3_000_000), size=st.integers(1, 20_000))
+def test_a_run_is_planned_in_balanced_chunks(runs: int, size: int) -> None:
+    from sim.ensemble import plan_chunks
+
+    plan = plan_chunks(runs, size)
+    assert [c.index for c in plan] == list(range(len(plan)))
+    assert [c.start for c in plan] == ([0] + [c.stop for c in plan[:-1]] if plan else [])
+    assert (plan[-1].stop if plan else 0) == runs
+    sizes = [c.stop - c.start for c in plan]
+    assert all(1 <= n <= size for n in sizes)
+    assert not sizes or max(sizes) - min(sizes) <= 1
+    if len(plan) > 1 and len(plan) < runs:  # as many chunks as replicates: no rounding up
+        assert len(plan) % (2 if len(plan) < 4 else 4) == 0
+    assert len(plan) <= max(4 * -(-runs // size), 1) if runs else not plan
+
+
 two_cores = pytest.mark.skipif(usable_cores() < 2, reason="needs two usable cores")
 
 
@@ -113,7 +132,7 @@ def test_workers_hand_their_rows_over_in_files_and_leave_none(baseline, tmp_path
 
     monkeypatch.setattr(sim.runner, "append_file", counted)
     run_replicates(baseline, 30, 4, out_dir=two, jobs=2)
-    assert len(appended) == 5  # every chunk came back in a file
+    assert len(appended) == len(sim.ensemble.plan_chunks(30)) > 2  # every chunk, in a file
     for name in ("replicates.csv", "replicates.parquet"):
         assert (one / name).read_bytes() == (two / name).read_bytes()
     assert sorted(p.name for p in two.iterdir()) == ["replicates.csv", "replicates.parquet"]
