@@ -655,8 +655,6 @@ class Mediator(mesa.Agent):
                     v = w0 * math.log(s0) + w1 * math.log(s1)
                     if v > best_v:
                         best_j, best_t, best_v = j, t, v
-                elif best_v == -INF and j == 0:
-                    best_t = t
             return best_j, best_t, best_v > -INF
 
         plain = [(s[4], s[5]) for s in segs]
@@ -745,8 +743,6 @@ class Mediator(mesa.Agent):
                 v = c0 * math.log(s0) + c1 * math.log(s1) + om * (mp + mb * t)
                 if v > best_v:
                     best_j, best_t, best_v = j, t, v
-            elif best_v == -INF and j == 0:
-                best_t = t
         x_new = fr.point(best_j, best_t)
         if self._objective(x_new, seen, w) > self._objective(nash_x, seen, w) + 1e-12:
             return x_new
@@ -886,7 +882,6 @@ def _maxmin(segs: list[tuple[float, ...]]) -> tuple[int, float]:
 def alternating_offer(model: ScalarNegotiation, batna: list[float]) -> tuple[list[float], int]:
     """The round's proposer offers its stationary subgame-perfect package (Rubinstein with a
     breakdown point), found as a fixed point by regula falsi; never below its aspiration."""
-    names = model.party_names
     first = model.first_proposer
     proposer = (first + model.round - 1) % 2
     me, other = proposer, 1 - proposer
@@ -911,7 +906,6 @@ def alternating_offer(model: ScalarNegotiation, batna: list[float]) -> tuple[lis
     own = parties[proposer]
     if own.shape.utility(offer) < own.aspiration - 1e-12:
         offer, _ = fr.best_for(1 - proposer, own.aspiration)
-    del names
     return offer, proposer
 
 

@@ -390,17 +390,20 @@ class NegotiationModel(mesa.Model):
         rows = np.flatnonzero(talking & ~gone)
         proposal = self.protocol.propose(rows, batna) if rows.size else self.protocol.empty()
         alone = np.flatnonzero(talking & gone)
-        own_proposer: int | None = None
         if alone.size:
             # the mediator has left and the parties go on with alternating offers
             own = self.bilateral.propose(alone, batna)
             proposal.x[alone] = own.x[alone]
             proposal.basis[alone] = own.basis[alone]
-            own_proposer = own.proposer
             if rows.size == 0:
                 proposal.proposer = own.proposer
             if own.proposers is not None:  # recognised at random, replicate by replicate
                 proposal.proposers = own.proposers
+            elif rows.size and own.proposer is not None:
+                # the mediator proposes where it stays, the rotation's proposer where it
+                # left: who proposed differs by replicate (-1: the mediator)
+                proposal.proposers = np.full(self.n, -1, dtype=np.int64)
+                proposal.proposers[alone] = own.proposer
             if own.waiting is not None:
                 proposal.waiting = own.waiting
         shape = (self.n, self.n_parties)
@@ -420,15 +423,10 @@ class NegotiationModel(mesa.Model):
             exited=np.zeros(self.n, dtype=bool),
         )
         # who proposed in each replicate (P: the mediator); it judges which kind is on offer
-        observer = np.full(self.n, self.n_parties, dtype=np.int64)
-        if proposal.proposer is not None:
-            observer[:] = proposal.proposer
+        one = self.n_parties if proposal.proposer is None else proposal.proposer
+        observer = np.full(self.n, one, dtype=np.int64)
         if proposal.proposers is not None:
             observer = np.where(proposal.proposers >= 0, proposal.proposers, self.n_parties)
-        elif alone.size and rows.size and own_proposer is not None:
-            # some mediators have left and some have not: each replicate's kind is chosen by
-            # whoever proposed there, so that it never depends on the other replicates
-            observer[alone] = own_proposer
         now.proposed_by = observer
         # the kind of agreement on offer, and its package (deferred issues where they stand)
         self.agreements.choose(now, observer)

@@ -81,8 +81,8 @@ class RoundRecorder:
         talking = now.talking[rows]
         self._add("talking", talking)
         names = np.array([*self.parties, MEDIATOR], dtype=object)
-        by = now.proposed_by if now.proposed_by is not None else np.full(model.n, len(self.parties))
-        self._add("proposer", np.where(talking, names[by[rows]], "").astype(object))
+        assert now.proposed_by is not None, "set by the proposal phase"
+        self._add("proposer", np.where(talking, names[now.proposed_by[rows]], "").astype(object))
         for k, issue in enumerate(self.issues):
             self._add(f"proposal.{issue}", now.proposal.x[rows, k])
         no_offer = np.where(talking, 0.0, np.nan)

@@ -22,6 +22,7 @@ import scalar_check  # noqa: E402
 import scalar_model  # noqa: E402
 
 from sim.loader import load_scenario  # noqa: E402
+from sim.model import NegotiationModel  # noqa: E402
 from sim.readings import run_drawn  # noqa: E402
 from sim.streams import Purpose, Streams  # noqa: E402
 
@@ -72,3 +73,19 @@ def test_a_replicate_after_its_mediators_exit_ends_the_same_alone_as_in_an_ensem
         alone = run_drawn(scenario, 1, np.array([i]), rng=None, parameter_values=None)
         assert alone.outcome[0] == together.outcome[i]
         assert np.array_equal(alone.stage[0], together.stage[i])
+
+
+def test_recorded_rounds_name_the_proposer_of_each_replicate() -> None:
+    # replicates whose mediator has left propose in turn, beside others whose mediator
+    # still proposes: each row names its own proposer
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    reading = scenario.readings[0].scenario
+    model = NegotiationModel(reading, seed=1, replicates=np.arange(400), record_rounds=True)
+    model.run()
+    rounds = model.recorder.table().to_pandas()
+    exit_round = dict(enumerate(model.mediator_exit_round))
+    talking = rounds[rounds["talking"]]
+    left = talking["round"] > talking["replicate"].map(exit_round)
+    assert left.any() and (~left).any()
+    assert set(talking.loc[left, "proposer"]) <= set(reading.party_names)
+    assert set(talking.loc[~left, "proposer"]) == {"mediator"}
